@@ -4,5 +4,6 @@
  * that @stdhttp/basehttpserver and the proxies reuse.
  * @module
  */
+export * from "./errors.js";
 export * from "./message/index.js";
 export * from "./client/index.js";
