@@ -1,0 +1,161 @@
+/**
+ * Stream servers: `TCPServer` (Python's socketserver.TCPServer) and `UnixStreamServer`.
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from "node:tls";
+import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type SocketAddress } from "./types.js";
+
+/**
+ * Stream socket server, one request at a time (Python's `socketserver.TCPServer`): while a
+ * request is served the next connection waits in the queue. Mix in `ThreadingMixIn` or
+ * `ForkingMixIn` to serve concurrently.
+ *
+ * Class properties that may be overridden: `addressFamily` (`AF_INET`, `AF_INET6`), `socketType`,
+ * `requestQueueSize` (listen backlog), `allowReuseAddress`, `allowReusePort`, `timeout`.
+ *
+ * @example
+ * class Echo extends StreamRequestHandler {
+ *   override async handle() { this.wfile.write(await this.rfile.readline()); }
+ * }
+ * await using server = new TCPServer(["127.0.0.1", 0], Echo);
+ * await server.ready;
+ * console.log("port", server.serverAddress[1]);
+ * await server.serveForever();
+ */
+export class TCPServer extends BaseServer<Socket> {
+  /** `AF_INET` (IPv4), `AF_INET6`, or `AF_UNIX` for `UnixStreamServer`. */
+  addressFamily: number = AF_INET;
+  /** Always `SOCK_STREAM`. */
+  socketType: number = SOCK_STREAM;
+  /** The listen backlog. Python uses 5; Node accepts eagerly, so the default is Node's 511. */
+  requestQueueSize = 511;
+  /** Python's `allow_reuse_address`. Node (libuv) always sets SO_REUSEADDR on TCP listeners. */
+  allowReuseAddress = false;
+  /** Python's `allow_reuse_port` (SO_REUSEPORT; honoured by Node >= 22.12). */
+  allowReusePort = false;
+  /** The listening socket (a `net.Server`). */
+  readonly socket: Server;
+
+  private readonly tlsContext: SecureContext | null;
+  private readonly tlsSockets = new WeakMap<Socket, TLSSocket>();
+
+  constructor(
+    serverAddress: SocketAddress,
+    RequestHandlerClass: RequestHandlerClass<Socket>,
+    bindAndActivate: boolean | ServerOptions = true,
+  ) {
+    super(serverAddress, RequestHandlerClass, bindAndActivate);
+    // pauseOnConnect: a waiting connection's bytes stay in the kernel, and a socket can be
+    // handed to a worker process untouched (ForkingMixIn).
+    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, this.onConnection);
+    if (this.options.maxConnections != null) this.socket.maxConnections = this.options.maxConnections;
+    const tls = this.options.tls;
+    this.tlsContext = tls ? (isSecureContext(tls) ? tls : createSecureContext(tls)) : null;
+  }
+
+  /** Bind and listen (Node does both in one call); `serverAddress` then holds the real port. */
+  override async serverBind(): Promise<void> {
+    const server = this.socket;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once("error", onError);
+      server.once("listening", () => {
+        server.off("error", onError);
+        resolve();
+      });
+      void this.listenOptions().then(
+        (options) => server.listen(options),
+        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+    const bound = server.address();
+    this.serverAddress = typeof bound === "string" || bound === null ? this.serverAddress : [bound.address, bound.port];
+    server.on("error", (err) => this.handleError(undefined as never, this.serverAddress, err));
+  }
+
+  /** The listening socket's file descriptor. */
+  override fileno(): number {
+    const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
+    return handle?.fd ?? -1;
+  }
+
+  /**
+   * Wrap the connection in TLS when the server has a TLS context, then run the handler.
+   * May be overridden.
+   */
+  override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+    if (this.tlsContext) {
+      const secure = new TLSSocket(request, { isServer: true, secureContext: this.tlsContext });
+      this.tlsSockets.set(request, secure);
+      secure.on("error", () => undefined);
+      request = secure;
+    }
+    await super.finishRequest(request, clientAddress);
+  }
+
+  /** Half-close (FIN after pending writes), then `closeRequest()`. */
+  override shutdownRequest(request: Socket): void {
+    const stream = this.tlsSockets.get(request) ?? request;
+    if (stream.destroyed || stream.writableFinished) {
+      this.closeRequest(request);
+      return;
+    }
+    // A peer that never reads would keep end() pending forever: bound the wait.
+    const linger = setTimeout(() => this.closeRequest(request), 1000 * (this.idleTimeout ?? 120));
+    linger.unref();
+    stream.end(() => {
+      clearTimeout(linger);
+      this.closeRequest(request);
+    });
+  }
+
+  /** Close the connection. */
+  override closeRequest(request: Socket): void {
+    this.tlsSockets.get(request)?.destroy();
+    request.destroy();
+  }
+
+  /** Stop listening and drop connections not yet served; waits for the listener to close. */
+  override async serverClose(): Promise<void> {
+    for (const socket of this.drainQueue()) socket.destroy();
+    if (!this.socket.listening) return;
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  protected override abortRequest(request: Socket): void {
+    this.closeRequest(request);
+  }
+
+  /** Where `listen()` binds, from `serverAddress` and `addressFamily`. */
+  private async listenOptions(): Promise<Parameters<Server["listen"]>[0]> {
+    const backlog = this.requestQueueSize;
+    if (this.addressFamily === AF_UNIX) return { path: this.serverAddress as string, backlog, exclusive: true };
+    const [host, port] = this.serverAddress as [string, number];
+    const family = this.addressFamily === AF_INET6 ? 6 : 4;
+    let address = host;
+    if (host === "") address = family === 6 ? "::" : "0.0.0.0";
+    else if (host === "<broadcast>") address = "255.255.255.255";
+    else address = (await lookup(host, { family })).address;
+    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6, reusePort: this.allowReusePort } as Parameters<Server["listen"]>[0];
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    // A queued connection may be reset before it is served: keep the error for its handler.
+    socket.on("error", () => undefined);
+    const clientAddress: SocketAddress =
+      this.addressFamily === AF_UNIX ? "" : [socket.remoteAddress ?? "", socket.remotePort ?? 0];
+    this.enqueueRequest(socket, clientAddress);
+  };
+}
+
+function isSecureContext(value: SecureContext | SecureContextOptions): value is SecureContext {
+  return "context" in value && typeof (value as SecureContext).context === "object";
+}
+
+/** `TCPServer` on a Unix domain stream socket; `serverAddress` is the socket's path. */
+export class UnixStreamServer extends TCPServer {
+  override addressFamily: number = AF_UNIX;
+}
