@@ -1,0 +1,72 @@
+/**
+ * Command-line parsing: `pnpm bench [workload|case ...] [--duration s] [--warmup s]
+ * [--connections n] [--driver wrk|autocannon] [--json] [--list]`.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import type { RunOptions } from "./types.js";
+
+/** The parsed command line. */
+export interface CliArgs {
+  options: RunOptions;
+  /** Workload names or case ids to run; empty means all. */
+  selectors: string[];
+  json: boolean;
+  list: boolean;
+  help: boolean;
+}
+
+/** Usage text printed by `--help`. */
+export const USAGE = `usage: pnpm bench [workload|case ...] [options]
+
+  workload|case      run only these (e.g. "echo", "client-1m"); default: all
+  --duration <s>     seconds each contender is timed (default 5)
+  --warmup <s>       untimed seconds before timing (default: 20% of duration, at most 2)
+  --connections <n>  override the workload's connections / requests in flight
+  --driver <name>    HTTP load generator: wrk (default when installed) or autocannon
+  --json             print JSON instead of the table
+  --list             list workloads and cases
+  --verbose          progress on stderr
+`;
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+/**
+ * Parse `argv` (without node and the script). `wrkInstalled` picks the default driver.
+ *
+ * @example
+ * parseCli(["echo", "--duration", "2"], true).options.duration; // 2
+ */
+export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: argv.filter((a) => a !== "--"),
+    allowPositionals: true,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      driver: { type: "string" },
+      json: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const duration = positiveNumber("duration", values.duration, 5);
+  const warmup = values.warmup === "0" ? 0 : positiveNumber("warmup", values.warmup, Math.min(2, duration * 0.2));
+  const connections = values.connections === undefined ? null : Math.round(positiveNumber("connections", values.connections, 1));
+  const driver = values.driver ?? (wrkInstalled ? "wrk" : "autocannon");
+  if (driver !== "wrk" && driver !== "autocannon") throw new Error(`--driver must be wrk or autocannon, got "${driver}"`);
+  return {
+    options: { duration, warmup, connections, driver, verbose: values.verbose },
+    selectors: positionals,
+    json: values.json,
+    list: values.list,
+    help: values.help,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Child process: one HTTP client under test, which is also the load generator. Checks
+ * one response, then `inflight` concurrent ones, byte for byte; then keeps `inflight` requests
+ * going for `warmup` + `duration` seconds and reports `{ type: "result", ops, seconds, p99Ms, bytes }`
+ * for the timed part. Every timed response is checked for status 200 and body length.
+ * Config (argv[2], JSON): {@link HttpClientConfig}.
+ * @module
+ */
+import { performance } from "node:perf_hooks";
+import { bodyFor } from "../fixtures.js";
+import { LatencyRecorder } from "../stats.js";
+import { createNodeHttpClient } from "./clients/node-http.js";
+import { createStdhttpClient } from "./clients/stdhttp.js";
+import type { BenchClient, ClientFactory } from "./clients/types.js";
+import { createUndiciClient } from "./clients/undici.js";
+import { exitWithParent, fail, readConfig, send, sleep } from "./ipc.js";
+
+/** Which client to run. */
+export type ClientKind = "stdhttp" | "undici" | "node-http";
+
+/** What the parent asks of this child. */
+export interface HttpClientConfig {
+  kind: ClientKind;
+  port: number;
+  path: string;
+  inflight: number;
+  warmup: number;
+  duration: number;
+}
+
+const FACTORIES: Record<ClientKind, ClientFactory> = {
+  stdhttp: createStdhttpClient,
+  undici: createUndiciClient,
+  "node-http": createNodeHttpClient,
+};
+
+async function check(client: BenchClient, path: string, expected: Buffer, count: number): Promise<void> {
+  const responses = await Promise.all(Array.from({ length: count }, () => client.get(path)));
+  for (const r of responses) {
+    if (r.status !== 200) throw new Error(`check failed: GET ${path} answered status ${r.status}`);
+    if (!r.body.equals(expected)) {
+      throw new Error(`check failed: GET ${path} body differs (${r.body.length} bytes, expected ${expected.length})`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  exitWithParent();
+  const config = readConfig<HttpClientConfig>();
+  const expected = bodyFor(config.path);
+  if (!expected) throw new Error(`no fixture body for ${config.path}`);
+  const client = await FACTORIES[config.kind](config.port, config.inflight);
+  await check(client, config.path, expected, 1);
+  await check(client, config.path, expected, config.inflight);
+
+  const state = { phase: "warmup" as "warmup" | "measure" | "done", ops: 0, failure: null as Error | null };
+  const latencies = new LatencyRecorder();
+  const worker = async (): Promise<void> => {
+    while (state.phase !== "done" && !state.failure) {
+      const sent = performance.now();
+      const r = await client.get(config.path);
+      if (r.status !== 200 || r.body.length !== expected.length) {
+        state.failure = new Error(`bad response during the run: status ${r.status}, ${r.body.length} body bytes`);
+      } else if (state.phase === "measure") {
+        state.ops++;
+        latencies.record(performance.now() - sent);
+      }
+    }
+  };
+  const workers = Array.from({ length: config.inflight }, () =>
+    worker().catch((err: unknown) => {
+      state.failure ??= err instanceof Error ? err : new Error(String(err));
+    }),
+  );
+
+  await sleep(config.warmup);
+  state.phase = "measure";
+  state.ops = 0;
+  latencies.reset();
+  const start = performance.now();
+  await sleep(config.duration);
+  const seconds = (performance.now() - start) / 1000;
+  const ops = state.ops;
+  state.phase = "done";
+  await Promise.all(workers);
+  if (state.failure) throw state.failure;
+  await client.close();
+  await send({ type: "result", ops, seconds, p99Ms: latencies.percentile(99), bytes: ops * expected.length });
+  process.exit(0);
+}
+
+void main().catch(fail);

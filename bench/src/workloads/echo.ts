@@ -1,0 +1,65 @@
+/**
+ * Workload `echo` (@stdhttp/socketserver): round trips through an echo server.
+ * Ours is `ThreadingTCPServer` + a line-echoing `StreamRequestHandler`; the peer is a plain
+ * `node:net` server writing back each chunk. Load comes from `procs/echo-load` in a third process.
+ * @module
+ */
+import { Child } from "../child.js";
+import type { EchoLoadConfig } from "../procs/echo-load.js";
+import type { EchoServerConfig } from "../procs/echo-server.js";
+import { measurementFromResult, resultTimeoutMs } from "../result.js";
+import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "../types.js";
+
+const DEFAULT_CONNECTIONS = 50;
+
+async function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
+  const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
+  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)]);
+  let load: Child | null = null;
+  try {
+    const ready = await server.waitMessage("ready");
+    const loadConfig: EchoLoadConfig = {
+      port: Number(ready.port),
+      connections: options.connections ?? DEFAULT_CONNECTIONS,
+      size,
+      warmup: options.warmup,
+      duration: options.duration,
+    };
+    load = Child.fork("echo-load", [JSON.stringify(loadConfig)]);
+    return measurementFromResult(await load.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
+  } finally {
+    await load?.stop();
+    await server.stop();
+  }
+}
+
+function contenders(size: number): Contender[] {
+  return [
+    { name: "@stdhttp ThreadingTCPServer", isUs: true, run: (o) => runEcho("stdhttp", size, o) },
+    { name: "node:net", isUs: false, run: (o) => runEcho("net", size, o) },
+  ];
+}
+
+const cases: BenchCase[] = [
+  {
+    id: "echo-64b",
+    description: "64-byte lines, 50 connections, one round trip in flight per connection",
+    unit: "rt/s",
+    contenders: contenders(64),
+    targets: { "node:net": 0.9 },
+  },
+  {
+    id: "echo-64k",
+    description: "64 KiB lines, 50 connections, echo throughput (payload MB/s one way)",
+    unit: "MB/s",
+    contenders: contenders(64 * 1024),
+    targets: { "node:net": 0.9 },
+  },
+];
+
+/** The `echo` workload. */
+export const echo: Workload = {
+  name: "echo",
+  description: "@stdhttp/socketserver ThreadingTCPServer echo vs a node:net echo server",
+  cases,
+};
