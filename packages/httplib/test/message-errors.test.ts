@@ -7,7 +7,7 @@ import * as pkg from "../src/index.js";
 const doc = readFileSync(fileURLToPath(new URL("../docs/message-layer.md", import.meta.url)), "utf8");
 
 type ErrorClass = (abstract new (...args: never[]) => errors.HTTPException) & { code: string };
-const classes = Object.entries(errors).filter(
+const classes = Object.entries(errors as Record<string, unknown>).filter(
   (entry): entry is [string, ErrorClass] => typeof entry[1] === "function",
 );
 
