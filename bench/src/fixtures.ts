@@ -1,8 +1,11 @@
 /**
- * The bodies the HTTP fixture server answers with, shared by the server and the clients that
- * check them: a small text body and a 1 MiB patterned body whose every byte is checked.
+ * Bodies shared by servers and the clients or checks that verify them: the `hello` page, and
+ * the fixture server's small text body and 1 MiB patterned body whose every byte is checked.
  * @module
  */
+
+/** The body every server of the `hello` workload answers. */
+export const HELLO_BODY = "Hello, world!";
 
 /** Path of the small body. */
 export const SMALL_PATH = "/small";

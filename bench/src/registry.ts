@@ -7,10 +7,11 @@ import type { BenchCase, Workload } from "./types.js";
 import { client } from "./workloads/client.js";
 
 import { echo } from "./workloads/echo.js";
+import { hello } from "./workloads/hello.js";
 
 
 /** Every workload, in the order a full run executes them. */
-export const WORKLOADS: readonly Workload[] = [echo, client];
+export const WORKLOADS: readonly Workload[] = [echo, client, hello];
 
 /**
  * The cases matching `selectors` (workload names or case ids), in registry order; all when empty.
