@@ -35,7 +35,7 @@ interface Pending {
 /** A one-file HTTP/1.1 echo server built only from the message layer. */
 function echoServer(): net.Server {
   return net.createServer((sock) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let cur: Pending | null = null;
     const reply = (p: Pending): void => {
       const echo = JSON.stringify({
@@ -145,12 +145,12 @@ describe("real peers against the message layer", () => {
     }>;
     expect(out).toHaveLength(3);
     const [a, b, c] = out;
-    expect(a!.status).toBe(200);
-    expect(a!.te).toBe("chunked");
-    expect(a!.echo).toMatchObject({ method: "POST", target: "/upload?x=1", framing: "chunked", body: "hello chunked world" });
-    expect(a!.echo.headers).toContainEqual(["X-Test", "a b"]);
-    expect(b!.echo).toMatchObject({ method: "GET", target: "/second", framing: "none", body: "" });
-    expect(c!.echo).toMatchObject({ method: "PUT", framing: "length", body: "x".repeat(100000) });
+    expect(a.status).toBe(200);
+    expect(a.te).toBe("chunked");
+    expect(a.echo).toMatchObject({ method: "POST", target: "/upload?x=1", framing: "chunked", body: "hello chunked world" });
+    expect(a.echo.headers).toContainEqual(["X-Test", "a b"]);
+    expect(b.echo).toMatchObject({ method: "GET", target: "/second", framing: "none", body: "" });
+    expect(c.echo).toMatchObject({ method: "PUT", framing: "length", body: "x".repeat(100000) });
   });
 
   test("curl: chunked upload decoded, trailers and chunked reply understood", async () => {
