@@ -23,11 +23,13 @@ export function parseAutocannon(output: string): Measurement {
   const warnings: string[] = [];
   if (json.errors > 0 || json.timeouts > 0) warnings.push(`errors ${json.errors}, timeouts ${json.timeouts}`);
   if (json.non2xx > 0) warnings.push(`non-2xx responses: ${json.non2xx}`);
+  // autocannon records whole milliseconds: 0 means "under 1 ms", not a measured value.
+  if (json.latency.p99 === 0) warnings.push("p99 under 1 ms (autocannon's resolution), not shown");
   return {
     ops: json.requests.total,
     opsPerSec: json.requests.total / json.duration,
     bytesPerSec: null,
-    p99Ms: json.latency.p99,
+    p99Ms: json.latency.p99 === 0 ? null : json.latency.p99,
     warnings,
   };
 }
