@@ -64,6 +64,12 @@ describe("requestBodyFraming (RFC 9112 6.1-6.3)", () => {
     expect(() => requestBodyFraming(h(["Transfer-Encoding", "gzip"], ["transfer-encoding", "chunked"]))).toThrow(UnknownTransferEncoding);
     expect(() => requestBodyFraming(h(["Transfer-Encoding", "chunked"], ["transfer-encoding", "chunked"]))).toThrow(UnknownTransferEncoding);
   });
+  test("Transfer-Encoding in an HTTP/1.0 request is faulty framing (RFC 9112 6.1) when the version is given", () => {
+    const te = h(["Transfer-Encoding", "chunked"]);
+    expect(requestBodyFraming(te, { versionMajor: 1, versionMinor: 1 })).toEqual({ kind: "chunked" });
+    expect(() => requestBodyFraming(te, { versionMajor: 1, versionMinor: 0 })).toThrow(ConflictingFraming);
+    expect(requestBodyFraming(h(["Content-Length", "2"]), { versionMajor: 1, versionMinor: 0 })).toEqual({ kind: "length", length: 2 });
+  });
   test("bad Content-Length -> InvalidContentLength", () => {
     expect(() => requestBodyFraming(h(["Content-Length", "-1"]))).toThrow(InvalidContentLength);
   });
@@ -99,6 +105,11 @@ describe("responseBodyFraming (RFC 9112 6.3)", () => {
     expect(responseBodyFraming(404, h(["Content-Length", "0"]), "POST")).toEqual({ kind: "length", length: 0 });
     expect(() => responseBodyFraming(200, h(["Content-Length", "-1"]), "GET")).toThrow(InvalidContentLength);
     expect(responseBodyFraming(200, h(), "GET")).toEqual({ kind: "close" });
+  });
+  test("Transfer-Encoding in an HTTP/1.0 response: read until close (RFC 9112 6.1)", () => {
+    const te = h(["Transfer-Encoding", "chunked"], ["Content-Length", "5"]);
+    expect(responseBodyFraming(200, te, "GET", { versionMajor: 1, versionMinor: 0 })).toEqual({ kind: "close" });
+    expect(responseBodyFraming(200, te, "GET", { versionMajor: 1, versionMinor: 1 })).toEqual({ kind: "chunked", close: true });
   });
   test("method comparison is case-sensitive (RFC 9110 9.1)", () => {
     expect(responseBodyFraming(200, h(["Content-Length", "1"]), "head")).toEqual({ kind: "length", length: 1 });

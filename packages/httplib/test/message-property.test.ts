@@ -9,11 +9,14 @@ import {
   formatHttpDate,
   HTTPMessage,
   parseHeaderFields,
+  parseHeaders,
   parseHttpDate,
   parseRequestHead,
   parseResponseHead,
   requestBodyFraming,
   responseBodyFraming,
+  validateHeaderName,
+  validateHeaderValue,
 } from "../src/message/index.js";
 
 const RUNS = 3000;
@@ -168,6 +171,98 @@ describe("property: for any bytes, the parsers only throw HTTPException subclass
           }
           expect(consumed).toBeLessThanOrEqual(buf.length);
         });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("property: HTTPMessage behaves like a list of pairs with case-insensitive names", () => {
+  const name = fc.constantFrom("A", "a", "B", "b", "Content-Type", "content-type", "X");
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant("add" as const), name, value: fc.string({ maxLength: 3 }) }),
+    fc.record({ kind: fc.constant("set" as const), name, value: fc.string({ maxLength: 3 }) }),
+    fc.record({ kind: fc.constant("delete" as const), name }),
+  );
+  test("add / set / delete against a model", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const msg = new HTTPMessage();
+        let model: Array<[string, string]> = [];
+        const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+        for (const o of ops) {
+          if (o.kind === "add") {
+            msg.add(o.name, o.value);
+            model.push([o.name, o.value]);
+          } else if (o.kind === "set") {
+            msg.set(o.name, o.value);
+            const first = model.findIndex(([n]) => same(n, o.name));
+            if (first === -1) model.push([o.name, o.value]);
+            else model = model.flatMap((p, i): Array<[string, string]> => (i === first ? [[o.name, o.value]] : same(p[0], o.name) ? [] : [p]));
+          } else {
+            const had = model.some(([n]) => same(n, o.name));
+            expect(msg.delete(o.name)).toBe(had);
+            model = model.filter(([n]) => !same(n, o.name));
+          }
+          expect(msg.rawPairs()).toEqual(model);
+          expect(msg.size).toBe(model.length);
+          for (const n of ["a", "B", "content-TYPE", "x"]) {
+            const values = model.filter(([k]) => same(k, n)).map(([, v]) => v);
+            expect(msg.getAll(n)).toEqual(values);
+            expect(msg.get(n)).toBe(values[0]);
+            expect(msg.has(n)).toBe(values.length > 0);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("property: writer checks and parseHeaders only throw our errors", () => {
+  test("validateHeaderName / validateHeaderValue on any string; accepted values parse back", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(token, fc.string({ unit: "binary-ascii", maxLength: 20 }), fc.string({ unit: "binary", maxLength: 20 })),
+        fc.oneof(fc.string({ unit: valueChar, maxLength: 40 }), fc.string({ unit: "binary-ascii", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 })),
+        (n, v) => {
+          let ok = true;
+          try {
+            validateHeaderName(n);
+            validateHeaderValue(n, v);
+          } catch (err) {
+            if (!(err instanceof HTTPException)) throw err;
+            ok = false;
+          }
+          if (ok) {
+            const head = Buffer.from(`HTTP/1.1 200 OK\r\n${n}: ${v}\r\n\r\n`, "latin1");
+            expect(parseResponseHead(head, 0, head.length).headers.get(n)).toBe(v.replace(/^[ \t]+|[ \t]+$/g, ""));
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("parseHeaders over any lines", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+        const buf = Buffer.from(bytes);
+        let pos = 0;
+        const reader = {
+          readline(limit = Infinity): Promise<Buffer> {
+            const lf = buf.indexOf(0x0a, pos);
+            const end = Math.min(lf === -1 ? buf.length : lf + 1, pos + limit);
+            const line = buf.subarray(pos, end);
+            pos = end;
+            return Promise.resolve(line);
+          },
+        };
+        try {
+          await parseHeaders(reader, { maxLineLength: 50, maxHeaders: 5, maxHeadSize: 200 });
+        } catch (err) {
+          if (!(err instanceof HTTPException)) throw err;
+        }
       }),
       { numRuns: RUNS },
     );

@@ -79,21 +79,36 @@ function chunkedLast(codings: string[]): boolean {
   return codings.length > 0 && codings[codings.length - 1] === "chunked" && codings.indexOf("chunked") === codings.length - 1;
 }
 
+/** The version fields of a parsed head (`RequestHead` and `ResponseHead` both fit). */
+export interface MessageVersion {
+  /** Major version digit. */
+  versionMajor: number;
+  /** Minor version digit. */
+  versionMinor: number;
+}
+
+function isHttp10(version: MessageVersion | undefined): boolean {
+  return version !== undefined && version.versionMajor === 1 && version.versionMinor === 0;
+}
+
 /**
  * Body framing of a request (RFC 9112 6.1, 6.3):
  * Transfer-Encoding together with Content-Length throws `ConflictingFraming` (smuggling, 400);
  * a Transfer-Encoding other than exactly `chunked` throws `UnknownTransferEncoding` (answer 501);
  * a bad Content-Length throws `InvalidContentLength` (400); neither field means no body.
+ * Pass the parsed head as `version` to also refuse Transfer-Encoding in an HTTP/1.0 request
+ * (RFC 9112 6.1: faulty framing) with `ConflictingFraming`.
  * @example
  * ```ts
- * const framing = requestBodyFraming(head.headers);
+ * const framing = requestBodyFraming(head.headers, head);
  * if (framing.kind === "length") body = await rfile.read(framing.length);
  * ```
  */
-export function requestBodyFraming(headers: HTTPMessage): BodyFraming {
+export function requestBodyFraming(headers: HTTPMessage, version?: MessageVersion): BodyFraming {
   const codings = transferCodings(headers);
   if (codings !== undefined) {
     if (headers.has("content-length")) throw new ConflictingFraming();
+    if (isHttp10(version)) throw new ConflictingFraming("Transfer-Encoding in an HTTP/1.0 message");
     if (codings.length !== 1 || codings[0] !== "chunked") {
       throw new UnknownTransferEncoding(headers.getAll("transfer-encoding").join(", "));
     }
@@ -111,13 +126,16 @@ export function requestBodyFraming(headers: HTTPMessage): BodyFraming {
  * 3. A valid Content-Length: that many bytes; an invalid one throws `InvalidContentLength`
  *    (unrecoverable: close the connection).
  * 4. Otherwise: read until close.
+ *
+ * Pass the parsed head as `version` to treat Transfer-Encoding in an HTTP/1.0 response as faulty
+ * framing (RFC 9112 6.1): read until close.
  */
-export function responseBodyFraming(status: number, headers: HTTPMessage, requestMethod: string): BodyFraming {
+export function responseBodyFraming(status: number, headers: HTTPMessage, requestMethod: string, version?: MessageVersion): BodyFraming {
   if (requestMethod === "HEAD" || (status >= 100 && status < 200) || status === 204 || status === 304) return NONE;
   if (requestMethod === "CONNECT" && status >= 200 && status < 300) return NONE;
   const codings = transferCodings(headers);
   if (codings !== undefined) {
-    if (!chunkedLast(codings)) return CLOSE;
+    if (!chunkedLast(codings) || isHttp10(version)) return CLOSE;
     return headers.has("content-length") ? { kind: "chunked", close: true } : CHUNKED;
   }
   const length = parseContentLength(headers);

@@ -9,7 +9,7 @@ export { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./limits.js";
 export { findHeadEnd, skipEmptyLines, parseHeaderFields } from "./fields.js";
 export { parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "./head.js";
 export { parseHeaders, type LineReader } from "./parse-headers.js";
-export { requestBodyFraming, responseBodyFraming, parseContentLength, transferCodings, type BodyFraming } from "./framing.js";
+export { requestBodyFraming, responseBodyFraming, parseContentLength, transferCodings, type BodyFraming, type MessageVersion } from "./framing.js";
 export { ChunkedDecoder, type ChunkedLimits, type ChunkedPushResult } from "./chunked-decoder.js";
 export { encodeChunk, encodeLastChunk } from "./chunked-encode.js";
 export { formatHttpDate, parseHttpDate } from "./date.js";
