@@ -1,8 +1,9 @@
 /**
  * Command-line parsing: `pnpm bench [workload|case ...] [--duration s] [--warmup s]
- * [--connections n] [--driver wrk|autocannon] [--json] [--list]`.
+ * [--connections n] [--driver wrk|autocannon] [--rounds n] [--cpu-prof] [--json] [--list]`.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { RunOptions } from "./types.js";
 
@@ -24,10 +25,18 @@ export const USAGE = `usage: pnpm bench [workload|case ...] [options]
   --warmup <s>       untimed seconds before timing (default: 20% of duration, at most 2)
   --connections <n>  override the workload's connections / requests in flight
   --driver <name>    HTTP load generator: wrk (default when installed) or autocannon
+  --rounds <n>       run each contender n times, interleaved; report the median (default 1)
+  --cpu-prof         write a CPU profile of every Node child under results/cpu-prof/<time>/
+                     (or --cpu-prof-dir <dir>) and print each one's top self-time functions
   --json             print JSON instead of the table
   --list             list workloads and cases
   --verbose          progress on stderr
 `;
+
+function defaultProfileDir(): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return fileURLToPath(new URL(`../results/cpu-prof/${stamp}`, import.meta.url));
+}
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -51,6 +60,9 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
       warmup: { type: "string" },
       connections: { type: "string" },
       driver: { type: "string" },
+      rounds: { type: "string" },
+      "cpu-prof": { type: "boolean", default: false },
+      "cpu-prof-dir": { type: "string" },
       json: { type: "boolean", default: false },
       list: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
@@ -63,7 +75,15 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
   const driver = values.driver ?? (wrkInstalled ? "wrk" : "autocannon");
   if (driver !== "wrk" && driver !== "autocannon") throw new Error(`--driver must be wrk or autocannon, got "${driver}"`);
   return {
-    options: { duration, warmup, connections, driver, verbose: values.verbose },
+    options: {
+      duration,
+      warmup,
+      connections,
+      driver,
+      verbose: values.verbose,
+      rounds: Math.round(positiveNumber("rounds", values.rounds, 1)),
+      cpuProfDir: values["cpu-prof-dir"] ?? (values["cpu-prof"] ? defaultProfileDir() : null),
+    },
     selectors: positionals,
     json: values.json,
     list: values.list,

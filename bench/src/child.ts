@@ -6,6 +6,7 @@
  * @module
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A message a Node child sends over IPC: `{ type: "ready", ... }`, `{ type: "result", ... }`. */
@@ -50,15 +51,18 @@ export class Child {
   }
 
   /**
-   * Run `src/procs/<name>.ts` (compiled to `dist/procs/<name>.js`) with an IPC channel.
+   * Run `src/procs/<name>.ts` (compiled to `dist/procs/<name>.js`) with an IPC channel;
+   * with `cpuProfDir`, under `--cpu-prof` writing to `<cpuProfDir>/<name>/`.
    *
    * @example
    * const server = Child.fork("echo-server", ["net"]);
    * const { port } = await server.waitMessage("ready");
    */
-  static fork(name: string, args: string[]): Child {
+  static fork(name: string, args: string[], cpuProfDir: string | null = null): Child {
     const script = fileURLToPath(new URL(`./procs/${name}.js`, import.meta.url));
-    const proc = fork(script, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
+    // A profile is written when the child exits (it exits through process.exit, see procs/ipc.ts).
+    const execArgv = cpuProfDir === null ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(cpuProfDir, name)}`];
+    const proc = fork(script, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv });
     return new Child(proc, `${name} ${args.join(" ")}`.trim());
   }
 

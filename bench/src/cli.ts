@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { parseCli, USAGE, type CliArgs } from "./args.js";
 import { selectCases, WORKLOADS } from "./registry.js";
 import { rowsOf } from "./report.js";
+import { summarizeProfiles } from "./profile.js";
 import { machineInfo, runCases } from "./runner.js";
 import { formatTable } from "./table.js";
 
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
   const { options } = args;
   const progress = args.options.verbose || !args.json ? (line: string) => process.stderr.write(`# ${line}\n`) : undefined;
   progress?.(
-    `${machine.nproc} x ${machine.cpuModel}, node ${machine.node}; ${options.duration} s timed + ${options.warmup} s warm-up per contender; driver ${options.driver}`,
+    `${machine.nproc} x ${machine.cpuModel}, node ${machine.node}; ${options.duration} s timed + ${options.warmup} s warm-up per contender` +
+      `${options.rounds > 1 ? `, ${options.rounds} rounds (median)` : ""}; HTTP driver ${options.driver}`,
   );
   const results = await runCases(cases, options, progress);
   const rows = results.flatMap(rowsOf);
@@ -54,6 +56,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ machine, options, rows }, null, 2)}\n`);
   } else {
     process.stdout.write(formatTable(rows));
+  }
+  if (options.cpuProfDir !== null) {
+    const summary = await summarizeProfiles(options.cpuProfDir);
+    (args.json ? process.stderr : process.stdout).write(`\n${summary}`);
   }
 }
 

@@ -26,6 +26,8 @@ export interface ReportRow {
   target: number | null;
   error: string | null;
   warnings: string[];
+  /** The rate of each successful round (see `--rounds`). */
+  roundRates: number[];
 }
 
 /** The number a case compares: bytes/s shown as MB/s (10^6 bytes) for `MB/s` cases, operations/s otherwise. */
@@ -57,6 +59,7 @@ export function rowsOf({ benchCase, results }: CaseResult): ReportRow[] {
       target: r.isUs ? null : (benchCase.targets[r.contender] ?? null),
       error: r.error,
       warnings: r.measurement?.warnings ?? [],
+      roundRates: r.roundRates,
     };
   });
 }

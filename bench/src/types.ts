@@ -17,6 +17,10 @@ export interface RunOptions {
   driver: "wrk" | "autocannon";
   /** Print progress lines on stderr. */
   verbose: boolean;
+  /** Times each contender is run, interleaved with the others; the median run is reported. */
+  rounds: number;
+  /** Directory receiving a `--cpu-prof` profile of every Node child, or `null`. */
+  cpuProfDir: string | null;
 }
 
 /** Unit of a {@link Measurement}'s rate. */
@@ -44,6 +48,8 @@ export interface ContenderResult {
   measurement: Measurement | null;
   /** Why there is no measurement: the check failed, the implementation is missing, it crashed. */
   error: string | null;
+  /** The rate of every successful round, in run order (one entry unless `--rounds` > 1). */
+  roundRates: number[];
 }
 
 /** One contender of a case: a name and how to measure it. */

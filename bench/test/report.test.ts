@@ -15,9 +15,9 @@ function m(opsPerSec: number, p99Ms: number | null, bytesPerSec: number | null =
 const echoLike: CaseResult = {
   benchCase: { id: "echo-64b", description: "", unit: "rt/s", targets: { "node:net": 0.9 } },
   results: [
-    { contender: "ours", isUs: true, measurement: m(90_000, 1.25), error: null },
-    { contender: "node:net", isUs: false, measurement: m(100_000, 0.8), error: null },
-    { contender: "other", isUs: false, measurement: null, error: "check failed: boom" },
+    { contender: "ours", isUs: true, measurement: m(90_000, 1.25), error: null, roundRates: [] },
+    { contender: "node:net", isUs: false, measurement: m(100_000, 0.8), error: null, roundRates: [] },
+    { contender: "other", isUs: false, measurement: null, error: "check failed: boom", roundRates: [] },
   ],
 };
 
@@ -36,8 +36,8 @@ describe("report rows", () => {
     const rows = rowsOf({
       benchCase: { id: "echo-64k", description: "", unit: "MB/s", targets: {} },
       results: [
-        { contender: "ours", isUs: true, measurement: m(10, 1, 3_000_000), error: null },
-        { contender: "peer", isUs: false, measurement: m(20, 1, 2_000_000), error: null },
+        { contender: "ours", isUs: true, measurement: m(10, 1, 3_000_000), error: null, roundRates: [] },
+        { contender: "peer", isUs: false, measurement: m(20, 1, 2_000_000), error: null, roundRates: [] },
       ],
     });
     expect(rows.map((r) => r.rate)).toEqual([3, 2]);

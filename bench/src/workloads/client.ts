@@ -11,7 +11,7 @@ import { measurementFromResult, resultTimeoutMs } from "../result.js";
 import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "../types.js";
 
 async function runClient(kind: ClientKind, path: string, inflight: number, options: RunOptions): Promise<Measurement> {
-  const server = Child.fork("http-fixture", []);
+  const server = Child.fork("http-fixture", [], options.cpuProfDir);
   let client: Child | null = null;
   try {
     const ready = await server.waitMessage("ready");
@@ -23,7 +23,7 @@ async function runClient(kind: ClientKind, path: string, inflight: number, optio
       warmup: options.warmup,
       duration: options.duration,
     };
-    client = Child.fork("http-client", [JSON.stringify(config)]);
+    client = Child.fork("http-client", [JSON.stringify(config)], options.cpuProfDir);
     return measurementFromResult(await client.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
   } finally {
     await client?.stop();

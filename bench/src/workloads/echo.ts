@@ -14,7 +14,7 @@ const DEFAULT_CONNECTIONS = 50;
 
 async function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
   const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
-  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)]);
+  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)], options.cpuProfDir);
   let load: Child | null = null;
   try {
     const ready = await server.waitMessage("ready");
@@ -25,7 +25,7 @@ async function runEcho(kind: EchoServerConfig["kind"], size: number, options: Ru
       warmup: options.warmup,
       duration: options.duration,
     };
-    load = Child.fork("echo-load", [JSON.stringify(loadConfig)]);
+    load = Child.fork("echo-load", [JSON.stringify(loadConfig)], options.cpuProfDir);
     return measurementFromResult(await load.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
   } finally {
     await load?.stop();

@@ -16,7 +16,7 @@ const PYTHON_SERVER = fileURLToPath(new URL("../../scripts/hello_server.py", imp
 
 type ServerKind = HelloServerConfig["kind"] | "cpython";
 
-async function startServer(kind: ServerKind): Promise<{ child: Child; port: number }> {
+async function startServer(kind: ServerKind, options: RunOptions): Promise<{ child: Child; port: number }> {
   if (kind === "cpython") {
     const child = Child.spawn("python3", ["-u", PYTHON_SERVER], "python3 hello_server.py");
     try {
@@ -28,7 +28,7 @@ async function startServer(kind: ServerKind): Promise<{ child: Child; port: numb
     }
   }
   const config: HelloServerConfig = { kind };
-  const child = Child.fork("hello-server", [JSON.stringify(config)]);
+  const child = Child.fork("hello-server", [JSON.stringify(config)], options.cpuProfDir);
   try {
     const ready = await child.waitMessage("ready");
     return { child, port: Number(ready.port) };
@@ -39,7 +39,7 @@ async function startServer(kind: ServerKind): Promise<{ child: Child; port: numb
 }
 
 async function runHello(kind: ServerKind, connections: number, pipelining: number, options: RunOptions): Promise<Measurement> {
-  const { child, port } = await startServer(kind);
+  const { child, port } = await startServer(kind, options);
   try {
     const url = `http://127.0.0.1:${port}/`;
     await checkKeepAlive(url, HELLO_BODY);
