@@ -1,0 +1,601 @@
+/**
+ * `HTTPConnection`: one HTTP/1.1 client connection with CPython's request state machine
+ * (`_CS_IDLE` -> `_CS_REQ_STARTED` -> `_CS_REQ_SENT`), keep-alive reuse, automatic reconnect
+ * (`auto_open`), optional pipelining, proxy tunnels and Unix sockets.
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import * as net from "node:net";
+import { CannotSendHeader, CannotSendRequest, ImproperConnectionState, NotConnected, ResponseNotReady } from "../errors.js";
+import type { HTTPMessage, ResponseHead } from "../message/index.js";
+import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
+import { formatHeaderLine, getHostPort, headerPairs, validateHost, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
+import { RequestAborted } from "./errors.js";
+import { resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions, type InformationalResponse } from "./options.js";
+import { readHead, tryHead, type ResolvedLimits } from "./read-head.js";
+import { hostHeader, netlocOf, writeHeadAndBytes } from "./request-head.js";
+import { HTTPResponse, type ResponseOwner } from "./response.js";
+import { openTunnel, wrapIPv6 } from "./tunnel.js";
+import { Phase, Wire, type PhaseTimeouts } from "./wire.js";
+
+const IDLE = "Idle";
+const REQ_STARTED = "Request-started";
+const REQ_SENT = "Request-sent";
+
+/** Options of {@link HTTPConnection.putRequest}. */
+export interface PutRequestOptions {
+  /** Do not add a Host header (CPython `skip_host`). */
+  skipHost?: boolean;
+  /** Do not add `Accept-Encoding: identity` (CPython `skip_accept_encoding`). */
+  skipAcceptEncoding?: boolean;
+}
+
+/** Options of {@link HTTPConnection.endHeaders}. */
+export interface EndHeadersOptions {
+  /** Frame the body with the chunked transfer coding (the caller sent `Transfer-Encoding: chunked`). HTTP/1.1 only. */
+  encodeChunked?: boolean;
+}
+
+/** Options of {@link HTTPConnection.request}. */
+export interface RequestOptions extends EndHeadersOptions {
+  /** Aborts this request: the socket is closed and pending calls reject with `RequestAborted`. */
+  signal?: AbortSignal | null;
+}
+
+/** A request that was sent (or is being sent) and whose response has not been taken yet. */
+interface Pending {
+  method: string;
+  wire: Wire | null;
+  signal: AbortSignal | null;
+  onAbort: (() => void) | null;
+  skipBody: boolean;
+  error: Error | null;
+}
+
+const noop = (): void => {};
+
+/**
+ * An HTTP/1.1 connection to one server (CPython `http.client.HTTPConnection`).
+ *
+ * For the caller: `request()`, `getResponse()`, or the step-by-step `putRequest()`,
+ * `putHeader()`, `endHeaders()`, `send()`; `setTunnel()`, `setDebugLevel()`, `connect()`, `close()`.
+ * Events: `"information"` with an {@link InformationalResponse} for each interim 1xx answer
+ * (never `"error"`: failures reject the promise of the call concerned).
+ *
+ * May be overridden: `createSocket()` (how the socket is opened) and `secureWire()` (what
+ * happens after TCP connect and tunnel; {@link HTTPSConnection} does TLS there); the static
+ * `defaultPort`.
+ *
+ * Requests are sent one at a time: after `request()`, call `getResponse()` and read the body to
+ * its end (or `close()` the response) before the next request, as in CPython; with
+ * `{ pipelining: n }` up to n requests may be outstanding and `getResponse()` returns their
+ * responses in order. The socket is kept alive when the response allows it and reopened
+ * automatically when it was closed.
+ * @example
+ * ```ts
+ * const conn = new HTTPConnection("localhost", 8080);
+ * await conn.request("GET", "/", null, { Accept: "text/html" });
+ * const res = await conn.getResponse();
+ * console.log(res.status, (await res.read()).toString());
+ * conn.close();
+ * ```
+ */
+export class HTTPConnection extends EventEmitter implements ResponseOwner {
+  /** Port used when none is given (CPython `default_port`). */
+  static readonly defaultPort: number = 80;
+
+  /** Server host (IPv6 without brackets). */
+  host: string;
+  /** Server port. */
+  port: number;
+  /** The `timeout` option as given (ms), or null. */
+  readonly timeout: number | null;
+  /** Local address to bind, or null. */
+  readonly sourceAddress: readonly [string, number] | null;
+  /** Read size for file bodies. */
+  blocksize: number;
+  /** Debug output level (see {@link HTTPConnection.setDebugLevel}). */
+  debugLevel = 0;
+  /** Reconnect automatically on send (CPython `auto_open`). */
+  autoOpen: boolean;
+  /** HTTP version sent: 11, or 10 for the legacy {@link HTTP} class. */
+  httpVsn: 10 | 11 = 11;
+  /** Version string of the request line. */
+  httpVsnStr = "HTTP/1.1";
+  /** Requests allowed outstanding at once. */
+  readonly pipelining: number;
+  /** Called when a response finished and the connection can take a request (used by the pool). */
+  onFree: ((conn: HTTPConnection) => void) | null = null;
+
+  /** Options as given to the constructor. */
+  protected readonly options: HTTPConnectionOptions;
+  protected readonly timeouts: PhaseTimeouts;
+  readonly #limits: ResolvedLimits;
+  #wire: Wire | null = null;
+  #state = IDLE;
+  #head = "";
+  #method = "";
+  #queue: Pending[] = [];
+  #active: Pending | null = null;
+  #response: HTTPResponse | null = null;
+  #responseWaiters: Array<() => void> = [];
+  #sendTail: Promise<void> | null = null;
+  #connecting: Promise<Wire> | null = null;
+  #tunnelHost: string | null = null;
+  #tunnelPort = 0;
+  #tunnelHeaders: Array<[string, string]> = [];
+  #proxyHeaders: HTTPMessage | null = null;
+  /** Bytes received but not parsable when the last response head failed (the legacy `getFile()`). */
+  lastUnparsed: Buffer | null = null;
+
+  /**
+   * @param host - `"host"`, `"host:port"` or `"[v6]:port"` (CPython `_get_hostport`).
+   * @param port - overrides a port in `host`; default {@link HTTPConnection.defaultPort}.
+   * @param options - see {@link HTTPConnectionOptions}.
+   */
+  constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
+    super();
+    const ctor = new.target;
+    [this.host, this.port] = getHostPort(host, port, ctor.defaultPort);
+    validateHost(this.host);
+    this.options = options;
+    this.timeout = options.timeout ?? null;
+    this.sourceAddress = options.sourceAddress ?? null;
+    this.blocksize = options.blocksize ?? 8192;
+    this.autoOpen = options.autoOpen ?? true;
+    this.pipelining = Math.max(1, options.pipelining ?? 1);
+    this.timeouts = resolveTimeouts(options);
+    this.#limits = resolveHeadLimits(options);
+  }
+
+  /** The default port of this class. */
+  get defaultPort(): number {
+    return (this.constructor as typeof HTTPConnection).defaultPort;
+  }
+
+  /** The current socket, or null when not connected (CPython `sock`). */
+  get sock(): net.Socket | null {
+    return this.#wire?.socket ?? null;
+  }
+
+  /** 0: quiet; above 0: print what is sent and the status line and headers received (CPython `set_debuglevel`). */
+  setDebugLevel(level: number): void {
+    this.debugLevel = level;
+  }
+
+  /**
+   * Sends the following requests through an HTTP proxy tunnel: this connection's host/port is
+   * the proxy; `CONNECT host:port` is sent on connect (CPython `set_tunnel`). `headers` go with
+   * the CONNECT request (a Host header is added unless given). Call before connecting.
+   */
+  setTunnel(host: string, port?: number | null, headers?: RequestHeaders): void {
+    if (this.#wire !== null) throw new ImproperConnectionState("Can't set up tunnel for established connection");
+    const [h, p] = getHostPort(host, port, this.defaultPort);
+    validateHost(h);
+    const pairs: Array<[string, string]> = [];
+    let hasHost = false;
+    for (const [name, values] of headerPairs(headers)) {
+      const line = formatHeaderLine(name, values);
+      pairs.push([name, line.slice(name.length + 2, -2)]);
+      if (name.toLowerCase() === "host") hasHost = true;
+    }
+    if (!hasHost) pairs.unshift(["Host", `${wrapIPv6(h)}:${p}`]);
+    this.#tunnelHost = h;
+    this.#tunnelPort = p;
+    this.#tunnelHeaders = pairs;
+  }
+
+  /** Header fields of the proxy's answer to CONNECT, or null before a tunnel was opened (CPython `get_proxy_response_headers`). */
+  getProxyResponseHeaders(): HTTPMessage | null {
+    return this.#proxyHeaders;
+  }
+
+  /** The tunnel target `[host, port]` (what TLS must verify), or null without a tunnel. */
+  protected get tunnelTarget(): [string, number] | null {
+    return this.#tunnelHost === null ? null : [this.#tunnelHost, this.#tunnelPort];
+  }
+
+  /** Opens the socket (TCP, Unix socket, tunnel, TLS). Resolves once it is ready; does nothing when already connected. */
+  async connect(): Promise<void> {
+    await this.#open();
+  }
+
+  /** Hook: creates the raw socket. Default: TCP to `host:port` (binding `sourceAddress`), or `socketPath`. */
+  protected createSocket(): net.Socket {
+    const path = this.options.socketPath;
+    if (path !== undefined && path !== null && path !== "") return net.connect({ path });
+    const src = this.sourceAddress;
+    return net.connect({
+      host: this.host,
+      port: this.port,
+      localAddress: src !== null && src[0] !== "" ? src[0] : undefined,
+      localPort: src !== null && src[1] !== 0 ? src[1] : undefined,
+    });
+  }
+
+  /** Hook: runs after TCP connect (and the tunnel); returns the wire to use. {@link HTTPSConnection} starts TLS here. */
+  protected secureWire(wire: Wire): Promise<Wire> {
+    return Promise.resolve(wire);
+  }
+
+  /** Wraps a socket in a {@link Wire} using this connection's timeouts (for `secureWire` overrides). */
+  protected newWire(socket: net.Socket): Wire {
+    return new Wire(socket, this.timeouts, Phase.Connect);
+  }
+
+  #open(): Promise<Wire> {
+    const w = this.#wire;
+    if (w !== null && w.usable) return Promise.resolve(w);
+    if (this.#connecting !== null) return this.#connecting;
+    const p = this.#doConnect();
+    this.#connecting = p;
+    const clear = (): void => {
+      if (this.#connecting === p) this.#connecting = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  async #doConnect(): Promise<Wire> {
+    let wire = this.newWire(this.createSocket());
+    try {
+      await wire.ready("connect");
+      wire.socket.setNoDelay(true);
+      if (this.#tunnelHost !== null) {
+        const spec = { host: this.#tunnelHost, port: this.#tunnelPort, headers: this.#tunnelHeaders, versionString: this.httpVsnStr };
+        this.#proxyHeaders = await openTunnel(wire, spec, this.#limits, this.#debugFn());
+      }
+      wire = await this.secureWire(wire);
+    } catch (err) {
+      wire.destroy();
+      throw err;
+    }
+    wire.setPhase(Phase.Idle);
+    this.#wire = wire;
+    return wire;
+  }
+
+  /**
+   * Starts a request: the request line plus Host and `Accept-Encoding: identity` unless skipped
+   * (CPython `putrequest`). Control characters in `method` or `url` throw before anything is
+   * sent (`InvalidMethod`, `InvalidURL`); a request already started or outstanding throws `CannotSendRequest`.
+   */
+  putRequest(method: string, url: string, options: PutRequestOptions = {}): void {
+    if (this.#state === REQ_STARTED) throw new CannotSendRequest(this.#state);
+    if (this.#queue.length + (this.#response !== null ? 1 : 0) >= this.pipelining) throw new CannotSendRequest(this.#state);
+    validateMethod(method);
+    const target = url === "" ? "/" : url;
+    validatePath(target);
+    let head = `${method} ${target} ${this.httpVsnStr}\r\n`;
+    if (options.skipHost !== true) {
+      const netloc = target.startsWith("http") ? netlocOf(target) : "";
+      if (netloc !== "") head += `Host: ${netloc}\r\n`;
+      else if (this.#tunnelHost !== null) head += `Host: ${hostHeader(this.#tunnelHost, this.#tunnelPort, this.defaultPort)}\r\n`;
+      else head += `Host: ${hostHeader(this.host, this.port, this.defaultPort)}\r\n`;
+    }
+    if (options.skipAcceptEncoding !== true && this.httpVsn === 11) head += "Accept-Encoding: identity\r\n";
+    this.#head = head;
+    this.#method = method;
+    this.#state = REQ_STARTED;
+  }
+
+  /** Adds a header line to the started request; several values are joined with ", " (CPython `putheader`). Throws `CannotSendHeader`, `InvalidHeader`. */
+  putHeader(name: string, ...values: HeaderValue[]): void {
+    if (this.#state !== REQ_STARTED) throw new CannotSendHeader();
+    this.#head += formatHeaderLine(name, values);
+  }
+
+  /**
+   * Ends the head and sends it, with `body` if given (CPython `endheaders`); the head and a small
+   * body go out in one write. Connects first if needed. Rejects with `CannotSendHeader` when no
+   * request was started.
+   */
+  endHeaders(body?: RequestBody | null, options: EndHeadersOptions = {}): Promise<void> {
+    if (this.#state !== REQ_STARTED) return Promise.reject(new CannotSendHeader());
+    return this.#dispatch(body ?? null, options.encodeChunked === true && this.httpVsn === 11, null, false);
+  }
+
+  /** Sends raw bytes (or a stream, iterable or file handle) on the socket, connecting first if needed (CPython `send`). */
+  async send(data: RequestBody): Promise<void> {
+    let wire = this.#wire;
+    if (wire === null || !wire.usable) {
+      if (!this.autoOpen) throw new NotConnected();
+      wire = await this.#open();
+    }
+    if (this.debugLevel > 0) this.#debug(`send: ${typeof data === "string" ? JSON.stringify(data) : "<body>"}`);
+    await writeBody(wire, data, false, this.blocksize);
+  }
+
+  /**
+   * Sends a whole request (CPython `request`): `Host` and `Accept-Encoding` unless in `headers`;
+   * `Content-Length` when the body's length is known (0 for PATCH/POST/PUT without body, nothing
+   * for other methods without body), else `Transfer-Encoding: chunked`; then the headers and the
+   * body. With `Expect: 100-continue` the body waits for the interim answer (or `expectContinueTimeout`)
+   * and is not sent at all when a final response comes first.
+   * @example
+   * ```ts
+   * await conn.request("POST", "/upload", JSON.stringify(data), { "Content-Type": "application/json" });
+   * ```
+   */
+  async request(method: string, url: string, body?: RequestBody | null, headers?: RequestHeaders, options: RequestOptions = {}): Promise<void> {
+    const signal = options.signal ?? null;
+    if (signal !== null && signal.aborted) throw new RequestAborted(signal.reason);
+    const pairs = headerPairs(headers);
+    let hasHost = false;
+    let hasAE = false;
+    let hasCL = false;
+    let hasTE = false;
+    let expect = false;
+    for (const [name, values] of pairs) {
+      switch (name.toLowerCase()) {
+        case "host": hasHost = true; break;
+        case "accept-encoding": hasAE = true; break;
+        case "content-length": hasCL = true; break;
+        case "transfer-encoding": hasTE = true; break;
+        case "expect": expect = values.some((v) => String(v).toLowerCase() === "100-continue"); break;
+      }
+    }
+    let length: number | null = null;
+    if (!hasCL && !hasTE) {
+      length = isFileHandle(body) ? (await body.stat()).size : getContentLength(body, method);
+    }
+    this.putRequest(method, url, { skipHost: hasHost, skipAcceptEncoding: hasAE });
+    let chunked = options.encodeChunked === true;
+    try {
+      if (!hasCL && !hasTE) {
+        chunked = false;
+        if (length !== null) this.putHeader("Content-Length", length);
+        else if (body !== undefined && body !== null) {
+          chunked = true;
+          this.putHeader("Transfer-Encoding", "chunked");
+        }
+      } else if (hasCL) chunked = false;
+      for (const [name, values] of pairs) this.putHeader(name, ...values);
+    } catch (err) {
+      this.#state = this.#queue.length > 0 ? REQ_SENT : IDLE;
+      this.#head = "";
+      throw err;
+    }
+    await this.#dispatch(body ?? null, chunked && this.httpVsn === 11, signal, expect && body !== undefined && body !== null);
+  }
+
+  /** Queues the finished request and writes it (in one write when possible). */
+  #dispatch(body: RequestBody | null, chunked: boolean, signal: AbortSignal | null, expect: boolean): Promise<void> {
+    const head = `${this.#head}\r\n`;
+    this.#head = "";
+    this.#state = REQ_SENT;
+    const pending: Pending = { method: this.#method, wire: null, signal, onAbort: null, skipBody: false, error: null };
+    this.#queue.push(pending);
+    if (signal !== null) {
+      pending.onAbort = () => this.#abort(pending);
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
+    const wire = this.#wire;
+    const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
+    if (this.#sendTail === null && simple && !expect && wire !== null && wire.usable && (wire.buf.length === 0 || this.#queue.length > 1 || this.#response !== null)) {
+      pending.wire = wire;
+      if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
+      if (this.debugLevel > 0) this.#debug(`send: ${JSON.stringify(head)}`);
+      writeHeadAndBytes(wire, head, body, chunked);
+      return Promise.resolve();
+    }
+    const p = this.#transmit(this.#sendTail, pending, head, body, chunked, expect);
+    this.#sendTail = p;
+    const clear = (): void => {
+      if (this.#sendTail === p) this.#sendTail = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  async #transmit(prev: Promise<void> | null, pending: Pending, head: string, body: RequestBody | null, chunked: boolean, expect: boolean): Promise<void> {
+    try {
+      if (prev !== null) await prev.catch(noop);
+      let wire = this.#wire;
+      if (wire === null || !wire.usable || (wire.buf.length > 0 && this.#queue[0] === pending)) {
+        if (wire === null && !this.autoOpen) throw new NotConnected();
+        if (wire !== null && this.#queue[0] === pending && this.#response === null) wire.destroy();
+        this.#wire = null;
+        wire = await this.#open();
+      }
+      if (pending.error !== null) throw pending.error;
+      pending.wire = wire;
+      if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
+      if (this.debugLevel > 0) this.#debug(`send: ${JSON.stringify(head)}`);
+      const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
+      if (simple && !expect) {
+        writeHeadAndBytes(wire, head, body, chunked);
+        return;
+      }
+      wire.socket.write(head, "latin1");
+      if (body === null) return;
+      if (expect && this.#queue[0] === pending && !(await this.#awaitContinue(wire))) {
+        pending.skipBody = true;
+        return;
+      }
+      await writeBody(wire, body, chunked, this.blocksize);
+      if (chunked) wire.socket.write("0\r\n\r\n", "latin1");
+    } catch (err) {
+      if (pending.error === null) pending.error = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  /** Waits for `100 Continue`: true to send the body (100 came, or the timeout passed), false when a final response came first. */
+  async #awaitContinue(wire: Wire): Promise<boolean> {
+    let timedOut = false;
+    const ms = this.options.expectContinueTimeout ?? 1000;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      wire.wakeUp();
+    }, ms);
+    try {
+      for (;;) {
+        const saved = wire.buf;
+        let head: ResponseHead | null;
+        try {
+          head = tryHead(wire, this.#limits);
+        } catch {
+          wire.buf = saved; // let getResponse() report the bad head
+          return false;
+        }
+        if (head !== null) {
+          if (head.status >= 200 || head.status === 101) {
+            wire.buf = saved;
+            return false;
+          }
+          this.#inform(head);
+          if (head.status === 100) return true;
+          continue;
+        }
+        if (timedOut) return true;
+        if (wire.ended || wire.error !== null) return false;
+        await wire.wait();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Reads the head of the next response (CPython `getresponse`), skipping interim 1xx answers
+   * (reported through `"information"`). Rejects with `ResponseNotReady` when no request is
+   * outstanding or the previous response is unread (without pipelining), `RemoteDisconnected`,
+   * `BadStatusLine`, `LineTooLong`, `TooManyHeaders`, `HeadersTimeout`, ... (the connection is
+   * closed after such an error).
+   */
+  async getResponse(): Promise<HTTPResponse> {
+    while (this.#response !== null) {
+      if (this.pipelining === 1) throw new ResponseNotReady(this.#state);
+      await new Promise<void>((resolve) => this.#responseWaiters.push(resolve));
+    }
+    const pending = this.#queue[0];
+    if (pending === undefined) throw new ResponseNotReady(this.#state);
+    if (pending.wire === null && this.#sendTail !== null) await this.#sendTail.catch(noop);
+    this.#queue.shift();
+    if (this.#queue.length === 0 && this.#state === REQ_SENT) this.#state = IDLE;
+    const wire = pending.wire;
+    if (pending.error !== null || wire === null) {
+      this.#release(pending);
+      throw pending.error ?? new NotConnected();
+    }
+    this.#active = pending;
+    let resp: HTTPResponse;
+    try {
+      let head = await readHead(wire, this.#limits);
+      while (head.status < 200 && head.status !== 101) {
+        this.#inform(head);
+        head = await readHead(wire, this.#limits);
+      }
+      if (this.debugLevel > 0) this.#debugHead(head);
+      resp = new HTTPResponse(this, wire, head, pending.method, pending.skipBody, this.debugLevel);
+    } catch (err) {
+      this.lastUnparsed = wire.buf.length > 0 ? Buffer.from(wire.buf) : null;
+      if (this.#active === pending) this.#active = null;
+      this.#release(pending);
+      if (wire === this.#wire) this.#wire = null;
+      wire.destroy();
+      throw err;
+    }
+    if (!resp.isClosed()) {
+      this.#response = resp;
+      // CPython closes the connection object now; the response keeps the socket until read.
+      if (resp.willClose && this.#wire === wire) this.#wire = null;
+    }
+    return resp;
+  }
+
+  /** @internal Called by {@link HTTPResponse} when its body is done or abandoned. */
+  responseDone(resp: HTTPResponse, wire: Wire, reuse: boolean): void {
+    if (this.#response === resp) this.#response = null;
+    const p = this.#active;
+    if (p !== null) {
+      this.#active = null;
+      this.#release(p);
+    }
+    if (!reuse || wire !== this.#wire) {
+      if (wire === this.#wire) this.#wire = null;
+      if (!reuse || this.#queue.every((q) => q.wire !== wire)) wire.destroy();
+    } else {
+      wire.setPhase(this.#queue.length > 0 ? Phase.Headers : Phase.Idle);
+    }
+    const waiters = this.#responseWaiters;
+    if (waiters.length > 0) {
+      this.#responseWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.onFree !== null) this.onFree(this);
+  }
+
+  /** Whether a new request can be started now (no request being built, fewer than `pipelining` outstanding). */
+  isAvailable(): boolean {
+    return this.#state !== REQ_STARTED && this.#queue.length + (this.#response !== null ? 1 : 0) < this.pipelining;
+  }
+
+  /** Number of requests sent whose responses are not read to the end yet. */
+  get outstanding(): number {
+    return this.#queue.length + (this.#response !== null ? 1 : 0);
+  }
+
+  /** Closes the socket and the current response; the connection reopens on the next request (CPython `close`). */
+  close(): void {
+    this.#state = IDLE;
+    this.#active = null;
+    this.#head = "";
+    const wire = this.#wire;
+    this.#wire = null;
+    if (wire !== null) wire.destroy();
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const p of queue) {
+      this.#release(p);
+      p.wire?.destroy();
+    }
+    const resp = this.#response;
+    this.#response = null;
+    if (resp !== null) resp.close();
+  }
+
+  /** `await using conn = new HTTPConnection(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #abort(p: Pending): void {
+    const err = new RequestAborted(p.signal?.reason);
+    if (p.error === null) p.error = err;
+    const wire = p.wire ?? this.#wire;
+    if (wire === this.#wire) this.#wire = null;
+    if (wire !== null) wire.fail(err);
+  }
+
+  #release(p: Pending): void {
+    if (p.signal !== null && p.onAbort !== null) p.signal.removeEventListener("abort", p.onAbort);
+    p.onAbort = null;
+  }
+
+  #inform(head: ResponseHead): void {
+    const info: InformationalResponse = { status: head.status, reason: head.reason, version: head.versionMinor === 0 ? 10 : 11, headers: head.headers };
+    if (this.debugLevel > 0) this.#debugHead(head);
+    const cb = this.options.onInformation;
+    if (cb !== undefined && cb !== null) cb(info);
+    if (this.listenerCount("information") > 0) this.emit("information", info);
+  }
+
+  #debugFn(): ((line: string) => void) | null {
+    return this.debugLevel > 0 ? (line) => this.#debug(line) : null;
+  }
+
+  #debug(line: string): void {
+    const w = this.options.debugWriter;
+    if (w !== undefined && w !== null) w(line);
+    else console.log(line);
+  }
+
+  #debugHead(head: ResponseHead): void {
+    this.#debug(`reply: ${JSON.stringify(head.rawStatusLine.toString("latin1"))}`);
+    for (const [name, value] of head.headers) this.#debug(`header: ${name}: ${value}`);
+  }
+}
+

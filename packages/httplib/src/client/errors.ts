@@ -1,0 +1,74 @@
+/**
+ * Errors that only the client raises: timeouts per phase, aborts, proxy tunnel failures and a
+ * closed pool. Like every error of the package they extend `HTTPException` and carry a stable `code`.
+ * @module
+ */
+import { HTTPException, type HTTPErrorOptions } from "../errors.js";
+
+/**
+ * Base class of the client's timeouts (CPython raises `TimeoutError` from the socket).
+ * Timeouts are inactivity timeouts: the timer restarts whenever bytes arrive or leave.
+ */
+export class ClientTimeout extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_CLIENT_TIMEOUT";
+  /** The timeout that expired, in milliseconds. */
+  readonly timeout: number;
+  constructor(timeout: number, what = "operation", options?: HTTPErrorOptions) {
+    super(`${what} timed out after ${timeout} ms`, options);
+    this.timeout = timeout;
+  }
+}
+
+/** The TCP (or TLS, or proxy tunnel) connection was not established within `connectTimeout`. */
+export class ConnectTimeout extends ClientTimeout {
+  static override readonly code: string = "ERR_HTTP_CONNECT_TIMEOUT";
+  constructor(timeout: number, options?: HTTPErrorOptions) {
+    super(timeout, "connect", options);
+  }
+}
+
+/** The response head did not arrive within `headersTimeout` of inactivity after the request was sent. */
+export class HeadersTimeout extends ClientTimeout {
+  static override readonly code: string = "ERR_HTTP_HEADERS_TIMEOUT";
+  constructor(timeout: number, options?: HTTPErrorOptions) {
+    super(timeout, "waiting for the response head", options);
+  }
+}
+
+/** No byte of the response body arrived within `bodyTimeout`. */
+export class BodyTimeout extends ClientTimeout {
+  static override readonly code: string = "ERR_HTTP_BODY_TIMEOUT";
+  constructor(timeout: number, options?: HTTPErrorOptions) {
+    super(timeout, "reading the response body", options);
+  }
+}
+
+/** The request's `AbortSignal` fired; `cause` is the signal's reason. */
+export class RequestAborted extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_REQUEST_ABORTED";
+  constructor(reason?: unknown) {
+    super("request aborted", { cause: reason });
+  }
+}
+
+/** The proxy answered the CONNECT request of {@link HTTPConnection.setTunnel} with a status other than 200 (CPython raises `OSError`). */
+export class TunnelError extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_TUNNEL_FAILED";
+  /** Status code of the proxy's answer. */
+  readonly status: number;
+  /** Reason phrase of the proxy's answer. */
+  readonly reason: string;
+  constructor(status: number, reason: string, options?: HTTPErrorOptions) {
+    super(`Tunnel connection failed: ${status} ${reason}`.trimEnd(), options);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** A request was given to an {@link HTTPConnectionPool} after `close()`. */
+export class PoolClosed extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_POOL_CLOSED";
+  constructor(options?: HTTPErrorOptions) {
+    super("the connection pool is closed", options);
+  }
+}

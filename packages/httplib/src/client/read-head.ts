@@ -1,0 +1,68 @@
+/**
+ * Reads one response head from a {@link Wire}: waits until the blank line has arrived, then
+ * parses status line and fields in one pass over the accumulated Buffer (no readline per header).
+ * @module
+ */
+import { HeadTooLarge, LineTooLong, RemoteDisconnected } from "../errors.js";
+import { findHeadEnd, parseResponseHead, skipEmptyLines, type HeadLimits, type ResponseHead } from "../message/index.js";
+import type { Wire } from "./wire.js";
+
+/** {@link HeadLimits} with every field present. */
+export type ResolvedLimits = Required<HeadLimits>;
+
+/** Head of the next response if it is complete in `wire.buf` (consumed), else null. */
+export function tryHead(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
+  let buf = wire.buf;
+  if (buf.length === 0) return null;
+  if (buf[0] === 0x0d || buf[0] === 0x0a) {
+    // RFC 9112 2.2: empty lines before the start line may be ignored.
+    const s = skipEmptyLines(buf, 0, buf.length, true);
+    if (s > 0) {
+      wire.consume(s);
+      buf = wire.buf;
+      if (buf.length === 0) return null;
+    }
+  }
+  const end = findHeadEnd(buf, 0);
+  if (end === -1) {
+    checkGrowth(buf, lim);
+    return null;
+  }
+  const head = parseResponseHead(buf, 0, end, lim);
+  wire.consume(end);
+  return head;
+}
+
+/** A head that has not ended yet but is already too big cannot succeed: fail now, not at EOF. */
+function checkGrowth(buf: Buffer, lim: ResolvedLimits): void {
+  if (buf.length > lim.maxLineLength + 2) {
+    const lf = buf.indexOf(0x0a);
+    if (lf === -1 || lf > lim.maxLineLength + 1) throw new LineTooLong("status line", lim.maxLineLength);
+  }
+  if (buf.length > lim.maxHeadSize) {
+    // Prefer the precise error (a too-long line, too many fields) when the bytes show one.
+    parseResponseHead(buf, 0, buf.length, { ...lim, maxHeadSize: Number.POSITIVE_INFINITY });
+    throw new HeadTooLarge(lim.maxHeadSize);
+  }
+}
+
+/**
+ * Reads the next response head. Throws `RemoteDisconnected` when the peer closed before sending
+ * anything, the socket's error (or timeout) when one happened first, or the parser's error.
+ * A head cut short by EOF is parsed as far as it goes (as CPython does).
+ */
+export async function readHead(wire: Wire, lim: ResolvedLimits): Promise<ResponseHead> {
+  for (;;) {
+    const head = tryHead(wire, lim);
+    if (head !== null) return head;
+    if (wire.error !== null) throw wire.error;
+    if (wire.ended) {
+      const buf = wire.buf;
+      if (buf.length === 0) throw new RemoteDisconnected();
+      const partial = parseResponseHead(buf, 0, buf.length, lim);
+      wire.consume(buf.length);
+      return partial;
+    }
+    await wire.wait();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * `Wire`: one socket of a connection, seen as a byte queue. It accumulates received bytes in one
+ * Buffer (parsers read from it directly), can copy incoming bytes straight into a caller's Buffer
+ * (a Content-Length body is read into ONE allocation), applies backpressure, and turns socket
+ * inactivity into the timeout error of the current phase with a single `socket.setTimeout`.
+ * @module
+ */
+import type { Socket } from "node:net";
+import { BodyTimeout, ConnectTimeout, HeadersTimeout } from "./errors.js";
+
+/** What the socket is doing; selects the timeout and its error class. */
+export const enum Phase {
+  Idle = 0,
+  Connect = 1,
+  Headers = 2,
+  Body = 3,
+}
+
+/** Inactivity timeouts per {@link Phase} in milliseconds, 0 = none. */
+export type PhaseTimeouts = readonly [idle: number, connect: number, headers: number, body: number];
+
+const EMPTY = Buffer.alloc(0);
+/** Received-but-unread bytes above which the socket is paused. */
+const HIGH_WATER = 256 * 1024;
+
+/** A socket plus its receive buffer. Internal to the client. */
+export class Wire {
+  /** Unconsumed received bytes. */
+  buf: Buffer = EMPTY;
+  /** The peer ended its side (or the socket closed). */
+  ended = false;
+  /** First error seen on the socket (or a timeout/abort), or null. */
+  error: Error | null = null;
+  /** The socket has been destroyed or closed. */
+  destroyed = false;
+  /** Current phase. */
+  phase: Phase = Phase.Connect;
+  readonly socket: Socket;
+  readonly #timeouts: PhaseTimeouts;
+  #armed = 0;
+  #wake: (() => void) | null = null;
+  #waiting: Promise<void> | null = null;
+  #sink: Uint8Array | null = null;
+  #sinkPos = 0;
+  #paused = false;
+
+  constructor(socket: Socket, timeouts: PhaseTimeouts, phase: Phase = Phase.Connect) {
+    this.socket = socket;
+    this.#timeouts = timeouts;
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("timeout", this.#onTimeout);
+    this.setPhase(phase);
+  }
+
+  /** Switches phase; touches the socket timer only when the timeout value changes. */
+  setPhase(phase: Phase): void {
+    this.phase = phase;
+    const t = this.#timeouts[phase];
+    if (t !== this.#armed) {
+      this.#armed = t;
+      this.socket.setTimeout(t);
+    }
+  }
+
+  /** Whether a new request may be written on this socket. */
+  get usable(): boolean {
+    return !this.ended && !this.destroyed && this.error === null;
+  }
+
+  /** Resolves once `event` ("connect" or "secureConnect") fires; rejects with the socket's error or timeout. */
+  ready(event: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.socket.off(event, onReady);
+        this.socket.off("close", onClose);
+      };
+      const onReady = (): void => {
+        done();
+        resolve();
+      };
+      const onClose = (): void => {
+        done();
+        reject(this.error ?? new Error("socket closed while connecting"));
+      };
+      this.socket.once(event, onReady);
+      this.socket.once("close", onClose);
+    });
+  }
+
+  /** Resolves when something happens: bytes arrive, the sink fills, EOF, error or {@link Wire.wakeUp}. */
+  wait(): Promise<void> {
+    if (this.#waiting === null) {
+      this.#waiting = new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      if (this.#paused) this.#resume();
+    }
+    return this.#waiting;
+  }
+
+  /** Wakes the current waiter, if any. */
+  wakeUp(): void {
+    const w = this.#wake;
+    if (w !== null) {
+      this.#wake = null;
+      this.#waiting = null;
+      w();
+    }
+  }
+
+  /** Drops `n` bytes from the front of {@link Wire.buf}. */
+  consume(n: number): void {
+    this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
+    if (this.#paused && this.buf.length < HIGH_WATER) this.#resume();
+  }
+
+  /** Returns and consumes the first `n` bytes (a view, no copy). */
+  take(n: number): Buffer {
+    const out = this.buf.subarray(0, n);
+    this.consume(n);
+    return out;
+  }
+
+  /** Puts bytes back in front of the buffer (bytes a decoder read past its end). */
+  unshift(data: Buffer): void {
+    this.buf = this.buf.length === 0 ? data : Buffer.concat([data, this.buf]);
+  }
+
+  /**
+   * Fills `target[pos..]` with the next bytes: first from the buffer, then straight from the
+   * socket. Resolves with the number of bytes now in `target` (short on EOF or error).
+   */
+  async fill(target: Uint8Array, pos: number): Promise<number> {
+    let at = pos;
+    const have = this.buf.length;
+    if (have > 0) {
+      const n = Math.min(have, target.length - at);
+      target.set(n === have ? this.buf : this.buf.subarray(0, n), at);
+      at += n;
+      this.consume(n);
+    }
+    if (at === target.length || this.ended || this.error !== null) return at;
+    this.#sink = target;
+    this.#sinkPos = at;
+    while (this.#sink !== null && !this.ended && this.error === null) await this.wait();
+    const got = this.#sinkPos;
+    this.#sink = null;
+    return got;
+  }
+
+  /** Resolves after 'drain', or at once when the socket is gone. */
+  drain(): Promise<void> {
+    if (this.destroyed || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+  }
+
+  /** Records `err` (first one wins), destroys the socket and wakes the waiter. */
+  fail(err: Error): void {
+    if (this.error === null) this.error = err;
+    this.destroy();
+  }
+
+  /** Destroys the socket (idempotent). */
+  destroy(): void {
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.ended = true;
+      this.socket.destroy();
+    }
+    this.wakeUp();
+  }
+
+  /** Stops listening to the socket (before it is wrapped in TLS), keeping an error sink. */
+  detach(): Socket {
+    const s = this.socket;
+    s.off("data", this.#onData);
+    s.off("end", this.#onEnd);
+    s.off("close", this.#onClose);
+    s.off("timeout", this.#onTimeout);
+    s.setTimeout(0);
+    return s;
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.socket.resume();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    const sink = this.#sink;
+    if (sink !== null) {
+      const n = Math.min(chunk.length, sink.length - this.#sinkPos);
+      sink.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.#sinkPos);
+      this.#sinkPos += n;
+      if (this.#sinkPos < sink.length) return;
+      this.#sink = null;
+      if (n < chunk.length) this.buf = chunk.subarray(n);
+      this.wakeUp();
+      return;
+    }
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.buf.length >= HIGH_WATER && this.#wake === null) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    this.wakeUp();
+  };
+
+  readonly #onEnd = (): void => {
+    this.ended = true;
+    this.wakeUp();
+  };
+
+  readonly #onError = (err: Error): void => {
+    if (this.error === null) this.error = err;
+    this.wakeUp();
+  };
+
+  readonly #onClose = (): void => {
+    this.destroyed = true;
+    this.ended = true;
+    this.wakeUp();
+  };
+
+  readonly #onTimeout = (): void => {
+    const t = this.#armed;
+    switch (this.phase) {
+      case Phase.Connect:
+        this.fail(new ConnectTimeout(t));
+        break;
+      case Phase.Headers:
+        this.fail(new HeadersTimeout(t));
+        break;
+      case Phase.Body:
+        this.fail(new BodyTimeout(t));
+        break;
+      default:
+        this.destroy(); // an idle keep-alive socket: just let it go
+    }
+  };
+}
