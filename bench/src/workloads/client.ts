@@ -34,7 +34,7 @@ async function runClient(kind: ClientKind, path: string, inflight: number, optio
 function contenders(path: string, inflight: number): Contender[] {
   return [
     {
-      name: inflight === 1 ? "@stdhttp HTTPConnection" : "@stdhttp HTTPConnection x" + String(inflight),
+      name: inflight === 1 ? "@stdhttp HTTPConnection" : "@stdhttp HTTPConnectionPool",
       isUs: true,
       run: (o) => runClient("stdhttp", path, inflight, o),
     },
