@@ -247,14 +247,29 @@ export class BodyTooLarge extends HTTPException {
   }
 }
 
+/** Why a request line was rejected by {@link BadRequestLine}. */
+export type BadRequestLineReason =
+  | "empty" // nothing but empty lines
+  | "missing-method" // line starts with SP
+  | "missing-target" // only a method (`GET`)
+  | "empty-target" // two SPs in a row
+  | "missing-version" // `GET /`: HTTP/0.9 style (a server may answer it as CPython does)
+  | "bad-version" // not exactly `HTTP/` DIGIT `.` DIGIT (RFC 9112 2.3)
+  | "bad-target" // CTL, SP or DEL in the request-target (RFC 9112 3.2)
+  | "bare-cr" // RFC 9112 2.2
+  | "bare-lf"; // line ended by LF alone while `allowBareLF` is false
+
 /** The request line is not `method SP request-target SP HTTP-version` (RFC 9112 3). */
 export class BadRequestLine extends HTTPException {
   static override readonly code: string = "ERR_HTTP_BAD_REQUEST_LINE";
-  /** The offending line (latin1-decoded). */
+  /** The offending line (latin1-decoded, without its line end). */
   readonly line: string;
-  constructor(line: string, detail?: string, options?: HTTPErrorOptions) {
-    super(`bad request line${detail === undefined ? "" : ` (${detail})`}: ${JSON.stringify(line)}`, options);
+  /** Which rule was broken, when known. */
+  readonly reason: BadRequestLineReason | undefined;
+  constructor(line: string, reason?: BadRequestLineReason, options?: HTTPErrorOptions) {
+    super(`bad request line${reason === undefined ? "" : ` (${reason})`}: ${JSON.stringify(line)}`, options);
     this.line = line;
+    this.reason = reason;
   }
 }
 

@@ -14,7 +14,9 @@ import {
   findHeadEnd,
   parseHeaderFields,
   parseRequestHead,
+  parseRequestLine,
   parseResponseHead,
+  parseStatusLine,
   skipEmptyLines,
   type HeadLimits,
 } from "../src/message/index.js";
@@ -116,27 +118,69 @@ describe("parseRequestHead", () => {
     expect(req("GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n").target).toBe("/caf\xc3\xa9");
   });
 
-  // cpython test_httpservers: BaseHTTPRequestHandlerTestCase bad request lines, stricter (RFC 9112 3)
+  // cpython test_httpservers: BaseHTTPServerTestCase.test_version_* and friends, stricter (RFC 9112 3)
   test.each([
-    ["GET\r\n\r\n", "missing request-target"],
-    ["GET /\r\n\r\n", "missing HTTP-version"],
-    ["GET  / HTTP/1.1\r\n\r\n", "empty request-target"],
-    ["GET / HTTP/1.1 \r\n\r\n", "bad HTTP-version"],
-    [" GET / HTTP/1.1\r\n\r\n", "missing method"],
-    ["GET / HTTP/1\r\n\r\n", "bad HTTP-version"],
-    ["GET / HTTP/1.10\r\n\r\n", "bad HTTP-version"],
-    ["GET / http/1.1\r\n\r\n", "bad HTTP-version"],
-    ["GET / HTTP/a.b\r\n\r\n", "bad HTTP-version"],
-    ["GET / FOO/1.1\r\n\r\n", "bad HTTP-version"],
-    ["GET /a\x00b HTTP/1.1\r\n\r\n", "invalid byte in request-target"],
-    ["GET /a\x7fb HTTP/1.1\r\n\r\n", "invalid byte in request-target"],
-    ["GET /a\tb HTTP/1.1\r\n\r\n", "invalid byte in request-target"],
-    ["GET /\r HTTP/1.1\r\n\r\n", "bare CR"],
-    ["GET / HTTP/1.1\nHost: a\r\n\r\n", "bare LF"],
-    ["\r\n\r\n", "empty request line"],
-  ])("rejects %j (%s)", (text, detail) => {
-    expect(() => req(text)).toThrow(BadRequestLine);
-    expect(() => req(text)).toThrow(detail);
+    ["GET\r\n\r\n", "missing-target"],
+    ["GET /\r\n\r\n", "missing-version"],
+    ["GET  / HTTP/1.1\r\n\r\n", "empty-target"],
+    ["GET / HTTP/1.1 \r\n\r\n", "bad-version"],
+    [" GET / HTTP/1.1\r\n\r\n", "missing-method"],
+    ["GET / FUBAR\r\n\r\n", "bad-version"], // test_version_bogus
+    ["GET / HTTP/9.9.9\r\n\r\n", "bad-version"], // test_version_digits
+    ["GET / HTTP/-9_9_9.+9_9_9\r\n\r\n", "bad-version"], // test_version_signs_and_underscores
+    ["GET / HTTP/909876543210.0\r\n\r\n", "bad-version"], // test_major_version_number_too_long
+    ["GET / HTTP/1.909876543210\r\n\r\n", "bad-version"], // test_minor_version_number_too_long
+    ["GET / HTTP/1\r\n\r\n", "bad-version"],
+    ["GET / HTTP/1.10\r\n\r\n", "bad-version"],
+    ["GET / http/1.1\r\n\r\n", "bad-version"],
+    ["GET / HTTP/a.b\r\n\r\n", "bad-version"],
+    ["GET /a\x00b HTTP/1.1\r\n\r\n", "bad-target"],
+    ["GET /a\x7fb HTTP/1.1\r\n\r\n", "bad-target"],
+    ["GET /a\tb HTTP/1.1\r\n\r\n", "bad-target"],
+    ["GET /\r HTTP/1.1\r\n\r\n", "bare-cr"],
+    ["GET / HTTP/1.1\nHost: a\r\n\r\n", "bare-lf"],
+    ["\r\n\r\n", "empty"],
+  ])("rejects %j (%s)", (text, expected) => {
+    try {
+      req(text);
+      throw new Error("no error");
+    } catch (e) {
+      expect(e).toBeInstanceOf(BadRequestLine);
+      expect((e as BadRequestLine).reason).toBe(expected);
+    }
+  });
+
+  // cpython test_httpservers: BaseHTTPServerTestCase.test_request_line_trimming (with allowBareLF)
+  test("a request line ended by a bare LF parses with allowBareLF", () => {
+    const h = req("XYZBOGUS / HTTP/1.1\n\r\n", { allowBareLF: true });
+    expect([h.method, h.version, h.headers.size]).toEqual(["XYZBOGUS", "HTTP/1.1", 0]);
+  });
+
+  // cpython test_httpservers: BaseHTTPRequestHandlerTestCase.test_header_length / test_too_many_headers
+  test("parseRequestLine gives the request line even when the fields are bad", () => {
+    const buf = bytes(`GET / HTTP/1.1\r\nX-Foo: bar${"r".repeat(65537)}\r\n\r\n`);
+    const line = parseRequestLine(buf, 0, buf.length);
+    expect(line.rawRequestLine.toString()).toBe("GET / HTTP/1.1\r\n");
+    expect(line.fieldsStart).toBe(16);
+    expect(() => parseHeaderFields(buf, line.fieldsStart, buf.length, { maxHeadSize: 1 << 20 })).toThrow(LineTooLong);
+  });
+
+  // cpython test_httpservers: BaseHTTPRequestHandlerTestCase.test_request_length (414)
+  test("parseRequestLine on a line still arriving: LineTooLong('request line') once over the limit", () => {
+    const buf = bytes(`GET ${"x".repeat(65537)}`);
+    try {
+      parseRequestLine(buf, 0, buf.length);
+      throw new Error("no error");
+    } catch (e) {
+      expect(e).toBeInstanceOf(LineTooLong);
+      expect((e as LineTooLong).lineType).toBe("request line");
+    }
+  });
+
+  test("parseStatusLine alone", () => {
+    const buf = bytes("HTTP/1.1 301 Moved\r\nLocation: /x\r\n\r\n");
+    const line = parseStatusLine(buf, 0, buf.length);
+    expect([line.status, line.reason, line.fieldsStart]).toEqual([301, "Moved", 20]);
   });
 
   test.each(["GE(T / HTTP/1.1\r\n\r\n", "G\x01T / HTTP/1.1\r\n\r\n", "GET\t/ HTTP/1.1\r\n\r\n", "GÉT / HTTP/1.1\r\n\r\n"])(

@@ -7,7 +7,8 @@ export { HTTPStatus, statusInfo, responses, type StatusInfo } from "./status.js"
 export { HTTPMessage } from "./http-message.js";
 export { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./limits.js";
 export { findHeadEnd, skipEmptyLines, parseHeaderFields } from "./fields.js";
-export { parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "./head.js";
+export { parseRequestHead, parseRequestLine, type RequestHead, type RequestLine } from "./request-head.js";
+export { parseResponseHead, parseStatusLine, type ResponseHead, type StatusLine } from "./response-head.js";
 export { parseHeaders, type LineReader } from "./parse-headers.js";
 export { requestBodyFraming, responseBodyFraming, parseContentLength, transferCodings, type BodyFraming, type MessageVersion } from "./framing.js";
 export { ChunkedDecoder, type ChunkedLimits, type ChunkedPushResult } from "./chunked-decoder.js";
