@@ -14,6 +14,8 @@ export interface TestServer {
   port: number;
   /** Every byte each connection received, one entry per connection. */
   received: Buffer[];
+  /** Resolves once every connection accepted so far has closed (raw servers only). */
+  whenIdle?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ function headEnd(buf: Buffer): number {
 export async function rawServer(reply: string | Buffer | RawReply, end = true): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const received: Buffer[] = [];
+  const idleWaiters: Array<() => void> = [];
   const server = net.createServer((socket) => {
     sockets.add(socket);
     const slot = received.length;
@@ -40,7 +43,10 @@ export async function rawServer(reply: string | Buffer | RawReply, end = true): 
     let scanned = 0;
     let count = 0;
     socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) for (const w of idleWaiters.splice(0)) w();
+    });
     socket.on("data", (chunk) => {
       received[slot] = Buffer.concat([received[slot], chunk]);
       for (;;) {
@@ -62,6 +68,7 @@ export async function rawServer(reply: string | Buffer | RawReply, end = true): 
   return {
     port: (server.address() as AddressInfo).port,
     received,
+    whenIdle: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
