@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const { options } = args;
   const progress = args.options.verbose || !args.json ? (line: string) => process.stderr.write(`# ${line}\n`) : undefined;
   progress?.(
-    `${machine.nproc} x ${machine.cpuModel}, node ${machine.node}; ${options.duration} s timed + ${options.warmup} s warm-up per contender` +
+    `${machine.date}, ${machine.nproc} x ${machine.cpuModel}, load ${machine.loadAvg1.toFixed(2)}, node ${machine.node}; ${options.duration} s timed + ${options.warmup} s warm-up per contender` +
       `${options.rounds > 1 ? `, ${options.rounds} rounds (median)` : ""}; HTTP driver ${options.driver}`,
   );
   const results = await runCases(cases, options, progress);

@@ -50,6 +50,14 @@ export function hotFunctions(profile: CpuProfile, top: number): HotFunction[] {
     .map(([name, n]) => ({ name, selfMs: n * msPerSample, percent: (100 * n) / Math.max(1, busy) }));
 }
 
+/** Milliseconds the profiled process was not idle, out of the profile's whole span. */
+export function busyTime(profile: CpuProfile): { busyMs: number; totalMs: number } {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const busy = profile.samples.filter((id) => !idle.has(id)).length;
+  return { busyMs: profile.samples.length > 0 ? (totalMs * busy) / profile.samples.length : 0, totalMs };
+}
+
 async function profilesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
@@ -65,7 +73,8 @@ export async function summarizeProfiles(dir: string, top = 8): Promise<string> {
   if (files.length === 0) out.push("  (none written)");
   for (const file of files) {
     const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-    out.push(`  ${relative(dir, file)}`);
+    const { busyMs, totalMs } = busyTime(profile);
+    out.push(`  ${relative(dir, file)}: busy ${busyMs.toFixed(0)} of ${totalMs.toFixed(0)} ms`);
     for (const h of hotFunctions(profile, top)) out.push(`    ${h.percent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`);
   }
   return `${out.join("\n")}\n`;

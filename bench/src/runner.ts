@@ -5,7 +5,7 @@
  * noisy neighbour hurts them alike) and each reports its median round.
  * @module
  */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { rateOf, type CaseResult } from "./report.js";
 import { formatLatency, formatRate } from "./table.js";
@@ -17,12 +17,20 @@ export interface MachineInfo {
   cpuModel: string;
   node: string;
   date: string;
+  /** 1-minute load average when the run started (how busy the shared machine was). */
+  loadAvg1: number;
 }
 
 /** The machine this process runs on. */
 export function machineInfo(): MachineInfo {
   const list = cpus();
-  return { nproc: list.length, cpuModel: list[0]?.model ?? "unknown", node: process.version, date: new Date().toISOString() };
+  return {
+    nproc: list.length,
+    cpuModel: list[0]?.model ?? "unknown",
+    node: process.version,
+    date: new Date().toISOString(),
+    loadAvg1: loadavg()[0] ?? 0,
+  };
 }
 
 function message(err: unknown): string {
