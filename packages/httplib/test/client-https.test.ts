@@ -19,7 +19,7 @@ const sniSeen: Array<string | false> = [];
 beforeAll(async () => {
   cert = selfSigned();
   server = https.createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
-    sniSeen.push((req.socket as tls.TLSSocket).servername);
+    sniSeen.push((req.socket as tls.TLSSocket & { servername: string | false }).servername);
     res.end(`secure ${req.url} host=${req.headers.host}`);
   });
   server.listen(0, "127.0.0.1");

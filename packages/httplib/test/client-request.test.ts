@@ -142,7 +142,7 @@ describe("HeaderTests", () => {
     ]);
     await withResponse(
       body,
-      async (resp) => {
+      (resp) => {
         expect(resp.getHeader("Content-Length")).toBe("0");
         expect(resp.getHeader("!#$%&'*+-.^_`|~")).toBe("value");
         expect(resp.getHeader("VCHAR")).toBe(vchar.toString("latin1"));

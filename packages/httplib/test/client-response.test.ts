@@ -137,7 +137,7 @@ describe("BasicTest", () => {
       "\r\n" +
       "No body\r\n";
     const hdr = 'Customer="WILE_E_COYOTE"; Version="1"; Path="/acme", Part_Number="Rocket_Launcher_0001"; Version="1"; Path="/acme"';
-    await withResponse(text, async (resp) => {
+    await withResponse(text, (resp) => {
       expect(resp.getHeader("Set-Cookie")).toBe(hdr);
       expect(resp.headers.getAll("set-cookie")).toHaveLength(2);
     });
@@ -509,20 +509,20 @@ describe("HTTPResponseTest", () => {
   const text = "HTTP/1.1 200 OK\r\nFirst: val\r\nSecond: val1\r\nSecond: val2\r\n\r\n";
   // cpython test_httplib: HTTPResponseTest.test_getting_header
   test("getting header", async () => {
-    await withResponse(text, async (resp) => {
+    await withResponse(text, (resp) => {
       expect(resp.getHeader("First")).toBe("val");
       expect(resp.getHeader("Second")).toBe("val1, val2");
     });
   });
   // cpython test_httplib: HTTPResponseTest.test_getting_nonexistent_header_with_string_default
   test("getting nonexistent header with string default", async () => {
-    await withResponse(text, async (resp) => {
+    await withResponse(text, (resp) => {
       expect(resp.getHeader("Nonexistent", "default")).toBe("default");
     });
   });
   // cpython test_httplib: HTTPResponseTest.test_getting_nonexistent_header_without_default
   test("getting nonexistent header without default", async () => {
-    await withResponse(text, async (resp) => {
+    await withResponse(text, (resp) => {
       expect(resp.getHeader("Nonexistent")).toBeUndefined();
       expect(resp.getHeaders()).toEqual([["First", "val"], ["Second", "val1"], ["Second", "val2"]]);
       expect(resp.msg).toBe(resp.headers);

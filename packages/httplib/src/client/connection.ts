@@ -119,6 +119,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   #active: Pending | null = null;
   #response: HTTPResponse | null = null;
   #responseWaiters: Array<() => void> = [];
+  #readingHead = false;
   #sendTail: Promise<void> | null = null;
   #connecting: Promise<Wire> | null = null;
   #tunnelHost: string | null = null;
@@ -465,10 +466,20 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
    * closed after such an error).
    */
   async getResponse(): Promise<HTTPResponse> {
-    while (this.#response !== null) {
+    while (this.#response !== null || this.#readingHead) {
       if (this.pipelining === 1) throw new ResponseNotReady(this.#state);
       await new Promise<void>((resolve) => this.#responseWaiters.push(resolve));
     }
+    this.#readingHead = true;
+    try {
+      return await this.#nextResponse();
+    } finally {
+      this.#readingHead = false;
+      if (this.#response === null) this.#wakeWaiters();
+    }
+  }
+
+  async #nextResponse(): Promise<HTTPResponse> {
     const pending = this.#queue[0];
     if (pending === undefined) throw new ResponseNotReady(this.#state);
     if (pending.wire === null && this.#sendTail !== null) await this.#sendTail.catch(noop);
@@ -519,12 +530,16 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     } else {
       wire.setPhase(this.#queue.length > 0 ? Phase.Headers : Phase.Idle);
     }
+    if (!this.#readingHead) this.#wakeWaiters();
+    if (this.onFree !== null) this.onFree(this);
+  }
+
+  #wakeWaiters(): void {
     const waiters = this.#responseWaiters;
     if (waiters.length > 0) {
       this.#responseWaiters = [];
       for (const w of waiters) w();
     }
-    if (this.onFree !== null) this.onFree(this);
   }
 
   /** Whether a new request can be started now (no request being built, fewer than `pipelining` outstanding). */
@@ -554,6 +569,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     const resp = this.#response;
     this.#response = null;
     if (resp !== null) resp.close();
+    this.#wakeWaiters();
   }
 
   /** `await using conn = new HTTPConnection(...)` closes it at the end of the block. */

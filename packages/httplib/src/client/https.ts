@@ -41,6 +41,15 @@ export interface HTTPSConnectionOptions extends HTTPConnectionOptions {
 export class HTTPSConnection extends HTTPConnection {
   static override readonly defaultPort: number = 443;
 
+  /**
+   * @param host - `"host"`, `"host:port"` or `"[v6]:port"`.
+   * @param port - default 443.
+   * @param options - connection options plus `context` and `tls`.
+   */
+  constructor(host: string, port?: number | null, options: HTTPSConnectionOptions = {}) {
+    super(host, port, options);
+  }
+
   /** The TLS socket of the current connection, or null. */
   get tlsSocket(): tls.TLSSocket | null {
     const s = this.sock;

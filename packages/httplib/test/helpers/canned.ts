@@ -51,13 +51,13 @@ export async function withCanned<T>(bytes: string | Buffer, fn: (c: Canned) => P
 }
 
 /** Sends `method /` and calls `fn` with the response. */
-export async function withResponse<T>(bytes: string | Buffer, fn: (resp: HTTPResponse, c: Canned) => Promise<T>, method = "GET", options: HTTPConnectionOptions = {}): Promise<T> {
+export async function withResponse<T>(bytes: string | Buffer, fn: (resp: HTTPResponse, c: Canned) => Promise<T> | T, method = "GET", options: HTTPConnectionOptions = {}): Promise<T> {
   return withCanned(
     bytes,
     async (c) => {
       await c.conn.request(method, "/");
       const resp = await c.conn.getResponse();
-      return fn(resp, c);
+      return await fn(resp, c);
     },
     options,
   );
