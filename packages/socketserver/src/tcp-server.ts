@@ -66,9 +66,15 @@ export class TCPServer extends BaseServer<Socket> {
         server.off("error", onError);
         resolve();
       });
-      void this.listenOptions().then(
-        (options) => server.listen(options),
-        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+      this.listenOptions().then(
+        (options) => {
+          try {
+            server.listen(options);
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        (err: unknown) => reject(err as Error),
       );
     });
     const bound = server.address();
