@@ -119,6 +119,24 @@ export class SocketReader {
     return this.buf.subarray(this.pos);
   }
 
+  /** The bytes buffered now, without consuming them and without waiting (consume with `read(n)`). */
+  peekBuffered(): Buffer {
+    return this.buf.subarray(this.pos);
+  }
+
+  /**
+   * Wait until more bytes arrive than are buffered now. Resolves false at end of stream; rejects
+   * on a socket error or timeout. For protocol parsers that scan `peekBuffered()` themselves.
+   */
+  fill(): Promise<boolean> {
+    return this.more();
+  }
+
+  /** True once the peer has closed its side (buffered bytes may remain). */
+  get atEof(): boolean {
+    return this.eof;
+  }
+
   /**
    * Read one line, up to and including `"\n"`; an empty Buffer at end of stream.
    * With an explicit `limit`, behave as Python: return at most `limit` bytes, possibly without `"\n"`.

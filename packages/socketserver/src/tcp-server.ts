@@ -4,7 +4,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from "node:tls";
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions, type TlsOptions } from "node:tls";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type SocketAddress } from "./types.js";
 
@@ -40,6 +40,7 @@ export class TCPServer extends BaseServer<Socket> {
   readonly socket: Server;
 
   private readonly tlsContext: SecureContext | null;
+  private readonly tlsSocketOptions: TlsOptions;
   private readonly tlsSockets = new WeakMap<Socket, TLSSocket>();
 
   constructor(
@@ -54,6 +55,8 @@ export class TCPServer extends BaseServer<Socket> {
     if (this.options.maxConnections != null) this.socket.maxConnections = this.options.maxConnections;
     const tls = this.options.tls;
     this.tlsContext = tls ? (isSecureContext(tls) ? tls : createSecureContext(tls)) : null;
+    // Per-connection settings (ALPNProtocols, requestCert, SNICallback, ...) go to each TLSSocket.
+    this.tlsSocketOptions = tls && !isSecureContext(tls) ? tls : {};
   }
 
   /** Bind and listen (Node does both in one call); `serverAddress` then holds the real port. */
@@ -94,7 +97,7 @@ export class TCPServer extends BaseServer<Socket> {
    */
   override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
     if (this.tlsContext) {
-      const secure = new TLSSocket(request, { isServer: true, secureContext: this.tlsContext });
+      const secure = new TLSSocket(request, { ...this.tlsSocketOptions, isServer: true, secureContext: this.tlsContext });
       this.tlsSockets.set(request, secure);
       secure.on("error", () => undefined);
       request = secure;
