@@ -14,6 +14,8 @@ export interface CaseResult {
 /** One row of the report, before formatting. */
 export interface ReportRow {
   workload: string;
+  /** What the case measures. */
+  description: string;
   contender: string;
   isUs: boolean;
   unit: RateUnit;
@@ -24,6 +26,8 @@ export interface ReportRow {
   ratio: number | null;
   /** The minimum ratio asked for against this peer, if any. */
   target: number | null;
+  /** Whether `ratio` reaches `target` (`null` without both). */
+  meetsTarget: boolean | null;
   error: string | null;
   warnings: string[];
   /** The rate of each successful round (see `--rounds`). */
@@ -48,15 +52,18 @@ export function rowsOf({ benchCase, results }: CaseResult): ReportRow[] {
   return results.map((r) => {
     const rate = r.measurement ? rateOf(r.measurement, benchCase.unit) : null;
     const ratio = !r.isUs && usRate !== null && rate !== null && rate > 0 ? usRate / rate : null;
+    const target = r.isUs ? null : (benchCase.targets[r.contender] ?? null);
     return {
       workload: benchCase.id,
+      description: benchCase.description,
       contender: r.contender,
       isUs: r.isUs,
       unit: benchCase.unit,
       rate,
       p99Ms: r.measurement?.p99Ms ?? null,
       ratio,
-      target: r.isUs ? null : (benchCase.targets[r.contender] ?? null),
+      target,
+      meetsTarget: ratio !== null && target !== null ? ratio >= target : null,
       error: r.error,
       warnings: r.measurement?.warnings ?? [],
       roundRates: r.roundRates,
