@@ -12,7 +12,7 @@ import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./b
 import { formatHeaderLine, getHostPort, headerPairs, validateHost, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
 import { RequestAborted } from "./errors.js";
 import { resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions, type InformationalResponse } from "./options.js";
-import { readHead, tryHead, type ResolvedLimits } from "./read-head.js";
+import { headStep, tryHead, type ResolvedLimits } from "./read-head.js";
 import { hostHeader, netlocOf, writeHeadAndBytes } from "./request-head.js";
 import { HTTPResponse, type ResponseOwner } from "./response.js";
 import { openTunnel, wrapIPv6 } from "./tunnel.js";
@@ -318,10 +318,36 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
    * await conn.request("POST", "/upload", JSON.stringify(data), { "Content-Type": "application/json" });
    * ```
    */
-  async request(method: string, url: string, body?: RequestBody | null, headers?: RequestHeaders, options: RequestOptions = {}): Promise<void> {
-    const signal = options.signal ?? null;
-    if (signal !== null && signal.aborted) throw new RequestAborted(signal.reason);
-    const pairs = headerPairs(headers);
+  request(method: string, url: string, body?: RequestBody | null, headers?: RequestHeaders, options: RequestOptions = {}): Promise<void> {
+    try {
+      const signal = options.signal ?? null;
+      if (signal !== null && signal.aborted) throw new RequestAborted(signal.reason);
+      const pairs = headerPairs(headers);
+      let hasCL = false;
+      let hasTE = false;
+      for (const [name] of pairs) {
+        const key = name.toLowerCase();
+        if (key === "content-length") hasCL = true;
+        else if (key === "transfer-encoding") hasTE = true;
+      }
+      if (!hasCL && !hasTE && isFileHandle(body)) {
+        return body.stat().then((st) => this.#request(method, url, body, pairs, options, st.size));
+      }
+      return this.#request(method, url, body, pairs, options, null);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** The synchronous part of {@link HTTPConnection.request} (CPython `_send_request`); `fileSize` is a FileHandle's size. */
+  #request(
+    method: string,
+    url: string,
+    body: RequestBody | null | undefined,
+    pairs: Array<[string, readonly HeaderValue[]]>,
+    options: RequestOptions,
+    fileSize: number | null,
+  ): Promise<void> {
     let hasHost = false;
     let hasAE = false;
     let hasCL = false;
@@ -336,15 +362,12 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
         case "expect": expect = values.some((v) => String(v).toLowerCase() === "100-continue"); break;
       }
     }
-    let length: number | null = null;
-    if (!hasCL && !hasTE) {
-      length = isFileHandle(body) ? (await body.stat()).size : getContentLength(body, method);
-    }
     this.putRequest(method, url, { skipHost: hasHost, skipAcceptEncoding: hasAE });
     let chunked = options.encodeChunked === true;
     try {
       if (!hasCL && !hasTE) {
         chunked = false;
+        const length = fileSize ?? getContentLength(body, method);
         if (length !== null) this.putHeader("Content-Length", length);
         else if (body !== undefined && body !== null) {
           chunked = true;
@@ -357,7 +380,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       this.#head = "";
       throw err;
     }
-    await this.#dispatch(body ?? null, chunked && this.httpVsn === 11, signal, expect && body !== undefined && body !== null);
+    const hasBody = body !== undefined && body !== null;
+    return this.#dispatch(body ?? null, chunked && this.httpVsn === 11, options.signal ?? null, expect && hasBody);
   }
 
   /** Queues the finished request and writes it (in one write when possible). */
@@ -470,50 +494,48 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       if (this.pipelining === 1) throw new ResponseNotReady(this.#state);
       await new Promise<void>((resolve) => this.#responseWaiters.push(resolve));
     }
+    const pending = this.#queue[0];
+    if (pending === undefined) throw new ResponseNotReady(this.#state);
     this.#readingHead = true;
     try {
-      return await this.#nextResponse();
+      if (pending.wire === null && this.#sendTail !== null) await this.#sendTail.catch(noop);
+      this.#queue.shift();
+      if (this.#queue.length === 0 && this.#state === REQ_SENT) this.#state = IDLE;
+      const wire = pending.wire;
+      if (pending.error !== null || wire === null) {
+        this.#release(pending);
+        throw pending.error ?? new NotConnected();
+      }
+      this.#active = pending;
+      const lim = this.#limits;
+      let resp: HTTPResponse;
+      try {
+        let head: ResponseHead | null;
+        for (;;) {
+          while ((head = headStep(wire, lim)) === null) await wire.wait();
+          if (head.status >= 200 || head.status === 101) break;
+          this.#inform(head);
+        }
+        if (this.debugLevel > 0) this.#debugHead(head);
+        resp = new HTTPResponse(this, wire, head, pending.method, pending.skipBody, this.debugLevel);
+      } catch (err) {
+        this.lastUnparsed = wire.buf.length > 0 ? Buffer.from(wire.buf) : null;
+        if (this.#active === pending) this.#active = null;
+        this.#release(pending);
+        if (wire === this.#wire) this.#wire = null;
+        wire.destroy();
+        throw err;
+      }
+      if (!resp.isClosed()) {
+        this.#response = resp;
+        // CPython closes the connection object now; the response keeps the socket until read.
+        if (resp.willClose && this.#wire === wire) this.#wire = null;
+      }
+      return resp;
     } finally {
       this.#readingHead = false;
       if (this.#response === null) this.#wakeWaiters();
     }
-  }
-
-  async #nextResponse(): Promise<HTTPResponse> {
-    const pending = this.#queue[0];
-    if (pending === undefined) throw new ResponseNotReady(this.#state);
-    if (pending.wire === null && this.#sendTail !== null) await this.#sendTail.catch(noop);
-    this.#queue.shift();
-    if (this.#queue.length === 0 && this.#state === REQ_SENT) this.#state = IDLE;
-    const wire = pending.wire;
-    if (pending.error !== null || wire === null) {
-      this.#release(pending);
-      throw pending.error ?? new NotConnected();
-    }
-    this.#active = pending;
-    let resp: HTTPResponse;
-    try {
-      let head = await readHead(wire, this.#limits);
-      while (head.status < 200 && head.status !== 101) {
-        this.#inform(head);
-        head = await readHead(wire, this.#limits);
-      }
-      if (this.debugLevel > 0) this.#debugHead(head);
-      resp = new HTTPResponse(this, wire, head, pending.method, pending.skipBody, this.debugLevel);
-    } catch (err) {
-      this.lastUnparsed = wire.buf.length > 0 ? Buffer.from(wire.buf) : null;
-      if (this.#active === pending) this.#active = null;
-      this.#release(pending);
-      if (wire === this.#wire) this.#wire = null;
-      wire.destroy();
-      throw err;
-    }
-    if (!resp.isClosed()) {
-      this.#response = resp;
-      // CPython closes the connection object now; the response keeps the socket until read.
-      if (resp.willClose && this.#wire === wire) this.#wire = null;
-    }
-    return resp;
   }
 
   /** @internal Called by {@link HTTPResponse} when its body is done or abandoned. */

@@ -47,22 +47,26 @@ function checkGrowth(buf: Buffer, lim: ResolvedLimits): void {
 }
 
 /**
- * Reads the next response head. Throws `RemoteDisconnected` when the peer closed before sending
- * anything, the socket's error (or timeout) when one happened first, or the parser's error.
- * A head cut short by EOF is parsed as far as it goes (as CPython does).
+ * One step of reading a head: the head when it is complete (consumed), null when more bytes are
+ * needed (wait on the wire, then call again). Throws `RemoteDisconnected` when the peer closed
+ * before sending anything, the socket's error (or timeout) when one happened first, or the
+ * parser's error. A head cut short by EOF is parsed as far as it goes (as CPython does).
  */
+export function headStep(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
+  const head = tryHead(wire, lim);
+  if (head !== null) return head;
+  if (wire.error !== null) throw wire.error;
+  if (!wire.ended) return null;
+  const buf = wire.buf;
+  if (buf.length === 0) throw new RemoteDisconnected();
+  const partial = parseResponseHead(buf, 0, buf.length, lim);
+  wire.consume(buf.length);
+  return partial;
+}
+
+/** Reads the next response head (see {@link headStep}). */
 export async function readHead(wire: Wire, lim: ResolvedLimits): Promise<ResponseHead> {
-  for (;;) {
-    const head = tryHead(wire, lim);
-    if (head !== null) return head;
-    if (wire.error !== null) throw wire.error;
-    if (wire.ended) {
-      const buf = wire.buf;
-      if (buf.length === 0) throw new RemoteDisconnected();
-      const partial = parseResponseHead(buf, 0, buf.length, lim);
-      wire.consume(buf.length);
-      return partial;
-    }
-    await wire.wait();
-  }
+  let head: ResponseHead | null;
+  while ((head = headStep(wire, lim)) === null) await wire.wait();
+  return head;
 }

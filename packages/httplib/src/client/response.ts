@@ -163,10 +163,22 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
    * Throws `IncompleteRead` when the connection ends before the announced length or chunk,
    * `InvalidChunk` for bad chunked framing, `BodyTimeout`/`RequestAborted` when those fire.
    */
-  async read(amt?: number | null): Promise<Buffer> {
-    if (this.#wire === null) return EMPTY;
+  read(amt?: number | null): Promise<Buffer> {
+    const wire = this.#wire;
+    if (wire === null) return Promise.resolve(EMPTY);
     if (amt !== undefined && amt !== null && amt >= 0) return this.#readAmount(amt);
-    if (this.#kind === Kind.Length) return this.#readLength(this.length!);
+    if (this.#kind === Kind.Length) {
+      const n = this.length!;
+      if (wire.buf.length < n) return this.#readLength(n);
+      const out = wire.take(n); // the whole body is here: no copy, no wait
+      this.length = 0;
+      this.#finish();
+      return Promise.resolve(out);
+    }
+    return this.#readAll();
+  }
+
+  async #readAll(): Promise<Buffer> {
     const parts: Buffer[] = [];
     let total = 0;
     for (;;) {
