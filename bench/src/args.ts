@@ -1,6 +1,6 @@
 /**
  * Command-line parsing: `pnpm bench [workload|case ...] [--duration s] [--warmup s]
- * [--connections n] [--driver wrk|autocannon] [--rounds n] [--cpu-prof] [--json] [--list]`.
+ * [--connections n] [--driver wrk|autocannon] [--rounds n] [--pin] [--cpu-prof] [--json] [--list]`.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,7 @@ export const USAGE = `usage: pnpm bench [workload|case ...] [options]
   --connections <n>  override the workload's connections / requests in flight
   --driver <name>    HTTP load generator: wrk (default when installed) or autocannon
   --rounds <n>       run each contender n times, interleaved; report the median (default 1)
+  --pin              pin servers to CPU 0 and load generators / clients to CPU 1 (taskset)
   --cpu-prof         write a CPU profile of every Node child under results/cpu-prof/<time>/
                      (or --cpu-prof-dir <dir>) and print each one's top self-time functions
   --json             print JSON instead of the table
@@ -61,6 +62,7 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
       connections: { type: "string" },
       driver: { type: "string" },
       rounds: { type: "string" },
+      pin: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
       "cpu-prof-dir": { type: "string" },
       json: { type: "boolean", default: false },
@@ -82,6 +84,7 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
       driver,
       verbose: values.verbose,
       rounds: Math.round(positiveNumber("rounds", values.rounds, 1)),
+      pin: values.pin,
       cpuProfDir: values["cpu-prof-dir"] ?? (values["cpu-prof"] ? defaultProfileDir() : null),
     },
     selectors: positionals,

@@ -5,9 +5,26 @@
  * peers such as CPython, through a line on stdout ({@link Child.spawn}).
  * @module
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RunOptions } from "./types.js";
+
+/** How to start a child: profile it, pin it to one CPU. */
+export interface ChildOptions {
+  /** Run under `--cpu-prof`, writing to `<cpuProfDir>/<name>/`. */
+  cpuProfDir?: string | null;
+  /** Pin the process (all its threads) to this CPU with `taskset`; `null`: let the OS place it. */
+  cpu?: number | null;
+}
+
+/**
+ * The child options for a role under `options`: with `--pin`, servers go to CPU 0 and load
+ * generators (and clients under test) to CPU 1.
+ */
+export function childOptions(options: RunOptions, role: "server" | "load"): ChildOptions {
+  return { cpuProfDir: options.cpuProfDir, cpu: options.pin ? (role === "server" ? 0 : 1) : null };
+}
 
 /** A message a Node child sends over IPC: `{ type: "ready", ... }`, `{ type: "result", ... }`. */
 export interface ChildMessage {
@@ -51,25 +68,36 @@ export class Child {
   }
 
   /**
-   * Run `src/procs/<name>.ts` (compiled to `dist/procs/<name>.js`) with an IPC channel;
-   * with `cpuProfDir`, under `--cpu-prof` writing to `<cpuProfDir>/<name>/`.
+   * Run `src/procs/<name>.ts` (compiled to `dist/procs/<name>.js`) with an IPC channel.
    *
    * @example
    * const server = Child.fork("echo-server", ["net"]);
    * const { port } = await server.waitMessage("ready");
    */
-  static fork(name: string, args: string[], cpuProfDir: string | null = null): Child {
+  static fork(name: string, args: string[], options: ChildOptions = {}): Child {
     const script = fileURLToPath(new URL(`./procs/${name}.js`, import.meta.url));
+    const dir = options.cpuProfDir ?? null;
     // A profile is written when the child exits (it exits through process.exit, see procs/ipc.ts).
-    const execArgv = cpuProfDir === null ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(cpuProfDir, name)}`];
+    const execArgv = dir === null ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`];
     const proc = fork(script, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv });
-    return new Child(proc, `${name} ${args.join(" ")}`.trim());
+    return new Child(proc, `${name} ${args.join(" ")}`.trim()).pinOrKill(options.cpu ?? null);
   }
 
   /** Run any program (a non-Node peer); it reports through stdout lines. */
-  static spawn(command: string, args: string[], label = command): Child {
+  static spawn(command: string, args: string[], label = command, options: ChildOptions = {}): Child {
     const proc = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    return new Child(proc, label);
+    return new Child(proc, label).pinOrKill(options.cpu ?? null);
+  }
+
+  /** Pin every thread of the child to `cpu` (no-op for `null`); kills it and throws when `taskset` fails. */
+  private pinOrKill(cpu: number | null): this {
+    if (cpu === null || this.proc.pid === undefined) return this;
+    const r = spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(this.proc.pid)], { encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      this.proc.kill("SIGKILL");
+      throw new Error(`taskset failed: ${r.error?.message ?? r.stderr.trim()}`);
+    }
+    return this;
   }
 
   /** Last lines the child wrote to stderr (for error messages). */

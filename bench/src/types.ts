@@ -19,6 +19,8 @@ export interface RunOptions {
   verbose: boolean;
   /** Times each contender is run, interleaved with the others; the median run is reported. */
   rounds: number;
+  /** Pin servers to CPU 0 and load generators / clients to CPU 1 (`taskset`). */
+  pin: boolean;
   /** Directory receiving a `--cpu-prof` profile of every Node child, or `null`. */
   cpuProfDir: string | null;
 }

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import type { Measurement } from "../types.js";
-import type { HttpLoadSpec } from "./types.js";
+import { pinned, type HttpLoadSpec } from "./types.js";
 
 interface AutocannonJson {
   duration: number;
@@ -41,7 +41,8 @@ export function runAutocannon(spec: HttpLoadSpec): Promise<Measurement> {
   if (spec.pipelining > 1) args.push("-p", String(spec.pipelining));
   args.push(spec.url);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const [command, argv] = pinned(spec.cpu, process.execPath, args);
+    const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     proc.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));

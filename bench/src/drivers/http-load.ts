@@ -14,8 +14,10 @@ import { runWrk } from "./wrk.js";
  * @example
  * const m = await driveHttp({ url, connections: 10, pipelining: 1 }, options);
  */
-export async function driveHttp(spec: Omit<HttpLoadSpec, "duration">, options: RunOptions): Promise<Measurement> {
+export async function driveHttp(spec: Omit<HttpLoadSpec, "duration" | "cpu">, options: RunOptions): Promise<Measurement> {
   const run = options.driver === "wrk" ? runWrk : runAutocannon;
-  if (options.warmup > 0) await run({ ...spec, duration: options.warmup });
-  return run({ ...spec, duration: options.duration });
+  // With --pin the server is on CPU 0 (see childOptions), the load generator on CPU 1.
+  const cpu = options.pin ? 1 : null;
+  if (options.warmup > 0) await run({ ...spec, duration: options.warmup, cpu });
+  return run({ ...spec, duration: options.duration, cpu });
 }

@@ -12,4 +12,11 @@ export interface HttpLoadSpec {
   pipelining: number;
   /** Seconds. */
   duration: number;
+  /** Run the load generator pinned to this CPU (`taskset -c`), or anywhere for `null`. */
+  cpu: number | null;
+}
+
+/** `[command, args]`, prefixed with `taskset -c <cpu>` when a CPU is given. */
+export function pinned(cpu: number | null, command: string, args: string[]): [string, string[]] {
+  return cpu === null ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
 }

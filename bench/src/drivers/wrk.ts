@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Measurement } from "../types.js";
-import type { HttpLoadSpec } from "./types.js";
+import { pinned, type HttpLoadSpec } from "./types.js";
 
 const PIPELINE_SCRIPT = fileURLToPath(new URL("../../scripts/pipeline.lua", import.meta.url));
 
@@ -64,7 +64,8 @@ export function runWrk(spec: HttpLoadSpec): Promise<Measurement> {
   args.push(spec.url);
   if (spec.pipelining > 1) args.push("--", String(spec.pipelining));
   return new Promise((resolve, reject) => {
-    const proc = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const [command, argv] = pinned(spec.cpu, "wrk", args);
+    const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     proc.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));

@@ -4,14 +4,14 @@
  * for a fixed time and counts completed requests; the body is always read fully into one Buffer.
  * @module
  */
-import { Child } from "../child.js";
+import { Child, childOptions } from "../child.js";
 import { BIG_PATH, SMALL_PATH } from "../fixtures.js";
 import type { ClientKind, HttpClientConfig } from "../procs/http-client.js";
 import { measurementFromResult, resultTimeoutMs } from "../result.js";
 import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "../types.js";
 
 async function runClient(kind: ClientKind, path: string, inflight: number, options: RunOptions): Promise<Measurement> {
-  const server = Child.fork("http-fixture", [], options.cpuProfDir);
+  const server = Child.fork("http-fixture", [], childOptions(options, "server"));
   let client: Child | null = null;
   try {
     const ready = await server.waitMessage("ready");
@@ -23,7 +23,7 @@ async function runClient(kind: ClientKind, path: string, inflight: number, optio
       warmup: options.warmup,
       duration: options.duration,
     };
-    client = Child.fork("http-client", [JSON.stringify(config)], options.cpuProfDir);
+    client = Child.fork("http-client", [JSON.stringify(config)], childOptions(options, "load"));
     return measurementFromResult(await client.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
   } finally {
     await client?.stop();

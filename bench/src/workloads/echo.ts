@@ -4,7 +4,7 @@
  * `node:net` server writing back each chunk. Load comes from `procs/echo-load` in a third process.
  * @module
  */
-import { Child } from "../child.js";
+import { Child, childOptions } from "../child.js";
 import type { EchoLoadConfig } from "../procs/echo-load.js";
 import type { EchoServerConfig } from "../procs/echo-server.js";
 import { measurementFromResult, resultTimeoutMs } from "../result.js";
@@ -14,7 +14,7 @@ const DEFAULT_CONNECTIONS = 50;
 
 async function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
   const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
-  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)], options.cpuProfDir);
+  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)], childOptions(options, "server"));
   let load: Child | null = null;
   try {
     const ready = await server.waitMessage("ready");
@@ -25,7 +25,7 @@ async function runEcho(kind: EchoServerConfig["kind"], size: number, options: Ru
       warmup: options.warmup,
       duration: options.duration,
     };
-    load = Child.fork("echo-load", [JSON.stringify(loadConfig)], options.cpuProfDir);
+    load = Child.fork("echo-load", [JSON.stringify(loadConfig)], childOptions(options, "load"));
     return measurementFromResult(await load.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
   } finally {
     await load?.stop();

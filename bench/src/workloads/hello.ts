@@ -5,7 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { Child } from "../child.js";
+import { Child, childOptions } from "../child.js";
 import { checkKeepAlive, checkPipelined } from "../drivers/http-check.js";
 import { driveHttp } from "../drivers/http-load.js";
 import { HELLO_BODY } from "../fixtures.js";
@@ -18,7 +18,7 @@ type ServerKind = HelloServerConfig["kind"] | "cpython";
 
 async function startServer(kind: ServerKind, options: RunOptions): Promise<{ child: Child; port: number }> {
   if (kind === "cpython") {
-    const child = Child.spawn("python3", ["-u", PYTHON_SERVER], "python3 hello_server.py");
+    const child = Child.spawn("python3", ["-u", PYTHON_SERVER], "python3 hello_server.py", childOptions(options, "server"));
     try {
       const m = await child.waitLine(/^PORT (\d+)$/m);
       return { child, port: Number(m[1]) };
@@ -28,7 +28,7 @@ async function startServer(kind: ServerKind, options: RunOptions): Promise<{ chi
     }
   }
   const config: HelloServerConfig = { kind };
-  const child = Child.fork("hello-server", [JSON.stringify(config)], options.cpuProfDir);
+  const child = Child.fork("hello-server", [JSON.stringify(config)], childOptions(options, "server"));
   try {
     const ready = await child.waitMessage("ready");
     return { child, port: Number(ready.port) };
