@@ -45,6 +45,8 @@ export default tseslint.config(
         { selector: "method", filter: { regex: "^do_[A-Z]+$", match: true }, format: null },
         { selector: "method", format: ["camelCase"], leadingUnderscore: "allow" },
         { selector: "variable", format: ["camelCase", "UPPER_CASE", "PascalCase"], leadingUnderscore: "allow" },
+        // Mix-ins are class factories named like the Python classes they replace (ThreadingMixIn).
+        { selector: "function", format: ["camelCase", "PascalCase"] },
         { selector: "typeLike", format: ["PascalCase"] },
         { selector: "enumMember", format: ["UPPER_CASE", "PascalCase"] },
         // Python's class-valued attributes keep their names (RequestHandlerClass, MessageClass).

@@ -109,7 +109,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
       const limit = this.options.maxChildren ?? this.maxChildren;
       const { done } = await this.pool.dispatch(request, clientAddress, limit);
       // The worker has its own copy now: close ours (Python's parent does the same).
-      if (isStream(request)) this.closeRequest(request);
+      if (isStream(request)) void this.closeRequest(request);
       this.trackRequest(request, done.catch((err: unknown) => this.handleError(request, clientAddress, err)));
     }
 
@@ -159,7 +159,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
         const socket = handle as Socket;
         socket.on("error", () => undefined);
         (socket as Socket & { requestId?: number }).requestId = msg.id;
-        this.enqueueRequest(socket as never, msg.clientAddress ?? "");
+        this.enqueueRequest(socket, msg.clientAddress ?? "");
       } else if (msg.type === "datagram" && msg.packet) {
         const id = msg.id;
         const reply: DatagramReplySocket & { requestId: number } = {

@@ -19,7 +19,7 @@ import type { DatagramReplySocket, DatagramRequest, SocketAddress } from "./type
  * May be overridden: `setup()`, `handle()`, `finish()`.
  * For subclasses: `request`, `clientAddress`, `server`.
  */
-export class BaseRequestHandler<TRequest = unknown, TServer extends BaseServer<unknown> = BaseServer<unknown>> {
+export class BaseRequestHandler<TRequest = unknown, TServer = BaseServer<unknown>> {
   /** The request: a connected socket for stream servers, `[packet, socket]` for datagram servers. */
   readonly request: TRequest;
   /** The client's address: `[host, port]`, or a path (often `""`) for Unix sockets. */
@@ -57,7 +57,7 @@ export class BaseRequestHandler<TRequest = unknown, TServer extends BaseServer<u
  *   }
  * }
  */
-export class StreamRequestHandler<TServer extends BaseServer<unknown> = BaseServer<unknown>> extends BaseRequestHandler<Socket, TServer> {
+export class StreamRequestHandler<TServer = BaseServer<unknown>> extends BaseRequestHandler<Socket, TServer> {
   /** Seconds a read or flush may wait for the peer; `null` uses the server's `idleTimeout`. */
   timeout: number | null = null;
   /** Set TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). */
@@ -100,7 +100,7 @@ export class StreamRequestHandler<TServer extends BaseServer<unknown> = BaseServ
  *
  * For subclasses: `packet`, `socket` (answer with `socket.sendto(data, address)`).
  */
-export class DatagramRequestHandler<TServer extends BaseServer<unknown> = BaseServer<unknown>> extends BaseRequestHandler<DatagramRequest, TServer> {
+export class DatagramRequestHandler<TServer = BaseServer<unknown>> extends BaseRequestHandler<DatagramRequest, TServer> {
   /** The datagram's payload. */
   packet!: Buffer;
   /** The server socket, to answer with `sendto`. */

@@ -97,7 +97,7 @@ export class SocketReader {
       }
       if (!(await this.more())) break;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, got);
   }
 
   /** Read exactly `n` bytes or throw {@link IncompleteReadError} if the stream ends first. */

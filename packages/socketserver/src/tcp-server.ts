@@ -77,7 +77,7 @@ export class TCPServer extends BaseServer<Socket> {
             reject(err as Error);
           }
         },
-        (err: unknown) => reject(err as Error),
+        reject,
       );
     });
     const bound = server.address();
@@ -105,19 +105,25 @@ export class TCPServer extends BaseServer<Socket> {
     await super.finishRequest(request, clientAddress);
   }
 
-  /** Half-close (FIN after pending writes), then `closeRequest()`. */
-  override shutdownRequest(request: Socket): void {
+  /** Half-close (FIN after pending writes), then `closeRequest()`; resolves once closed. */
+  override shutdownRequest(request: Socket): Promise<void> {
     const stream = this.tlsSockets.get(request) ?? request;
     if (stream.destroyed || stream.writableFinished) {
       this.closeRequest(request);
-      return;
+      return Promise.resolve();
     }
-    // A peer that never reads would keep end() pending forever: bound the wait.
-    const linger = setTimeout(() => this.closeRequest(request), 1000 * (this.idleTimeout ?? 120));
-    linger.unref();
-    stream.end(() => {
-      clearTimeout(linger);
-      this.closeRequest(request);
+    return new Promise<void>((resolve) => {
+      const close = (): void => {
+        clearTimeout(linger);
+        stream.off("close", close);
+        this.closeRequest(request);
+        resolve();
+      };
+      // A peer that never reads would keep end() pending forever: bound the wait.
+      const linger = setTimeout(close, 1000 * (this.idleTimeout ?? 120));
+      linger.unref();
+      stream.once("close", close);
+      stream.end(close);
     });
   }
 
@@ -128,10 +134,12 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /** Stop listening and drop connections not yet served; waits for the listener to close. */
-  override async serverClose(): Promise<void> {
+  override serverClose(): Promise<void> {
     for (const socket of this.drainQueue()) socket.destroy();
-    if (!this.socket.listening) return;
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    // net.Server's close callback waits for every connection to end; Python's server_close()
+    // only closes the listening socket, so do not wait for it.
+    if (this.socket.listening) this.socket.close();
+    return Promise.resolve();
   }
 
   protected override abortRequest(request: Socket): void {
@@ -161,7 +169,7 @@ export class TCPServer extends BaseServer<Socket> {
 }
 
 function isSecureContext(value: SecureContext | SecureContextOptions): value is SecureContext {
-  return "context" in value && typeof (value as SecureContext).context === "object";
+  return "context" in value && typeof (value).context === "object";
 }
 
 /** `TCPServer` on a Unix domain stream socket; `serverAddress` is the socket's path. */

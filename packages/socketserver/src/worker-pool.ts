@@ -83,7 +83,7 @@ export class WorkerPool {
 
   /** Drop workers that have exited. */
   reap(): void {
-    for (let i = this.workers.length - 1; i >= 0; i--) if (this.workers[i]!.exited) this.workers.splice(i, 1);
+    for (let i = this.workers.length - 1; i >= 0; i--) if (this.workers[i].exited) this.workers.splice(i, 1);
   }
 
   /** Stop every worker: disconnect them, kill those still alive after a grace period. */

@@ -3,6 +3,8 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import { createSocket as createUdp } from "node:dgram";
+import type { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
 import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -46,7 +48,7 @@ class DatagramEchoHandler extends DatagramRequestHandler {
 /** Unix datagram client bound to its own path (the server answers to it, as in dgram_examine). */
 async function unixDgramExamine(serverPath: string, payload: Buffer): Promise<Buffer> {
   const unix = createRequire(import.meta.url)("unix-dgram") as {
-    createSocket(t: "unix_dgram"): import("node:events").EventEmitter & {
+    createSocket(t: "unix_dgram"): EventEmitter & {
       bind(p: string): void;
       send(b: Buffer, o: number, l: number, p: string, cb?: (e?: Error) => void): void;
       close(): void;
@@ -88,10 +90,10 @@ describe("SocketServerTest", () => {
   test("test_ThreadingUnixDatagramServer", () => runServer(ThreadingUnixDatagramServer, tmpSocketPath(), unixDgramExamineAt, DatagramEchoHandler));
 
   describe.each([
-    ["test_ForkingTCPServer", "tcp", () => "", tcpExamine],
-    ["test_ForkingUnixStreamServer", "unix", () => tmpSocketPath(), tcpExamine],
-    ["test_ForkingUDPServer", "udp", () => "", udpExamine],
-    ["test_ForkingUnixDatagramServer", "unixdgram", () => tmpSocketPath(), unixDgramExamineAt],
+    ["test_ForkingTCPServer", "tcp", (): string => "", tcpExamine],
+    ["test_ForkingUnixStreamServer", "unix", (): string => tmpSocketPath(), tcpExamine],
+    ["test_ForkingUDPServer", "udp", (): string => "", udpExamine],
+    ["test_ForkingUnixDatagramServer", "unixdgram", (): string => tmpSocketPath(), unixDgramExamineAt],
   ] as const)("%s", (name, kind, path, examine) => {
     test(name, async () => {
       const proc = await startForking(kind, "echo", path());
@@ -164,7 +166,7 @@ describe("ErrorHandlerTest", () => {
     }
   }
 
-  async function errorTestServer<T extends typeof TCPServer>(Base: T): Promise<string> {
+  async function errorTestServer(Base: typeof TCPServer): Promise<string> {
     const log = logFile();
     class BaseErrorTestServer extends Base {
       log = log;
@@ -172,7 +174,7 @@ describe("ErrorHandlerTest", () => {
         appendFileSync(log, "Error handled\n");
       }
     }
-    const server = new BaseErrorTestServer([HOST, 0], BadHandler as never);
+    const server = new BaseErrorTestServer([HOST, 0], BadHandler);
     await server.ready;
     const client = await connectTo(server.serverAddress);
     const closed = readAll(client);
@@ -258,9 +260,9 @@ describe("MiscTestCase", () => {
       override verifyRequest(): boolean {
         return false;
       }
-      override shutdownRequest(request: import("node:net").Socket): void {
+      override async shutdownRequest(request: Socket): Promise<void> {
         this.shutdownCalled++;
-        super.shutdownRequest(request);
+        await super.shutdownRequest(request);
       }
     }
     const server = new MyServer([HOST, 0], StreamRequestHandler);

@@ -17,7 +17,7 @@ export interface ForkingProcess {
 
 export async function startForking(kind: string, mode: string, path = "", log = ""): Promise<ForkingProcess> {
   const child = spawn(process.execPath, [fixture, kind, mode, path, log], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const queue: string[] = [];
   let waiter: ((line: string) => void) | null = null;
   lines.on("line", (line) => {
@@ -35,7 +35,7 @@ export async function startForking(kind: string, mode: string, path = "", log = 
     address: first.address,
     pid: first.pid,
     async stop() {
-      child.stdin!.write("stop\n");
+      child.stdin.write("stop\n");
       const report = JSON.parse(await next()) as { activeChildren: number; fileno: number };
       const code = await exited;
       return { ...report, code };
