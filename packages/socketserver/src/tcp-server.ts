@@ -62,23 +62,19 @@ export class TCPServer extends BaseServer<Socket> {
   /** Bind and listen (Node does both in one call); `serverAddress` then holds the real port. */
   override async serverBind(): Promise<void> {
     const server = this.socket;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      server.once("error", onError);
+    const options = await this.listenOptions();
+    await new Promise<void>((resolve, reject: (err: Error) => void) => {
+      server.once("error", reject);
       server.once("listening", () => {
-        server.off("error", onError);
+        server.off("error", reject);
         resolve();
       });
-      this.listenOptions().then(
-        (options) => {
-          try {
-            server.listen(options);
-          } catch (err) {
-            reject(err as Error);
-          }
-        },
-        reject,
-      );
+      try {
+        server.listen(options);
+      } catch (err) {
+        server.off("error", reject);
+        reject(err as Error);
+      }
     });
     const bound = server.address();
     this.serverAddress = typeof bound === "string" || bound === null ? this.serverAddress : [bound.address, bound.port];
