@@ -3,7 +3,7 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type ListenOptions, type Server, type Socket } from "node:net";
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions, type TlsOptions } from "node:tls";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type SocketAddress } from "./types.js";
@@ -143,7 +143,7 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /** Where `listen()` binds, from `serverAddress` and `addressFamily`. */
-  private async listenOptions(): Promise<Parameters<Server["listen"]>[0]> {
+  private async listenOptions(): Promise<ListenOptions> {
     const backlog = this.requestQueueSize;
     if (this.addressFamily === AF_UNIX) return { path: this.serverAddress as string, backlog, exclusive: true };
     const [host, port] = this.serverAddress as [string, number];
@@ -152,7 +152,7 @@ export class TCPServer extends BaseServer<Socket> {
     if (host === "") address = family === 6 ? "::" : "0.0.0.0";
     else if (host === "<broadcast>") address = "255.255.255.255";
     else address = (await lookup(host, { family })).address;
-    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6, reusePort: this.allowReusePort } as Parameters<Server["listen"]>[0];
+    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6, reusePort: this.allowReusePort } as ListenOptions;
   }
 
   private readonly onConnection = (socket: Socket): void => {
