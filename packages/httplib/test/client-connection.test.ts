@@ -96,6 +96,22 @@ describe("PersistenceTest", () => {
     }
   });
 
+  // cpython test_httplib: PersistenceTest.test_disconnected (the ConnectionResetError case)
+  test("reset before any response byte is RemoteDisconnected with the socket error as cause", async () => {
+    const server = await rawServer((socket) => socket.resetAndDestroy());
+    const conn = new HTTPConnection("127.0.0.1", server.port);
+    try {
+      await conn.request("GET", "/");
+      const err = await conn.getResponse().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteDisconnected);
+      expect(((err as Error).cause as { code?: string }).code).toBe("ECONNRESET");
+      expect(conn.sock).toBeNull();
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   // cpython test_httplib: PersistenceTest.test_100_close
   test("100 close", async () => {
     let n = 0;

@@ -181,6 +181,22 @@ describe("AbortSignal", () => {
   });
 });
 
+describe("AbortSignal while connecting", () => {
+  test("abort during a TLS handshake that never completes", async () => {
+    const silent = await rawServer(() => {});
+    const conn = new HTTPSConnection("127.0.0.1", silent.port, { connectTimeout: 0 });
+    try {
+      const ac = new AbortController();
+      const p = conn.request("GET", "/", null, {}, { signal: ac.signal });
+      setImmediate(() => ac.abort());
+      await expect(p).rejects.toBeInstanceOf(RequestAborted);
+    } finally {
+      conn.close();
+      await silent.close();
+    }
+  });
+});
+
 describe("timeouts (typed errors; no timing assertions)", () => {
   test("headersTimeout", async () => {
     const server = await rawServer(() => {});

@@ -122,6 +122,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   #readingHead = false;
   #sendTail: Promise<void> | null = null;
   #connecting: Promise<Wire> | null = null;
+  #connectingWire: Wire | null = null;
   #tunnelHost: string | null = null;
   #tunnelPort = 0;
   #tunnelHeaders: Array<[string, string]> = [];
@@ -239,6 +240,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
 
   async #doConnect(): Promise<Wire> {
     let wire = this.newWire(this.createSocket());
+    this.#connectingWire = wire;
     try {
       await wire.ready("connect");
       wire.socket.setNoDelay(true);
@@ -250,6 +252,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     } catch (err) {
       wire.destroy();
       throw err;
+    } finally {
+      this.#connectingWire = null;
     }
     wire.setPhase(Phase.Idle);
     this.#wire = wire;
@@ -421,7 +425,11 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
         if (wire === null && !this.autoOpen) throw new NotConnected();
         if (wire !== null && this.#queue[0] === pending && this.#response === null) wire.destroy();
         this.#wire = null;
-        wire = await this.#open();
+        try {
+          wire = await this.#open();
+        } catch (err) {
+          throw pending.error ?? err; // an abort while connecting shows as RequestAborted
+        }
       }
       if (pending.error !== null) throw pending.error;
       pending.wire = wire;
@@ -603,7 +611,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   #abort(p: Pending): void {
     const err = new RequestAborted(p.signal?.reason);
     if (p.error === null) p.error = err;
-    const wire = p.wire ?? this.#wire;
+    const wire = p.wire ?? this.#wire ?? this.#connectingWire;
     if (wire === this.#wire) this.#wire = null;
     if (wire !== null) wire.fail(err);
   }

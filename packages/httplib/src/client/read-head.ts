@@ -55,7 +55,15 @@ function checkGrowth(buf: Buffer, lim: ResolvedLimits): void {
 export function headStep(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
   const head = tryHead(wire, lim);
   if (head !== null) return head;
-  if (wire.error !== null) throw wire.error;
+  const err = wire.error;
+  if (err !== null) {
+    // A reset before any byte of the response is CPython's RemoteDisconnected (a ConnectionResetError).
+    const code = (err as { code?: unknown }).code;
+    if (wire.buf.length === 0 && (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED")) {
+      throw new RemoteDisconnected("Remote end reset the connection without response", { cause: err });
+    }
+    throw err;
+  }
   if (!wire.ended) return null;
   const buf = wire.buf;
   if (buf.length === 0) throw new RemoteDisconnected();
