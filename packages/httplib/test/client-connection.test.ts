@@ -112,6 +112,34 @@ describe("PersistenceTest", () => {
     }
   });
 
+  // cpython test_httplib: BasicTest.test_epipe
+  test("epipe: the body cannot be sent but the early response is readable", async () => {
+    const server = await rawServer((socket) => {
+      socket.end('HTTP/1.0 401 Authorization Required\r\nContent-type: text/html\r\nWWW-Authenticate: Basic realm="example"\r\n\r\n');
+      setImmediate(() => socket.destroy());
+    });
+    const conn = new HTTPConnection("127.0.0.1", server.port);
+    try {
+      async function* big(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < 256; i++) {
+          yield Buffer.alloc(64 * 1024, "b");
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      const sent = await conn.request("PUT", "/url", big()).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(sent).not.toBeNull(); // the write failed (EPIPE / ECONNRESET), as CPython's OSError
+      const resp = await conn.getResponse();
+      expect(resp.status).toBe(401);
+      expect(resp.getHeader("www-authenticate")).toBe('Basic realm="example"');
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   // cpython test_httplib: PersistenceTest.test_100_close
   test("100 close", async () => {
     let n = 0;
