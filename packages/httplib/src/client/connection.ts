@@ -4,19 +4,18 @@
  * (`auto_open`), optional pipelining, proxy tunnels and Unix sockets.
  * @module
  */
-import { EventEmitter } from "node:events";
-import * as net from "node:net";
-import { CannotSendHeader, CannotSendRequest, ImproperConnectionState, NotConnected, ResponseNotReady } from "../errors.js";
-import type { HTTPMessage, ResponseHead } from "../message/index.js";
+import { CannotSendHeader, CannotSendRequest, NotConnected, ResponseNotReady } from "../errors.js";
+import type { ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
-import { formatHeaderLine, getHostPort, headerPairs, validateHost, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
+import { formatHeaderLine, headerPairs, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
 import { RequestAborted } from "./errors.js";
-import { resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions, type InformationalResponse } from "./options.js";
-import { headStep, tryHead, type ResolvedLimits } from "./read-head.js";
+import { awaitContinue } from "./expect-continue.js";
+import type { HTTPConnectionOptions, InformationalResponse } from "./options.js";
+import { headStep } from "./read-head.js";
 import { hostHeader, netlocOf, writeHeadAndBytes } from "./request-head.js";
 import { HTTPResponse, type ResponseOwner } from "./response.js";
-import { openTunnel, wrapIPv6 } from "./tunnel.js";
-import { Phase, Wire, type PhaseTimeouts } from "./wire.js";
+import { ConnectionBase } from "./transport.js";
+import { Phase, type Wire } from "./wire.js";
 
 const IDLE = "Idle";
 const REQ_STARTED = "Request-started";
@@ -80,38 +79,12 @@ const noop = (): void => {};
  * conn.close();
  * ```
  */
-export class HTTPConnection extends EventEmitter implements ResponseOwner {
-  /** Port used when none is given (CPython `default_port`). */
-  static readonly defaultPort: number = 80;
-
-  /** Server host (IPv6 without brackets). */
-  host: string;
-  /** Server port. */
-  port: number;
-  /** The `timeout` option as given (ms), or null. */
-  readonly timeout: number | null;
-  /** Local address to bind, or null. */
-  readonly sourceAddress: readonly [string, number] | null;
-  /** Read size for file bodies. */
-  blocksize: number;
-  /** Debug output level (see {@link HTTPConnection.setDebugLevel}). */
-  debugLevel = 0;
-  /** Reconnect automatically on send (CPython `auto_open`). */
-  autoOpen: boolean;
-  /** HTTP version sent: 11, or 10 for the legacy {@link HTTP} class. */
-  httpVsn: 10 | 11 = 11;
-  /** Version string of the request line. */
-  httpVsnStr = "HTTP/1.1";
+export class HTTPConnection extends ConnectionBase implements ResponseOwner {
   /** Requests allowed outstanding at once. */
   readonly pipelining: number;
   /** Called when a response finished and the connection can take a request (used by the pool). */
   onFree: ((conn: HTTPConnection) => void) | null = null;
 
-  /** Options as given to the constructor. */
-  protected readonly options: HTTPConnectionOptions;
-  protected readonly timeouts: PhaseTimeouts;
-  readonly #limits: ResolvedLimits;
-  #wire: Wire | null = null;
   #state = IDLE;
   #head = "";
   #method = "";
@@ -121,12 +94,6 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   #responseWaiters: Array<() => void> = [];
   #readingHead = false;
   #sendTail: Promise<void> | null = null;
-  #connecting: Promise<Wire> | null = null;
-  #connectingWire: Wire | null = null;
-  #tunnelHost: string | null = null;
-  #tunnelPort = 0;
-  #tunnelHeaders: Array<[string, string]> = [];
-  #proxyHeaders: HTTPMessage | null = null;
   /** Bytes received but not parsable when the last response head failed (the legacy `getFile()`). */
   lastUnparsed: Buffer | null = null;
 
@@ -136,128 +103,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
    * @param options - see {@link HTTPConnectionOptions}.
    */
   constructor(host: string, port?: number | null, options: HTTPConnectionOptions = {}) {
-    super();
-    const ctor = new.target;
-    [this.host, this.port] = getHostPort(host, port, ctor.defaultPort);
-    validateHost(this.host);
-    this.options = options;
-    this.timeout = options.timeout ?? null;
-    this.sourceAddress = options.sourceAddress ?? null;
-    this.blocksize = options.blocksize ?? 8192;
-    this.autoOpen = options.autoOpen ?? true;
+    super(host, port, options);
     this.pipelining = Math.max(1, options.pipelining ?? 1);
-    this.timeouts = resolveTimeouts(options);
-    this.#limits = resolveHeadLimits(options);
-  }
-
-  /** The default port of this class. */
-  get defaultPort(): number {
-    return (this.constructor as typeof HTTPConnection).defaultPort;
-  }
-
-  /** The current socket, or null when not connected (CPython `sock`). */
-  get sock(): net.Socket | null {
-    return this.#wire?.socket ?? null;
-  }
-
-  /** 0: quiet; above 0: print what is sent and the status line and headers received (CPython `set_debuglevel`). */
-  setDebugLevel(level: number): void {
-    this.debugLevel = level;
-  }
-
-  /**
-   * Sends the following requests through an HTTP proxy tunnel: this connection's host/port is
-   * the proxy; `CONNECT host:port` is sent on connect (CPython `set_tunnel`). `headers` go with
-   * the CONNECT request (a Host header is added unless given). Call before connecting.
-   */
-  setTunnel(host: string, port?: number | null, headers?: RequestHeaders): void {
-    if (this.#wire !== null) throw new ImproperConnectionState("Can't set up tunnel for established connection");
-    const [h, p] = getHostPort(host, port, this.defaultPort);
-    validateHost(h);
-    const pairs: Array<[string, string]> = [];
-    let hasHost = false;
-    for (const [name, values] of headerPairs(headers)) {
-      const line = formatHeaderLine(name, values);
-      pairs.push([name, line.slice(name.length + 2, -2)]);
-      if (name.toLowerCase() === "host") hasHost = true;
-    }
-    if (!hasHost) pairs.unshift(["Host", `${wrapIPv6(h)}:${p}`]);
-    this.#tunnelHost = h;
-    this.#tunnelPort = p;
-    this.#tunnelHeaders = pairs;
-  }
-
-  /** Header fields of the proxy's answer to CONNECT, or null before a tunnel was opened (CPython `get_proxy_response_headers`). */
-  getProxyResponseHeaders(): HTTPMessage | null {
-    return this.#proxyHeaders;
-  }
-
-  /** The tunnel target `[host, port]` (what TLS must verify), or null without a tunnel. */
-  protected get tunnelTarget(): [string, number] | null {
-    return this.#tunnelHost === null ? null : [this.#tunnelHost, this.#tunnelPort];
-  }
-
-  /** Opens the socket (TCP, Unix socket, tunnel, TLS). Resolves once it is ready; does nothing when already connected. */
-  async connect(): Promise<void> {
-    await this.#open();
-  }
-
-  /** Hook: creates the raw socket. Default: TCP to `host:port` (binding `sourceAddress`), or `socketPath`. */
-  protected createSocket(): net.Socket {
-    const path = this.options.socketPath;
-    if (path !== undefined && path !== null && path !== "") return net.connect({ path });
-    const src = this.sourceAddress;
-    return net.connect({
-      host: this.host,
-      port: this.port,
-      localAddress: src !== null && src[0] !== "" ? src[0] : undefined,
-      localPort: src !== null && src[1] !== 0 ? src[1] : undefined,
-    });
-  }
-
-  /** Hook: runs after TCP connect (and the tunnel); returns the wire to use. {@link HTTPSConnection} starts TLS here. */
-  protected secureWire(wire: Wire): Promise<Wire> {
-    return Promise.resolve(wire);
-  }
-
-  /** Wraps a socket in a {@link Wire} using this connection's timeouts (for `secureWire` overrides). */
-  protected newWire(socket: net.Socket): Wire {
-    return new Wire(socket, this.timeouts, Phase.Connect);
-  }
-
-  #open(): Promise<Wire> {
-    const w = this.#wire;
-    if (w !== null && w.usable) return Promise.resolve(w);
-    if (this.#connecting !== null) return this.#connecting;
-    const p = this.#doConnect();
-    this.#connecting = p;
-    const clear = (): void => {
-      if (this.#connecting === p) this.#connecting = null;
-    };
-    p.then(clear, clear);
-    return p;
-  }
-
-  async #doConnect(): Promise<Wire> {
-    let wire = this.newWire(this.createSocket());
-    this.#connectingWire = wire;
-    try {
-      await wire.ready("connect");
-      wire.socket.setNoDelay(true);
-      if (this.#tunnelHost !== null) {
-        const spec = { host: this.#tunnelHost, port: this.#tunnelPort, headers: this.#tunnelHeaders, versionString: this.httpVsnStr };
-        this.#proxyHeaders = await openTunnel(wire, spec, this.#limits, this.#debugFn());
-      }
-      wire = await this.secureWire(wire);
-    } catch (err) {
-      wire.destroy();
-      throw err;
-    } finally {
-      this.#connectingWire = null;
-    }
-    wire.setPhase(Phase.Idle);
-    this.#wire = wire;
-    return wire;
   }
 
   /**
@@ -275,7 +122,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     if (options.skipHost !== true) {
       const netloc = target.startsWith("http") ? netlocOf(target) : "";
       if (netloc !== "") head += `Host: ${netloc}\r\n`;
-      else if (this.#tunnelHost !== null) head += `Host: ${hostHeader(this.#tunnelHost, this.#tunnelPort, this.defaultPort)}\r\n`;
+      else if (this.tunnelHost !== null) head += `Host: ${hostHeader(this.tunnelHost, this.tunnelPort, this.defaultPort)}\r\n`;
       else head += `Host: ${hostHeader(this.host, this.port, this.defaultPort)}\r\n`;
     }
     if (options.skipAcceptEncoding !== true && this.httpVsn === 11) head += "Accept-Encoding: identity\r\n";
@@ -302,12 +149,12 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
 
   /** Sends raw bytes (or a stream, iterable or file handle) on the socket, connecting first if needed (CPython `send`). */
   async send(data: RequestBody): Promise<void> {
-    let wire = this.#wire;
+    let wire = this.wire;
     if (wire === null || !wire.usable) {
       if (!this.autoOpen) throw new NotConnected();
-      wire = await this.#open();
+      wire = await this.open();
     }
-    if (this.debugLevel > 0) this.#debug(`send: ${typeof data === "string" ? JSON.stringify(data) : "<body>"}`);
+    if (this.debugLevel > 0) this.debug(`send: ${typeof data === "string" ? JSON.stringify(data) : "<body>"}`);
     await writeBody(wire, data, false, this.blocksize);
   }
 
@@ -399,12 +246,12 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       pending.onAbort = () => this.#abort(pending);
       signal.addEventListener("abort", pending.onAbort, { once: true });
     }
-    const wire = this.#wire;
+    const wire = this.wire;
     const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
     if (this.#sendTail === null && simple && !expect && wire !== null && wire.usable && (wire.buf.length === 0 || this.#queue.length > 1 || this.#response !== null)) {
       pending.wire = wire;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
-      if (this.debugLevel > 0) this.#debug(`send: ${JSON.stringify(head)}`);
+      if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       writeHeadAndBytes(wire, head, body, chunked);
       return Promise.resolve();
     }
@@ -420,13 +267,13 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   async #transmit(prev: Promise<void> | null, pending: Pending, head: string, body: RequestBody | null, chunked: boolean, expect: boolean): Promise<void> {
     try {
       if (prev !== null) await prev.catch(noop);
-      let wire = this.#wire;
+      let wire = this.wire;
       if (wire === null || !wire.usable || (wire.buf.length > 0 && this.#queue[0] === pending)) {
         if (wire === null && !this.autoOpen) throw new NotConnected();
         if (wire !== null && this.#queue[0] === pending && this.#response === null) wire.destroy();
-        this.#wire = null;
+        this.wire = null;
         try {
-          wire = await this.#open();
+          wire = await this.open();
         } catch (err) {
           throw pending.error ?? err; // an abort while connecting shows as RequestAborted
         }
@@ -434,7 +281,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       if (pending.error !== null) throw pending.error;
       pending.wire = wire;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
-      if (this.debugLevel > 0) this.#debug(`send: ${JSON.stringify(head)}`);
+      if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
       if (simple && !expect) {
         writeHeadAndBytes(wire, head, body, chunked);
@@ -442,7 +289,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       }
       wire.socket.write(head, "latin1");
       if (body === null) return;
-      if (expect && this.#queue[0] === pending && !(await this.#awaitContinue(wire))) {
+      if (expect && this.#queue[0] === pending && !(await awaitContinue(wire, this.headLimits, this.options.expectContinueTimeout ?? 1000, (h) => this.#inform(h)))) {
         pending.skipBody = true;
         return;
       }
@@ -451,42 +298,6 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     } catch (err) {
       if (pending.error === null) pending.error = err instanceof Error ? err : new Error(String(err));
       throw err;
-    }
-  }
-
-  /** Waits for `100 Continue`: true to send the body (100 came, or the timeout passed), false when a final response came first. */
-  async #awaitContinue(wire: Wire): Promise<boolean> {
-    let timedOut = false;
-    const ms = this.options.expectContinueTimeout ?? 1000;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      wire.wakeUp();
-    }, ms);
-    try {
-      for (;;) {
-        const saved = wire.buf;
-        let head: ResponseHead | null;
-        try {
-          head = tryHead(wire, this.#limits);
-        } catch {
-          wire.buf = saved; // let getResponse() report the bad head
-          return false;
-        }
-        if (head !== null) {
-          if (head.status >= 200 || head.status === 101) {
-            wire.buf = saved;
-            return false;
-          }
-          this.#inform(head);
-          if (head.status === 100) return true;
-          continue;
-        }
-        if (timedOut) return true;
-        if (wire.ended || wire.error !== null) return false;
-        await wire.wait();
-      }
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -517,7 +328,7 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
         throw pending.error ?? new NotConnected();
       }
       this.#active = pending;
-      const lim = this.#limits;
+      const lim = this.headLimits;
       let resp: HTTPResponse;
       try {
         let head: ResponseHead | null;
@@ -526,20 +337,20 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
           if (head.status >= 200 || head.status === 101) break;
           this.#inform(head);
         }
-        if (this.debugLevel > 0) this.#debugHead(head);
+        if (this.debugLevel > 0) this.debugHead(head);
         resp = new HTTPResponse(this, wire, head, pending.method, pending.skipBody, this.debugLevel);
       } catch (err) {
         this.lastUnparsed = wire.buf.length > 0 ? Buffer.from(wire.buf) : null;
         if (this.#active === pending) this.#active = null;
         this.#release(pending);
-        if (wire === this.#wire) this.#wire = null;
+        if (wire === this.wire) this.wire = null;
         wire.destroy();
         throw err;
       }
       if (!resp.isClosed()) {
         this.#response = resp;
         // CPython closes the connection object now; the response keeps the socket until read.
-        if (resp.willClose && this.#wire === wire) this.#wire = null;
+        if (resp.willClose && this.wire === wire) this.wire = null;
       }
       return resp;
     } finally {
@@ -556,8 +367,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
       this.#active = null;
       this.#release(p);
     }
-    if (!reuse || wire !== this.#wire) {
-      if (wire === this.#wire) this.#wire = null;
+    if (!reuse || wire !== this.wire) {
+      if (wire === this.wire) this.wire = null;
       if (!reuse || this.#queue.every((q) => q.wire !== wire)) wire.destroy();
     } else {
       wire.setPhase(this.#queue.length > 0 ? Phase.Headers : Phase.Idle);
@@ -589,8 +400,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
     this.#state = IDLE;
     this.#active = null;
     this.#head = "";
-    const wire = this.#wire;
-    this.#wire = null;
+    const wire = this.wire;
+    this.wire = null;
     if (wire !== null) wire.destroy();
     const queue = this.#queue;
     this.#queue = [];
@@ -613,8 +424,8 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
   #abort(p: Pending): void {
     const err = new RequestAborted(p.signal?.reason);
     if (p.error === null) p.error = err;
-    const wire = p.wire ?? this.#wire ?? this.#connectingWire;
-    if (wire === this.#wire) this.#wire = null;
+    const wire = p.wire ?? this.wire ?? this.connectingWire;
+    if (wire === this.wire) this.wire = null;
     if (wire !== null) wire.fail(err);
   }
 
@@ -625,25 +436,9 @@ export class HTTPConnection extends EventEmitter implements ResponseOwner {
 
   #inform(head: ResponseHead): void {
     const info: InformationalResponse = { status: head.status, reason: head.reason, version: head.versionMinor === 0 ? 10 : 11, headers: head.headers };
-    if (this.debugLevel > 0) this.#debugHead(head);
+    if (this.debugLevel > 0) this.debugHead(head);
     const cb = this.options.onInformation;
     if (cb !== undefined && cb !== null) cb(info);
     if (this.listenerCount("information") > 0) this.emit("information", info);
   }
-
-  #debugFn(): ((line: string) => void) | null {
-    return this.debugLevel > 0 ? (line) => this.#debug(line) : null;
-  }
-
-  #debug(line: string): void {
-    const w = this.options.debugWriter;
-    if (w !== undefined && w !== null) w(line);
-    else console.log(line);
-  }
-
-  #debugHead(head: ResponseHead): void {
-    this.#debug(`reply: ${JSON.stringify(head.rawStatusLine.toString("latin1"))}`);
-    for (const [name, value] of head.headers) this.#debug(`header: ${name}: ${value}`);
-  }
 }
-
