@@ -42,6 +42,7 @@ export class TCPServer extends BaseServer<Socket> {
   private readonly tlsContext: SecureContext | null;
   private readonly tlsSocketOptions: TlsOptions;
   private readonly tlsSockets = new WeakMap<Socket, TLSSocket>();
+  private readonly tlsEstablished = new WeakSet<TLSSocket>();
 
   constructor(
     serverAddress: SocketAddress,
@@ -96,6 +97,7 @@ export class TCPServer extends BaseServer<Socket> {
       const secure = new TLSSocket(request, { ...this.tlsSocketOptions, isServer: true, secureContext: this.tlsContext });
       this.tlsSockets.set(request, secure);
       secure.on("error", () => undefined);
+      secure.once("secure", () => this.tlsEstablished.add(secure));
       request = secure;
     }
     await super.finishRequest(request, clientAddress);
@@ -103,8 +105,11 @@ export class TCPServer extends BaseServer<Socket> {
 
   /** Half-close (FIN after pending writes), then `closeRequest()`; resolves once closed. */
   override shutdownRequest(request: Socket): Promise<void> {
-    const stream = this.tlsSockets.get(request) ?? request;
-    if (stream.destroyed || stream.writableFinished) {
+    const tls = this.tlsSockets.get(request);
+    const stream = tls ?? request;
+    // Before a completed handshake, TLS holds writes back: end() would never finish.
+    const handshakeFailed = tls !== undefined && !this.tlsEstablished.has(tls);
+    if (handshakeFailed || stream.destroyed || request.destroyed || stream.writableFinished) {
       this.closeRequest(request);
       return Promise.resolve();
     }
@@ -112,6 +117,7 @@ export class TCPServer extends BaseServer<Socket> {
       const close = (): void => {
         clearTimeout(linger);
         stream.off("close", close);
+        request.off("close", close);
         this.closeRequest(request);
         resolve();
       };
@@ -119,6 +125,8 @@ export class TCPServer extends BaseServer<Socket> {
       const linger = setTimeout(close, 1000 * (this.idleTimeout ?? 120));
       linger.unref();
       stream.once("close", close);
+      // A TLS stream over a connection that is already gone may never finish its end().
+      if (stream !== request) request.once("close", close);
       stream.end(close);
     });
   }
