@@ -13,7 +13,7 @@ import {
   type SocketAddress,
   type SocketReader,
 } from "../src/index.js";
-import { connectTo, deferred, readAll, readSome, serve, stop, streamRequest } from "./helpers.js";
+import { connectTo, deferred, readAll, serve, stop, streamRequest } from "./helpers.js";
 
 const HOST = "127.0.0.1";
 
@@ -105,7 +105,7 @@ describe("rfile", () => {
         for (;;) {
           const chunk = await rfile.read(65536);
           if (chunk.length === 0) break;
-          for (let i = 0; i < chunk.length; i += 4096) sum = (sum + chunk[i]!) % 1_000_003;
+          for (let i = 0; i < chunk.length; i += 4096) sum = (sum + chunk[i]) % 1_000_003;
           total += chunk.length;
           expect(rfile.buffered).toBeLessThanOrEqual(4 * 65536);
         }
@@ -115,7 +115,7 @@ describe("rfile", () => {
         const data = Buffer.alloc(size);
         for (let i = 0; i < size; i++) data[i] = i % 251;
         let sum = 0;
-        for (let i = 0; i < size; i += 65536) for (let j = i; j < Math.min(i + 65536, size); j += 4096) sum = (sum + data[j]!) % 1_000_003;
+        for (let i = 0; i < size; i += 65536) for (let j = i; j < Math.min(i + 65536, size); j += 4096) sum = (sum + data[j]) % 1_000_003;
         expect(JSON.parse((await streamRequest(address, data)).toString())).toEqual({ total: size, sum });
       },
     );
