@@ -300,6 +300,20 @@ describe("Expect: 100-continue", () => {
     }
   });
 
+  test("getResponse() called before request() resolved still sees the 100 handled first", async () => {
+    const server = await continueServer("continue");
+    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60_000 });
+    try {
+      const sent = conn.request("PUT", "/", "early", { Expect: "100-continue" });
+      const resp = await conn.getResponse();
+      await sent;
+      expect((await resp.read()).toString()).toBe("got early");
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   test("final response without 100: the body is not sent", async () => {
     const server = await continueServer("final");
     const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60_000 });

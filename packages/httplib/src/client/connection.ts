@@ -49,6 +49,8 @@ interface Pending {
   onAbort: (() => void) | null;
   skipBody: boolean;
   error: Error | null;
+  /** The transmission still running (slow path only), or null. */
+  sending: Promise<void> | null;
 }
 
 const noop = (): void => {};
@@ -240,7 +242,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     const head = `${this.#head}\r\n`;
     this.#head = "";
     this.#state = REQ_SENT;
-    const pending: Pending = { method: this.#method, wire: null, signal, onAbort: null, skipBody: false, error: null };
+    const pending: Pending = { method: this.#method, wire: null, signal, onAbort: null, skipBody: false, error: null, sending: null };
     this.#queue.push(pending);
     if (signal !== null) {
       pending.onAbort = () => this.#abort(pending);
@@ -257,6 +259,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     }
     const p = this.#transmit(this.#sendTail, pending, head, body, chunked, expect);
     this.#sendTail = p;
+    pending.sending = p;
     const clear = (): void => {
       if (this.#sendTail === p) this.#sendTail = null;
     };
@@ -317,7 +320,8 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     if (pending === undefined) throw new ResponseNotReady(this.#state);
     this.#readingHead = true;
     try {
-      if (pending.wire === null && this.#sendTail !== null) await this.#sendTail.catch(noop);
+      // Its own transmission first (e.g. still waiting for 100 Continue), never later ones.
+      if (pending.sending !== null) await pending.sending.catch(noop);
       this.#queue.shift();
       if (this.#queue.length === 0 && this.#state === REQ_SENT) this.#state = IDLE;
       const wire = pending.wire;

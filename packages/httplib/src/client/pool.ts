@@ -175,8 +175,12 @@ export class HTTPConnectionPool {
   }
 
   readonly #onFree = (conn: HTTPConnection): void => {
-    const slot = this.#slots.find((s) => s.conn === conn);
-    if (slot !== undefined) this.#release(slot);
+    for (const slot of this.#slots) {
+      if (slot.conn === conn) {
+        this.#release(slot);
+        return;
+      }
+    }
   };
 
   #release(slot: Slot): void {
