@@ -72,10 +72,3 @@ export class UnixDatagramUnavailable extends SocketServerError {
     );
   }
 }
-
-/** A handler ran longer than the server's drain deadline during `shutdown()` and its connection was destroyed. */
-export class DrainTimeout extends SocketServerError {
-  constructor(seconds: number) {
-    super(`in-flight requests still running after the ${seconds} s drain deadline; their connections were destroyed`, "ERR_DRAIN_TIMEOUT");
-  }
-}

@@ -41,7 +41,6 @@ export {
   ConnectionClosed,
   ServerStateError,
   UnixDatagramUnavailable,
-  DrainTimeout,
 } from "./errors.js";
 export {
   AF_INET,
