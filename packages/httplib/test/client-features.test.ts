@@ -242,7 +242,7 @@ describe("timeouts (typed errors; no timing assertions)", () => {
 
   test("an idle keep-alive socket is not an error", async () => {
     const server = await nodeServer((_req, res) => res.end("x"));
-    const conn = new HTTPConnection("127.0.0.1", server.port, { timeout: 50 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { timeout: 300 });
     try {
       await conn.request("GET", "/");
       await (await conn.getResponse()).read();
