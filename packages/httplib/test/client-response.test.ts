@@ -422,7 +422,52 @@ async function verifyReadline(resp: HTTPResponse, readline: (limit: number) => P
   expect(resp.isClosed()).toBe(true);
 }
 
+/** CPython test_httplib's Readliner: a readline built on an arbitrary read function, with buffering. */
+class Readliner {
+  #remainder = Buffer.alloc(0);
+  constructor(private readonly readfunc: () => Promise<Buffer>) {}
+
+  async readline(limit: number): Promise<Buffer> {
+    const data: Buffer[] = [];
+    let read = this.#remainder;
+    let idx: number;
+    for (;;) {
+      idx = read.indexOf(0x0a);
+      if (idx !== -1) break;
+      data.push(read);
+      read = await this.readfunc();
+      if (read.length === 0) {
+        idx = -1; // eof
+        break;
+      }
+    }
+    idx += 1;
+    if (idx === 0) idx = read.length;
+    let line = Buffer.concat([...data, read.subarray(0, idx)]);
+    let rest = read.subarray(idx);
+    if (limit >= 0 && line.length > limit) {
+      rest = Buffer.concat([line.subarray(limit), rest]);
+      line = line.subarray(0, limit);
+    }
+    this.#remainder = rest;
+    return line;
+  }
+}
+
 describe.each(VARIANTS)("%s", (_name, text) => {
+  // cpython test_httplib: ExtendedReadTest.test_read1 (through Readliner)
+  test("read1 via Readliner", async () => {
+    await withResponse(text, async (resp) => {
+      const r = async (): Promise<Buffer> => {
+        const res = await resp.read1(4);
+        expect(res.length).toBeLessThanOrEqual(4);
+        return res;
+      };
+      const readliner = new Readliner(r);
+      await verifyReadline(resp, (n) => readliner.readline(n), 5);
+    });
+  });
+
   // cpython test_httplib: ExtendedReadTest.test_peek
   test("peek", async () => {
     await withResponse(text, async (resp) => {
