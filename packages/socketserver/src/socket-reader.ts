@@ -5,7 +5,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
-import { IncompleteReadError, LineTooLong, SocketTimeout } from "./errors.js";
+import { IncompleteReadError, LineTooLong, ServerStateError, SocketTimeout } from "./errors.js";
 
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
@@ -37,8 +37,8 @@ export class SocketReader {
   private pos = 0;
   private eof = false;
   private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  private timedOut = false;
+  /** The read waiting for bytes: tries to complete from the buffer, true once it has settled. */
+  private pending: PendingRead | null = null;
   private idleFired = false;
   private paused = false;
   private isClosed = false;
@@ -81,23 +81,21 @@ export class SocketReader {
    * Read up to `n` bytes; fewer only at end of stream. Without `n` (or with a negative `n`),
    * read until end of stream.
    */
-  async read(n = -1): Promise<Buffer> {
-    if (n < 0) return this.readToEnd();
-    if (n === 0) return EMPTY;
-    if (this.buffered >= n) return this.take(n);
+  read(n = -1): Promise<Buffer> {
+    if (n === 0) return Promise.resolve(EMPTY);
+    if (n > 0 && this.buffered >= n) return Promise.resolve(this.take(n));
     const parts: Buffer[] = [];
     let got = 0;
-    for (;;) {
+    return this.settle<Buffer>((done) => {
       const avail = this.buffered;
       if (avail > 0) {
-        const piece = this.take(Math.min(avail, n - got));
+        const piece = this.take(n < 0 ? avail : Math.min(avail, n - got));
         parts.push(piece);
         got += piece.length;
-        if (got === n) break;
       }
-      if (!(await this.more())) break;
-    }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, got);
+      if (got === n || this.eof) return done(parts.length === 1 ? parts[0] : Buffer.concat(parts, got));
+      return this.failed();
+    });
   }
 
   /** Read exactly `n` bytes or throw {@link IncompleteReadError} if the stream ends first. */
@@ -108,15 +106,18 @@ export class SocketReader {
   }
 
   /** Return whatever is buffered (at most `n` bytes), waiting only if nothing is (Python's `read1`). */
-  async read1(n = -1): Promise<Buffer> {
-    if (this.buffered === 0 && !(await this.more())) return EMPTY;
-    return this.take(n < 0 ? this.buffered : Math.min(n, this.buffered));
+  read1(n = -1): Promise<Buffer> {
+    return this.settle<Buffer>((done) => {
+      const avail = this.buffered;
+      if (avail > 0) return done(this.take(n < 0 ? avail : Math.min(n, avail)));
+      if (this.eof) return done(EMPTY);
+      return this.failed();
+    });
   }
 
   /** Return buffered bytes without consuming them, waiting for at least one byte unless at EOF. */
-  async peek(): Promise<Buffer> {
-    if (this.buffered === 0) await this.more();
-    return this.buf.subarray(this.pos);
+  peek(): Promise<Buffer> {
+    return this.settle<Buffer>((done) => (this.buffered > 0 || this.eof ? done(this.buf.subarray(this.pos)) : this.failed()));
   }
 
   /** The bytes buffered now, without consuming them and without waiting (consume with `read(n)`). */
@@ -129,7 +130,15 @@ export class SocketReader {
    * on a socket error or timeout. For protocol parsers that scan `peekBuffered()` themselves.
    */
   fill(): Promise<boolean> {
-    return this.more();
+    const before = this.buffered;
+    let first = true;
+    return this.settle<boolean>((done) => {
+      // The first attempt runs before any new byte could have arrived.
+      if (!first && this.buffered > before) return done(true);
+      first = false;
+      if (this.eof) return done(false);
+      return this.failed();
+    });
   }
 
   /** True once the peer has closed its side (buffered bytes may remain). */
@@ -142,45 +151,41 @@ export class SocketReader {
    * With an explicit `limit`, behave as Python: return at most `limit` bytes, possibly without `"\n"`.
    * Without one, a line longer than `maxLineLength` throws {@link LineTooLong} (a safe default Python lacks).
    */
-  async readline(limit?: number): Promise<Buffer> {
+  readline(limit?: number): Promise<Buffer> {
     const strict = limit === undefined || limit < 0;
     const max = strict ? this.maxLineLength : limit;
     let scanned = 0;
-    for (;;) {
+    return this.settle<Buffer>((done) => {
       const avail = this.buffered;
-      const end = Math.min(avail, max + (strict ? 1 : 0));
-      const idx = end > scanned ? this.buf.indexOf(LF, this.pos + scanned) : -1;
-      if (idx !== -1 && idx - this.pos < end) {
-        const len = idx - this.pos + 1;
-        if (strict && len > max) throw new LineTooLong(max);
-        return this.take(len);
+      const end = Math.min(avail, strict ? max + 1 : max);
+      if (end > scanned) {
+        const idx = this.buf.indexOf(LF, this.pos + scanned);
+        if (idx !== -1 && idx - this.pos < end) {
+          const len = idx - this.pos + 1;
+          if (strict && len > max) throw new LineTooLong(max);
+          return done(this.take(len));
+        }
       }
       if (avail >= max) {
         if (strict) throw new LineTooLong(max);
-        return this.take(max);
+        return done(this.take(max));
       }
       scanned = avail;
-      if (!(await this.more())) return this.take(this.buffered);
-    }
+      if (this.eof) return done(this.take(avail));
+      return this.failed();
+    });
   }
 
   /** Read every remaining line (Python's `readlines()`). */
   async readlines(): Promise<Buffer[]> {
     const lines: Buffer[] = [];
-    for (;;) {
-      const line = await this.readline();
-      if (line.length === 0) return lines;
-      lines.push(line);
-    }
+    for (let line = await this.readline(); line.length > 0; line = await this.readline()) lines.push(line);
+    return lines;
   }
 
   /** Iterate over lines until end of stream. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (;;) {
-      const line = await this.readline();
-      if (line.length === 0) return;
-      yield line;
-    }
+    for (let line = await this.readline(); line.length > 0; line = await this.readline()) yield line;
   }
 
   /**
@@ -193,7 +198,7 @@ export class SocketReader {
     this.pos = 0;
   }
 
-  /** Stop reading: detach from the socket. Buffered bytes are discarded. */
+  /** Stop reading: detach from the socket. Buffered bytes are discarded; a pending read sees EOF. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -201,19 +206,64 @@ export class SocketReader {
     this.socket.off("timeout", this.onTimeout);
     this.buf = EMPTY;
     this.pos = 0;
+    this.eof = true;
+    this.poke();
   }
 
-  private async readToEnd(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    let got = 0;
-    do {
-      if (this.buffered > 0) {
-        const piece = this.take(this.buffered);
-        parts.push(piece);
-        got += piece.length;
+  /**
+   * Run `attempt` now; if it cannot complete from the buffer, keep it as the pending read and
+   * run it again whenever bytes, EOF or an error arrive. One promise per wait, settled directly
+   * from the socket's events (no extra hop through an async function).
+   */
+  private settle<T>(attempt: (done: (value: T) => true) => boolean): Promise<T> {
+    if (this.pending) return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
+    let result!: T;
+    const now = (value: T): true => {
+      result = value;
+      return true;
+    };
+    try {
+      if (attempt(now)) return Promise.resolve(result);
+    } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrows what attempt threw (always an Error)
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject: (err: Error) => void) => {
+      const later = (value: T): true => {
+        resolve(value);
+        return true;
+      };
+      this.pending = {
+        attempt: () => {
+          try {
+            return attempt(later);
+          } catch (err) {
+            reject(err as Error);
+            return true;
+          }
+        },
+        reject,
+      };
+      if (this.paused) {
+        this.paused = false;
+        this.socket.resume();
       }
-    } while (await this.more());
-    return Buffer.concat(parts, got);
+      if (this.idleFired) this.armTimeout();
+    });
+  }
+
+  /** For attempts that cannot complete: throw the socket's error if there is one, else keep waiting. */
+  private failed(): false {
+    if (this.failure) throw this.failure;
+    return false;
+  }
+
+  /** Give the pending read a chance to complete. */
+  private poke(): void {
+    const pending = this.pending;
+    if (pending && pending.attempt()) {
+      if (this.pending === pending) this.pending = null;
+    }
   }
 
   private take(n: number): Buffer {
@@ -228,29 +278,6 @@ export class SocketReader {
       this.socket.resume();
     }
     return out;
-  }
-
-  /** Wait for more bytes. Resolves false at end of stream; rejects on socket error or timeout. */
-  private more(): Promise<boolean> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.eof || this.isClosed) return Promise.resolve(false);
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-    if (this.idleFired) this.armTimeout();
-    const before = this.buffered;
-    return new Promise<boolean>((resolve, reject) => {
-      this.wake = () => {
-        this.wake = null;
-        if (this.buffered > before) resolve(true);
-        else if (this.timedOut) {
-          this.timedOut = false;
-          reject(new SocketTimeout(this.timeoutSeconds ?? 0));
-        } else if (this.failure) reject(this.failure);
-        else resolve(false);
-      };
-    });
   }
 
   private armTimeout(): void {
@@ -271,25 +298,31 @@ export class SocketReader {
       this.paused = true;
       this.socket.pause();
     }
-    this.wake?.();
+    this.poke();
   };
 
   private readonly onEnd = (): void => {
     this.eof = true;
-    this.wake?.();
+    this.poke();
   };
 
   private readonly onError = (err: Error): void => {
     this.failure ??= err;
-    this.wake?.();
+    this.poke();
   };
 
   private readonly onTimeout = (): void => {
-    if (this.wake) {
-      this.timedOut = true;
-      this.wake();
-    } else {
+    const pending = this.pending;
+    if (!pending) {
       this.idleFired = true;
+      return;
     }
+    this.pending = null;
+    pending.reject(new SocketTimeout(this.timeoutSeconds ?? 0));
   };
+}
+
+interface PendingRead {
+  attempt(): boolean;
+  reject(err: Error): void;
 }
