@@ -424,7 +424,7 @@ async function verifyReadline(resp: HTTPResponse, readline: (limit: number) => P
 
 /** CPython test_httplib's Readliner: a readline built on an arbitrary read function, with buffering. */
 class Readliner {
-  #remainder = Buffer.alloc(0);
+  #remainder: Buffer = Buffer.alloc(0);
   constructor(private readonly readfunc: () => Promise<Buffer>) {}
 
   async readline(limit: number): Promise<Buffer> {
