@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
-import * as net from "node:net";
+import type * as net from "node:net";
 import { HTTPConnection, type HTTPResponse } from "../src/index.js";
 import { rawServer } from "./helpers/servers.js";
 
