@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { HTTP, HTTPS } from "../src/index.js";
-import { PY_ECHO_SERVER, pythonServer, rawServer, type TestServer } from "./helpers/servers.js";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PY_ECHO_SERVER, pythonHttpServer, pythonServer, rawServer, type TestServer } from "./helpers/servers.js";
 
 describe("HTTP (httplib 2.7 compatibility class)", () => {
   let py: TestServer;
@@ -34,6 +37,32 @@ describe("HTTP (httplib 2.7 compatibility class)", () => {
     f.close();
     expect(data.toString()).toBe("<html><body>Hello from Python</body></html>\n");
     h.close();
+  });
+
+  test("handbook example against `python3 -m http.server`", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "httplib-www-"));
+    const html = "<html><head><title>Python</title></head><body>Welcome</body></html>\n";
+    await writeFile(join(dir, "index.html"), html);
+    const www = await pythonHttpServer(dir);
+    try {
+      const h = new HTTP(`127.0.0.1:${www.port}`);
+      h.putRequest("GET", "/index.html");
+      h.putHeader("Accept", "text/html");
+      h.putHeader("Accept", "text/plain");
+      await h.endHeaders();
+      const [errcode, errmsg, headers] = await h.getReply();
+      expect(errcode).toBe(200);
+      expect(errmsg).toBe("OK");
+      expect(headers!.get("content-type")).toBe("text/html");
+      const f = h.getFile()!;
+      const data = await f.read();
+      f.close();
+      expect(data.toString()).toBe(html);
+      h.close();
+    } finally {
+      await www.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("sends HTTP/1.0 and both Accept values", async () => {

@@ -151,3 +151,29 @@ s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print("PORT", s.server_address[1], flush=True)
 s.serve_forever()
 `;
+
+/** `python3 -m http.server 0 --bind 127.0.0.1 --directory dir`, resolved once its "Serving HTTP on ... port N" line appears. */
+export async function pythonHttpServer(dir: string): Promise<TestServer & { child: ChildProcess }> {
+  const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stderr.on("data", () => {});
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /Serving HTTP on \S+ port (\d+)/.exec(out);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`python -m http.server exited ${code}: ${out}`)));
+  });
+  return {
+    child,
+    port,
+    received: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill();
+      }),
+  };
+}
