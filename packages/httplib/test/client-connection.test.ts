@@ -179,6 +179,33 @@ describe("PersistenceTest", () => {
     }
   });
 
+  test("node:http chunked response with trailers, then keep-alive", async () => {
+    const server = await nodeServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain", Trailer: "X-Sum" });
+      res.write("part one, ");
+      setImmediate(() => {
+        res.write("part two");
+        res.addTrailers({ "X-Sum": "42" });
+        res.end();
+      });
+    });
+    const conn = new HTTPConnection("127.0.0.1", server.port);
+    try {
+      for (let i = 0; i < 2; i++) {
+        await conn.request("GET", "/");
+        const r = await conn.getResponse();
+        expect(r.chunked).toBe(true);
+        expect((await r.read()).toString()).toBe("part one, part two");
+        expect(r.trailers?.get("x-sum")).toBe("42");
+        expect(r.willClose).toBe(false);
+      }
+      expect(conn.sock).not.toBeNull();
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   test("idle keep-alive socket closed by the server: next request reconnects", async () => {
     const server = await rawServer((socket) => {
       socket.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");

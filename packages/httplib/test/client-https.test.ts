@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
-import { HTTPConnection, HTTPSConnection, ImproperConnectionState, TunnelError } from "../src/index.js";
+import { HTTPConnection, HTTPConnectionPool, HTTPSConnection, ImproperConnectionState, TunnelError } from "../src/index.js";
 import { connectProxy } from "./helpers/proxy.js";
 import { nodeServer, type TestServer } from "./helpers/servers.js";
 import { selfSigned, type SelfSigned } from "./helpers/tls.js";
@@ -95,6 +95,16 @@ describe("HTTPSTest", () => {
       expect((await h2.getResponse()).status).toBe(200);
     } finally {
       h2.close();
+    }
+  });
+
+  test("HTTPS pool", async () => {
+    const pool = new HTTPConnectionPool("localhost", port, { https: true, connections: 2, tls: { ca: cert.cert } });
+    try {
+      const bodies = await Promise.all([1, 2, 3, 4].map(async (i) => (await (await pool.request({ path: `/p${i}` })).read()).toString()));
+      expect(bodies).toEqual([1, 2, 3, 4].map((i) => `secure /p${i} host=localhost:${port}`));
+    } finally {
+      pool.close();
     }
   });
 
