@@ -1,0 +1,270 @@
+/**
+ * `BodyReader`: the body of one response, read straight from the connection's {@link Wire}
+ * for each framing (none, Content-Length, chunked, until close). `HTTPResponse` delegates its
+ * read methods here. Internal to the client.
+ * @module
+ */
+import { HTTPException, IncompleteRead } from "../errors.js";
+import type { ChunkedDecoder, HTTPMessage } from "../message/index.js";
+import type { HTTPResponse, ResponseOwner } from "./response.js";
+import type { Wire } from "./wire.js";
+
+const EMPTY = Buffer.alloc(0);
+/** Content-Length bodies up to this size are read into one preallocated Buffer. */
+const MAX_PREALLOC = 64 * 1024 * 1024;
+
+/** How a body is delimited. */
+export const enum BodyKind {
+  None,
+  Length,
+  Chunked,
+  Close,
+}
+
+function partialOf(parts: Buffer[] | null, total: number): Buffer {
+  if (parts === null || parts.length === 0) return EMPTY;
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+}
+
+/** Reads one response body; tells the owner when the body is done (or abandoned). */
+export class BodyReader {
+  /** The socket while the body is being read; null once done or abandoned. */
+  wire: Wire | null;
+  /** Content-Length bytes not read yet; null when unknown. */
+  length: number | null;
+  /** Trailer fields once a chunked body has been read to the end. */
+  trailers: HTTPMessage | null = null;
+  readonly #kind: BodyKind;
+  readonly #decoder: ChunkedDecoder | null;
+  #pend: Buffer[] = [];
+  readonly #resp: HTTPResponse;
+  readonly #owner: ResponseOwner;
+
+  constructor(resp: HTTPResponse, owner: ResponseOwner, wire: Wire, kind: BodyKind, length: number | null, decoder: ChunkedDecoder | null) {
+    this.#resp = resp;
+    this.#owner = owner;
+    this.wire = wire;
+    this.#kind = kind;
+    this.length = length;
+    this.#decoder = decoder;
+  }
+
+  /** The whole rest of the body, or up to `amt` bytes. */
+  read(amt?: number | null): Promise<Buffer> {
+    const wire = this.wire;
+    if (wire === null) return Promise.resolve(EMPTY);
+    if (amt !== undefined && amt !== null && amt >= 0) return this.#readAmount(amt);
+    if (this.#kind === BodyKind.Length) {
+      const n = this.length!;
+      if (wire.buf.length < n) return this.#readLength(n);
+      const out = wire.take(n); // the whole body is here: no copy, no wait
+      this.length = 0;
+      this.finish();
+      return Promise.resolve(out);
+    }
+    return this.#readAll();
+  }
+
+  /** Fills `target` as far as the body goes; resolves to the count. */
+  async readInto(target: Uint8Array): Promise<number> {
+    let at = 0;
+    while (at < target.length && this.wire !== null) {
+      if (this.#kind === BodyKind.Length && this.wire.buf.length === 0 && this.length! >= target.length - at) {
+        const want = target.length - at;
+        const got = await this.wire.fill(target.subarray(at, target.length), 0);
+        this.length! -= got;
+        at += got;
+        if (got < want) throw this.#bodyError(Buffer.from(target.subarray(0, at)), this.length);
+        if (this.length === 0) this.finish();
+        continue;
+      }
+      const piece = await this.available(null, 0);
+      if (piece === null) break;
+      const n = Math.min(piece.length, target.length - at);
+      target.set(n === piece.length ? piece : piece.subarray(0, n), at);
+      at += n;
+      this.consume(n);
+    }
+    return at;
+  }
+
+  /** One line of at most `limit` bytes (unbounded when negative). */
+  async readline(limit: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    while (this.wire !== null && (limit < 0 || total < limit)) {
+      const piece = await this.available(parts, total);
+      if (piece === null) break;
+      const lf = piece.indexOf(0x0a);
+      let n = lf === -1 ? piece.length : lf + 1;
+      if (limit >= 0) n = Math.min(n, limit - total);
+      parts.push(n === piece.length ? piece : piece.subarray(0, n));
+      total += n;
+      this.consume(n);
+      if (lf !== -1 && n === lf + 1) break;
+    }
+    return partialOf(parts, total);
+  }
+
+  /** Stops reading: skips a fully buffered rest, otherwise abandons the socket. */
+  close(): void {
+    const wire = this.wire;
+    if (wire === null) return;
+    if (this.#kind === BodyKind.Length && wire.buf.length >= this.length!) {
+      wire.consume(this.length!);
+      this.length = 0;
+      this.finish();
+      return;
+    }
+    this.#abandon(wire);
+  }
+
+  /**
+   * The next body bytes available now (a view, not consumed), waiting for some if needed;
+   * null at the end of the body (which is then finished). `parts`/`total` are what the caller
+   * collected so far, reported as `partial` if the body turns out incomplete.
+   */
+  async available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
+    for (;;) {
+      const wire = this.wire;
+      if (wire === null) return null;
+      switch (this.#kind) {
+        case BodyKind.Length: {
+          const len = this.length!;
+          if (wire.buf.length > 0) return wire.buf.length <= len ? wire.buf : wire.buf.subarray(0, len);
+          if (wire.ended || wire.error !== null) throw this.#bodyError(partialOf(parts, total), len);
+          break;
+        }
+        case BodyKind.Chunked: {
+          if (this.#pend.length > 0) return this.#pend[0];
+          const dec = this.#decoder!;
+          if (dec.done) {
+            this.finish();
+            return null;
+          }
+          if (wire.buf.length > 0) {
+            const input = wire.buf;
+            wire.consume(input.length);
+            let res;
+            try {
+              res = dec.push(input);
+            } catch (err) {
+              this.#abandon(wire);
+              throw err;
+            }
+            for (const d of res.data) if (d.length > 0) this.#pend.push(d);
+            if (res.done) {
+              if (res.rest !== null) wire.unshift(res.rest);
+              this.trailers = dec.trailers;
+            }
+            continue;
+          }
+          if (wire.ended || wire.error !== null) {
+            if (dec.sawLastChunk && wire.error === null) {
+              // CPython tolerates a missing trailer section / final CRLF at EOF.
+              this.#resp.willClose = true;
+              this.finish();
+              return null;
+            }
+            throw this.#bodyError(partialOf(parts, total), dec.chunkRemaining > 0 ? dec.chunkRemaining : null);
+          }
+          break;
+        }
+        case BodyKind.Close:
+          if (wire.buf.length > 0) return wire.buf;
+          if (wire.error !== null) throw this.#bodyError(partialOf(parts, total), null);
+          if (wire.ended) {
+            this.finish();
+            return null;
+          }
+          break;
+        default:
+          this.finish();
+          return null;
+      }
+      await wire.wait();
+    }
+  }
+
+  /** Marks `n` bytes of what {@link BodyReader.available} returned as read. */
+  consume(n: number): void {
+    const wire = this.wire!;
+    switch (this.#kind) {
+      case BodyKind.Length:
+        wire.consume(n);
+        this.length! -= n;
+        if (this.length === 0) this.finish();
+        break;
+      case BodyKind.Chunked: {
+        const head = this.#pend[0];
+        if (n === head.length) this.#pend.shift();
+        else this.#pend[0] = head.subarray(n);
+        break;
+      }
+      default:
+        wire.consume(n);
+    }
+  }
+
+  /** The body was read to the end: the socket goes back to the owner. */
+  finish(): void {
+    const wire = this.wire;
+    if (wire === null) return;
+    this.wire = null;
+    this.#owner.responseDone(this.#resp, wire, !this.#resp.willClose);
+  }
+
+  async #readAll(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const piece = await this.available(parts, total);
+      if (piece === null) break;
+      parts.push(piece);
+      total += piece.length;
+      this.consume(piece.length);
+    }
+    return partialOf(parts, total);
+  }
+
+  /** Reads the rest of a Content-Length body into ONE Buffer, copying socket chunks straight into it. */
+  async #readLength(n: number): Promise<Buffer> {
+    if (n > MAX_PREALLOC) return this.#readAmount(n);
+    const out = Buffer.allocUnsafe(n);
+    const got = await this.wire!.fill(out, 0);
+    this.length = n - got;
+    if (got < n) throw this.#bodyError(out.subarray(0, got), n - got);
+    this.finish();
+    return out;
+  }
+
+  async #readAmount(amt: number): Promise<Buffer> {
+    if (amt === 0) return EMPTY;
+    const parts: Buffer[] = [];
+    let total = 0;
+    while (total < amt) {
+      const piece = await this.available(parts, total);
+      if (piece === null) break;
+      const n = Math.min(piece.length, amt - total);
+      parts.push(n === piece.length ? piece : piece.subarray(0, n));
+      total += n;
+      this.consume(n);
+    }
+    return partialOf(parts, total);
+  }
+
+  /** The error for a body that stopped early: a timeout or abort as is, else `IncompleteRead`. */
+  #bodyError(partial: Buffer, expected: number | null): Error {
+    const wire = this.wire;
+    const cause = wire?.error ?? null;
+    if (wire !== null) this.#abandon(wire);
+    if (cause instanceof HTTPException) return cause;
+    return new IncompleteRead(partial, expected, cause === null ? undefined : { cause });
+  }
+
+  #abandon(wire: Wire): void {
+    this.wire = null;
+    this.#pend = [];
+    this.#owner.responseDone(this.#resp, wire, false);
+  }
+}
