@@ -271,9 +271,11 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     try {
       if (prev !== null) await prev.catch(noop);
       let wire = this.wire;
-      if (wire === null || !wire.usable || (wire.buf.length > 0 && this.#queue[0] === pending)) {
+      // Bytes on an idle socket answer nothing we asked: do not take them as this response.
+      const stale = wire !== null && wire.buf.length > 0 && this.#queue[0] === pending && this.#response === null;
+      if (wire === null || !wire.usable || stale) {
         if (wire === null && !this.autoOpen) throw new NotConnected();
-        if (wire !== null && this.#queue[0] === pending && this.#response === null) wire.destroy();
+        if (stale) wire?.destroy();
         this.wire = null;
         try {
           wire = await this.open();
