@@ -96,6 +96,19 @@ describe("rfile", () => {
     );
   });
 
+  test("a second read while one is waiting is refused with ServerStateError", async () => {
+    await withServer(
+      async (rfile) => {
+        const first = rfile.readline();
+        const second = await rfile.readline().catch((err: { code: string }) => err.code);
+        return [second, str(await first)];
+      },
+      async (address) => {
+        expect(JSON.parse((await streamRequest(address, "x\n")).toString())).toEqual(["ERR_SERVER_STATE", "x\n"]);
+      },
+    );
+  });
+
   test("a large upload streams through with backpressure and arrives intact", async () => {
     const size = 8 * 1024 * 1024;
     await withServer(
