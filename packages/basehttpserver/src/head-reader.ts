@@ -1,0 +1,137 @@
+/**
+ * Finding the next request head in `rfile`'s buffer: the hot path is one `findHeadEnd` over
+ * bytes already received; the slow path waits for more under the keep-alive and header
+ * timeouts and rejects over-long lines and heads before they have fully arrived.
+ * @module
+ */
+import { BadRequestLine, findHeadEnd, HeadTooLarge, HTTPStatus, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
+import { SocketTimeout } from "@stdhttp/socketserver";
+import { rejectHead } from "./parse.js";
+import type { BaseHTTPRequestHandler } from "./handler.js";
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Wait until a whole request head is buffered; sets `handler.head` / `handler.headEnd`.
+ * Resolves false when the connection should close: end of stream or keep-alive timeout before
+ * a request, or an error that was already answered (414, 431, 400, 408).
+ */
+export function readHead(handler: BaseHTTPRequestHandler<unknown>): boolean | Promise<boolean> {
+  const buf = handler.rfile.peekBuffered();
+  if (buf.length > 0 && buf[0] !== CR && buf[0] !== LF) {
+    const end = findHeadEnd(buf, 0);
+    if (end !== -1) {
+      handler.head = buf;
+      handler.headEnd = end;
+      return true;
+    }
+  }
+  return readHeadSlow(handler);
+}
+
+async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<boolean> {
+  const rfile = handler.rfile;
+  const state = handler.state;
+  const settings = state.settings;
+  let from = 0;
+  let skipped = 0;
+  let deadline = 0;
+  for (;;) {
+    let buf = rfile.peekBuffered();
+    // RFC 9112 2.2: a server SHOULD ignore at least one empty line (CRLF) before the request line.
+    while (buf.length >= 2 && buf[0] === CR && buf[1] === LF) {
+      rfile.skip(2);
+      skipped += 2;
+      from = 0;
+      if (skipped > settings.maxHeadSize) return false;
+      buf = rfile.peekBuffered();
+    }
+    if (buf.length > 0) {
+      if (deadline === 0) {
+        handler.requestStart = Date.now();
+        deadline = settings.headerTimeout === null ? Infinity : handler.requestStart + settings.headerTimeout * 1000;
+      }
+      if (!(buf.length === 1 && buf[0] === CR)) {
+        const end = findHeadEnd(buf, from);
+        if (end !== -1) {
+          handler.head = buf;
+          handler.headEnd = end;
+          return true;
+        }
+        try {
+          if (checkPartialHead(handler, buf)) return true;
+        } catch (err) {
+          return rejectHead(handler, err, buf);
+        }
+        from = Math.max(0, buf.length - 3);
+      }
+    }
+    const idle = buf.length === 0;
+    if (idle && state.closing) return false;
+    const timeout = idle && handler.requestCount > 1 ? settings.keepAliveTimeout : settings.headerTimeout;
+    if (rfile.timeout !== timeout) rfile.timeout = timeout;
+    if (!idle && Date.now() > deadline) return timedOut(handler, buf);
+    if (idle) state.idle.add(handler);
+    let more: boolean;
+    try {
+      more = await rfile.fill();
+    } catch (err) {
+      if (!idle && err instanceof SocketTimeout) return timedOut(handler, buf);
+      return false;
+    } finally {
+      if (idle) state.idle.delete(handler);
+    }
+    if (!more) {
+      const rest = rfile.peekBuffered();
+      if (rest.length === 0 || (rest.length === 1 && rest[0] === CR)) return false;
+      // The client ended its side in the middle of a head: answer what we can, then close.
+      return rejectHead(handler, new BadRequestLine(firstLine(rest), "empty"), rest);
+    }
+  }
+}
+
+/**
+ * A head that has not fully arrived: refuse it as soon as it is known to be bad (request line
+ * over the limit: 414; bad request line: 400; head or a field line over the limit: 431).
+ * Returns true for an HTTP/0.9 simple request (`GET /` and nothing after it), which has no head.
+ */
+function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer): boolean {
+  const settings = handler.state.settings;
+  const lf = buf.indexOf(LF);
+  if (lf === -1) {
+    if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
+    return false;
+  }
+  try {
+    parseRequestLine(buf, 0, lf + 1, settings.limits);
+  } catch (err) {
+    if (!(err instanceof BadRequestLine && err.reason === "missing-version")) throw err;
+    if (buf.length === lf + 1) {
+      handler.head = buf;
+      handler.headEnd = lf + 1;
+      return true;
+    }
+    // An HTTP/0.9-style line followed by more bytes: wait for the fields, as CPython reads them.
+  }
+  if (buf.length > settings.maxHeadSize) throw new HeadTooLarge(settings.maxHeadSize);
+  if (buf.length - buf.lastIndexOf(LF) - 1 > settings.maxLineLength + 1) throw new LineTooLong("header line", settings.maxLineLength);
+  return false;
+}
+
+/** The first line of `buf` without its line end, latin1 (CPython's `requestline`). */
+export function firstLine(buf: Buffer, limit = 65536): string {
+  let end = buf.indexOf(LF);
+  if (end === -1) end = buf.length;
+  if (end > 0 && buf[end - 1] === CR) end--;
+  return end > limit ? "" : buf.toString("latin1", 0, end);
+}
+
+/** The header timeout expired with part of a head received: 408 (RFC 9110 15.5.9), then close. */
+function timedOut(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer): false {
+  handler.requestLine = firstLine(buf, handler.state.settings.maxLineLength);
+  handler.logError("Request timed out: %r", "header timeout");
+  handler.closeConnection = true;
+  handler.trySendError(HTTPStatus.REQUEST_TIMEOUT);
+  return false;
+}

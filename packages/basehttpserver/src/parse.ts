@@ -1,0 +1,192 @@
+/**
+ * CPython's `parse_request`, strict (RFC 9112): request line, version, header fields, the
+ * keep-alive decision, Host, body framing and `Expect: 100-continue`. Every refusal sends its
+ * error answer and closes the connection.
+ * @module
+ */
+import {
+  BadRequestLine,
+  HeadTooLarge,
+  HTTPMessage,
+  HTTPStatus,
+  parseHeaderFields,
+  parseRequestLine,
+  requestBodyFraming,
+  transferCodings,
+  UnknownTransferEncoding,
+  type BodyFraming,
+  type RequestLine,
+} from "@stdhttp/httplib";
+import { answerFor, salvageVersion, transferEncodingAnswer, unsupportedVersion, type Answer } from "./answers.js";
+import { pyRepr } from "./format.js";
+import { firstLine } from "./head-reader.js";
+import type { BaseHTTPRequestHandler } from "./handler.js";
+
+const LF = 0x0a;
+const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
+
+/** See `BaseHTTPRequestHandler.parseRequest`. */
+export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Promise<boolean> {
+  h.command = null;
+  h.requestVersion = h.defaultRequestVersion;
+  h.closeConnection = true;
+  const settings = h.state.settings;
+  const buf = h.head;
+  const end = h.headEnd;
+  h.rfile.skip(end);
+  if (end > settings.maxHeadSize) return rejectHead(h, new HeadTooLarge(settings.maxHeadSize), buf);
+
+  let line: RequestLine;
+  try {
+    line = parseRequestLine(buf, 0, end, settings.limits);
+  } catch (err) {
+    if (err instanceof BadRequestLine && err.reason === "missing-version") return parseSimpleRequest(h, err.line, buf, end);
+    return rejectHead(h, err, buf);
+  }
+  h.rawRequestLine = line.rawRequestLine;
+  h.requestLine = `${line.method} ${line.target} ${line.version}`;
+  const major = line.versionMajor;
+  const minor = line.versionMinor;
+  h.requestVersion = line.version;
+  if (major >= 2) return answer(h, [HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, `Invalid HTTP version (${major}.${minor})`]);
+  const http11 = major === 1 && minor >= 1;
+  if (http11 && h.protocolVersion >= "HTTP/1.1") h.closeConnection = false;
+  h.command = line.method;
+  h.path = collapse(line.target);
+
+  let headers: HTTPMessage;
+  try {
+    headers = parseHeaderFields(buf, line.fieldsStart, end, settings.limits);
+  } catch (err) {
+    return rejectHead(h, err, buf);
+  }
+  h.headers = h.MessageClass === HTTPMessage ? headers : new h.MessageClass(headers);
+
+  const conn = headers.get("connection");
+  if (conn !== undefined) keepAlive(h, conn);
+  // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host or with several.
+  if (http11) {
+    const hosts = headers.getAll("host").length;
+    if (hosts !== 1) return answer(h, [HTTPStatus.BAD_REQUEST, hosts === 0 ? "Missing Host header" : "Multiple Host headers"]);
+  }
+
+  let framing = NO_BODY;
+  if (headers.has("content-length") || headers.has("transfer-encoding")) {
+    try {
+      // RFC 9112 6.1, 6.3: CL with TE, TE in HTTP/1.0, a bad or conflicting CL: 400; TE not chunked: 400/501.
+      framing = requestBodyFraming(headers, line);
+    } catch (err) {
+      if (err instanceof UnknownTransferEncoding) return answer(h, transferEncodingAnswer(transferCodings(headers) ?? []));
+      return rejectHead(h, err, buf);
+    }
+  }
+  if (framing.kind === "length" && framing.length > settings.maxBodySize) {
+    return answer(h, [HTTPStatus.CONTENT_TOO_LARGE, "Content Too Large", `The body is larger than ${settings.maxBodySize} bytes`]);
+  }
+  if (settings.maxRequestsPerConnection > 0 && h.requestCount >= settings.maxRequestsPerConnection) h.closeConnection = true;
+  if (h.state.closing) h.closeConnection = true;
+  startBody(h, framing);
+
+  const expect = headers.get("expect");
+  if (expect !== undefined && expect.toLowerCase() === "100-continue" && h.protocolVersion >= "HTTP/1.1" && http11) {
+    return h.handleExpect100();
+  }
+  return true;
+}
+
+/** An HTTP/0.9 request line (`GET /`): no version, so `requestVersion` stays the default; close after. */
+function parseSimpleRequest(h: BaseHTTPRequestHandler<unknown>, text: string, buf: Buffer, end: number): boolean {
+  const sp = text.indexOf(" ");
+  const lf = buf.indexOf(LF);
+  h.requestLine = text;
+  h.rawRequestLine = buf.subarray(0, lf === -1 ? end : lf + 1);
+  h.command = text.slice(0, sp);
+  if (h.command !== "GET") return answer(h, [HTTPStatus.BAD_REQUEST, `Bad HTTP/0.9 request type (${pyRepr(h.command)})`]);
+  h.path = collapse(text.slice(sp + 1));
+  let headers = new HTTPMessage();
+  if (lf !== -1 && lf + 1 < end) {
+    try {
+      headers = parseHeaderFields(buf, lf + 1, end, h.state.settings.limits);
+    } catch (err) {
+      return rejectHead(h, err, buf);
+    }
+  }
+  h.headers = h.MessageClass === HTTPMessage ? headers : new h.MessageClass(headers);
+  startBody(h, NO_BODY);
+  return true;
+}
+
+/**
+ * gh-87389: a path starting with `//` is reduced to one `/`, so a redirect built from it cannot
+ * become a scheme-relative URL pointing at another host.
+ */
+function collapse(target: string): string {
+  if (target.length < 2 || target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
+  let i = 2;
+  while (i < target.length && target.charCodeAt(i) === 0x2f) i++;
+  return `/${target.slice(i)}`;
+}
+
+/** CPython's Connection rule (`close`; `keep-alive` only for an HTTP/1.1 handler), also inside a list. */
+function keepAlive(h: BaseHTTPRequestHandler<unknown>, value: string): void {
+  const v = value.toLowerCase();
+  if (v === "close") h.closeConnection = true;
+  else if (v === "keep-alive") {
+    if (h.protocolVersion >= "HTTP/1.1") h.closeConnection = false;
+  } else if (v.includes(",")) {
+    const tokens = v.split(",").map((t) => t.trim());
+    if (tokens.includes("close")) h.closeConnection = true;
+    else if (tokens.includes("keep-alive") && h.protocolVersion >= "HTTP/1.1") h.closeConnection = false;
+  }
+}
+
+function startBody(h: BaseHTTPRequestHandler<unknown>, framing: BodyFraming): void {
+  const body = h.body;
+  if (framing.kind === "none") {
+    if (body.kind !== "none") body.reset("none", null, 0, 0, null);
+    return;
+  }
+  const settings = h.state.settings;
+  const start = h.requestStart === 0 ? Date.now() : h.requestStart;
+  const deadline = settings.requestTimeout === null ? 0 : start + settings.requestTimeout * 1000;
+  if (framing.kind === "length") body.reset("length", framing.length, settings.maxBodySize, deadline, h.bodyTimeout);
+  else body.reset("chunked", null, settings.maxBodySize, deadline, h.bodyTimeout);
+  if (h.rfile.timeout !== h.bodyTimeout) h.rfile.timeout = h.bodyTimeout;
+}
+
+function answer(h: BaseHTTPRequestHandler<unknown>, [code, message, explain]: Answer): false {
+  h.closeConnection = true;
+  h.trySendError(code, message, explain);
+  return false;
+}
+
+/**
+ * Answer a head that cannot be served (CPython's `send_error` paths of `handle_one_request` and
+ * `parse_request`), with the request line known so far, then close the connection.
+ */
+export function rejectHead(h: BaseHTTPRequestHandler<unknown>, err: unknown, buf: Buffer): false {
+  const settings = h.state.settings;
+  if (h.requestLine === "") h.requestLine = firstLine(buf, settings.maxLineLength);
+  let result: Answer | null;
+  if (err instanceof BadRequestLine || (h.command === null && !(err instanceof HeadTooLarge))) {
+    // CPython takes the version from the line's last word even when the rest is bad.
+    const version = salvageVersion(h.requestLine);
+    if (version !== null) h.requestVersion = version;
+  }
+  const unsupported = err instanceof BadRequestLine && err.reason === "bad-version" ? unsupportedVersion(h.requestLine) : null;
+  if (unsupported !== null) {
+    h.requestVersion = "HTTP/1.1";
+    result = [HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, `Invalid HTTP version (${unsupported})`];
+  } else if (err instanceof BadRequestLine && err.reason === "bad-version") {
+    result = [HTTPStatus.BAD_REQUEST, `Bad request version (${pyRepr(h.requestLine.slice(h.requestLine.lastIndexOf(" ") + 1))})`];
+  } else {
+    result = answerFor(err, h.requestLine);
+    if (result !== null && result[0] === HTTPStatus.URI_TOO_LONG) {
+      // CPython: the line is not kept, and the answer carries a status line.
+      h.requestLine = "";
+      h.command = "";
+      h.requestVersion = "";
+    }
+  }
+  return answer(h, result ?? [HTTPStatus.BAD_REQUEST, "Bad request"]);
+}
