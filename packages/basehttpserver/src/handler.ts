@@ -54,10 +54,6 @@ function methodName(command: string): string {
   return name;
 }
 
-function uncorkLater(handler: BaseHTTPRequestHandler<unknown>): void {
-  handler.releaseCork();
-}
-
 /**
  * HTTP request handler base class (Python's `http.server.BaseHTTPRequestHandler`). One instance
  * serves one connection: `handle()` runs `handleOneRequest()` until `closeConnection` is true.
@@ -154,8 +150,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
   private status = 0;
   private finalHeadSent = false;
   private connectionHeaderSent = false;
-  private corked = false;
   private tookConnection = false;
+  private batching = false;
 
   /** Create `rfile`, `wfile` and `body`; apply `timeout` and `disableNagleAlgorithm`. */
   override setup(): void {
@@ -307,25 +303,16 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
     this.flushHeaders();
   }
 
-  /** Write the buffered head now (corked until the next tick so a following body joins it). */
+  /**
+   * Send the buffered head. It leaves at the end of the current tick at the latest; a body
+   * written before then (`wfile.write`) goes out in the same buffer.
+   */
   flushHeaders(): void {
     if (this.headBuf.length === 0) return;
     const head = this.headBuf;
     this.headBuf = "";
-    if (!this.corked) {
-      this.corked = true;
-      this.wfile.cork();
-      process.nextTick(uncorkLater, this);
-    }
     this.wfile.writeHead(head);
     if (this.status >= 200) this.finalHeadSent = true;
-  }
-
-  /** @internal Release the cork taken by `flushHeaders`. */
-  releaseCork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.wfile.uncork();
   }
 
   /**
@@ -334,7 +321,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
    * closes when the `do_*` method returns, so await the tunnel's end before returning.
    */
   takeConnection(): { socket: Socket; head: Buffer } {
-    this.releaseCork();
+    this.releaseBatch();
+    this.wfile.sendHead();
     const head = Buffer.from(this.rfile.peekBuffered());
     this.rfile.close();
     this.tookConnection = true;
@@ -392,6 +380,13 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
     return typeof address === "string" ? address : address[0];
   }
 
+  /** @internal Send the answers held back while pipelined requests were served. */
+  releaseBatch(): void {
+    if (!this.batching) return;
+    this.batching = false;
+    this.wfile.uncork();
+  }
+
   /** @internal Shutdown of the server: close this connection, which waits for its next request. */
   closeIdle(): void {
     this.connection.destroy();
@@ -399,7 +394,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
 
   /** Flush `wfile` and close `rfile`/`wfile` (the server then closes the connection). */
   override async finish(): Promise<void> {
-    this.releaseCork();
+    this.releaseBatch();
+    this.wfile.sendHead();
     await super.finish();
   }
 
@@ -421,7 +417,16 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
   /** After the `do_*` method: send what is buffered (CPython's `wfile.flush()`), drain the unread body. */
   private async endRequest(): Promise<void> {
     if (this.tookConnection || (this.command === "CONNECT" && this.status >= 200 && this.status < 300)) this.closeConnection = true;
-    this.releaseCork();
+    if (!this.closeConnection && this.rfile.buffered > 0 && this.body.kind === "none" && !this.connection.writableNeedDrain) {
+      // Pipelining: the next request is already here. Hold this answer so the answers to the
+      // whole batch leave in one write; released before waiting for the client (releaseBatch).
+      if (!this.batching) {
+        this.batching = true;
+        this.wfile.cork();
+      }
+      return;
+    }
+    this.releaseBatch();
     await this.wfile.flush();
     if (!this.closeConnection && this.body.kind !== "none" && !this.body.done && !(await this.body.drain())) {
       this.closeConnection = true;

@@ -67,6 +67,7 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
         from = Math.max(0, buf.length - 3);
       }
     }
+    handler.releaseBatch();
     const idle = buf.length === 0;
     if (idle && state.closing) return false;
     const timeout = idle && handler.requestCount > 1 ? settings.keepAliveTimeout : settings.headerTimeout;

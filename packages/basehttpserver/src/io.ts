@@ -42,11 +42,23 @@ export class HTTPSocketReader extends SocketReader {
   }
 }
 
-/** `wfile` of an HTTP connection: a `SocketWriter` that counts body bytes and writes heads as latin1. */
+/** Heads and bodies up to this size are sent as one buffer (one `write`, one TCP segment). */
+const COALESCE_LIMIT = 16384;
+
+function sendPendingHead(writer: HTTPSocketWriter): void {
+  writer.sendHead();
+}
+
+/**
+ * `wfile` of an HTTP connection: a `SocketWriter` that counts body bytes, and holds a response
+ * head until the end of the tick so that a small body written right after it goes out in the
+ * same buffer (one `write` call, one segment; no cork/writev).
+ */
 export class HTTPSocketWriter extends SocketWriter {
   /** Bytes written with `write`/`writeMany` since the counter was last reset (the response body). */
   bytesWritten = 0;
   private readonly stream: NodeJS.WritableStream & { destroyed: boolean; writableEnded: boolean };
+  private pendingHead: string | null = null;
 
   constructor(socket: ConstructorParameters<typeof SocketWriter>[0]) {
     super(socket);
@@ -54,14 +66,61 @@ export class HTTPSocketWriter extends SocketWriter {
   }
 
   override write(data: Buffer | Uint8Array | string): number {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      if (this.closed || this.stream.destroyed || this.stream.writableEnded) throw new ConnectionClosed();
+      const n = typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.byteLength;
+      if (n <= COALESCE_LIMIT) {
+        const out = Buffer.allocUnsafe(head.length + n);
+        out.write(head, 0, "latin1");
+        if (typeof data === "string") out.write(data, head.length, "utf8");
+        else out.set(data, head.length);
+        this.stream.write(out);
+        this.bytesWritten += n;
+        return n;
+      }
+      this.stream.write(head, "latin1");
+    }
     const n = super.write(data);
     this.bytesWritten += n;
     return n;
   }
 
-  /** Write a response head (a latin1 string, as CPython encodes it) without counting it as body. */
+  /**
+   * Queue a response head (a latin1 string, as CPython encodes it); it is sent with the next
+   * `write`, or at the end of the tick, or by `flush()`/`sendHead()`. Not counted as body.
+   */
   writeHead(head: string): void {
     if (this.closed || this.stream.destroyed || this.stream.writableEnded) throw new ConnectionClosed();
-    this.stream.write(head, "latin1");
+    if (this.pendingHead !== null) {
+      this.pendingHead += head;
+      return;
+    }
+    this.pendingHead = head;
+    process.nextTick(sendPendingHead, this);
+  }
+
+  /** Send a queued head now. */
+  sendHead(): void {
+    const head = this.pendingHead;
+    if (head === null) return;
+    this.pendingHead = null;
+    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.write(head, "latin1");
+  }
+
+  override cork(): void {
+    this.sendHead();
+    super.cork();
+  }
+
+  override flush(): Promise<void> {
+    this.sendHead();
+    return super.flush();
+  }
+
+  override close(): void {
+    this.sendHead();
+    super.close();
   }
 }
