@@ -1,43 +1,23 @@
 /**
  * Our hello server: @stdhttp/basehttpserver's `ThreadingHTTPServer` with an HTTP/1.1
- * `BaseHTTPRequestHandler` answering `do_GET`. That package does not exist yet: until it does
- * (and is added to bench's dependencies), this throws and the table says so.
+ * `BaseHTTPRequestHandler` answering `do_GET`, as the package README writes it, with a quiet log
+ * (the same as the CPython peer's `log_message`).
  * @module
  */
 
-/** The slice of @stdhttp/basehttpserver's API used here (Python's http.server shape, DESIGN.md). */
-interface BaseHttpServerApi {
-  ThreadingHTTPServer: new (
-    address: [string, number],
-    handler: unknown,
-  ) => { ready: Promise<void>; serverAddress: unknown; serveForever(): Promise<void> };
-  BaseHTTPRequestHandler: new (...args: never[]) => {
-    protocolVersion: string;
-    sendResponse(code: number): void;
-    sendHeader(name: string, value: string): void;
-    endHeaders(): unknown;
-    logMessage(...args: unknown[]): void;
-    wfile: { write(data: Buffer): number };
-  };
-}
-
 /** Start the server on an ephemeral 127.0.0.1 port; resolves with the port once it listens. */
 export async function startStdhttpHello(text: string): Promise<number> {
-  // A variable specifier: bench does not depend on the package until it exists.
-  const specifier = "@stdhttp/basehttpserver";
-  const api = (await import(specifier)) as Partial<BaseHttpServerApi>;
-  if (typeof api.ThreadingHTTPServer !== "function" || typeof api.BaseHTTPRequestHandler !== "function") {
-    throw new Error("@stdhttp/basehttpserver does not export ThreadingHTTPServer and BaseHTTPRequestHandler yet");
-  }
+  // Imported here, not at the top: the node:http contender must run even when ours is not built.
+  const { BaseHTTPRequestHandler, ThreadingHTTPServer } = await import("@stdhttp/basehttpserver");
   const body = Buffer.from(text);
 
-  class Hello extends api.BaseHTTPRequestHandler {
+  class Hello extends BaseHTTPRequestHandler {
     override protocolVersion = "HTTP/1.1";
 
     do_GET(): void {
       this.sendResponse(200);
       this.sendHeader("Content-Type", "text/plain");
-      this.sendHeader("Content-Length", String(body.length));
+      this.sendHeader("Content-Length", body.length);
       this.endHeaders();
       this.wfile.write(body);
     }
@@ -45,8 +25,10 @@ export async function startStdhttpHello(text: string): Promise<number> {
     override logMessage(): void {}
   }
 
-  const server = new api.ThreadingHTTPServer(["127.0.0.1", 0], Hello);
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Hello);
   await server.ready;
   void server.serveForever();
-  return (server.serverAddress as [string, number])[1];
+  const address = server.serverAddress;
+  if (typeof address === "string") throw new Error(`expected a TCP address, got ${address}`);
+  return address[1];
 }
