@@ -168,7 +168,7 @@ export function rejectHead(h: BaseHTTPRequestHandler<unknown>, err: unknown, buf
   const settings = h.state.settings;
   if (h.requestLine === "") h.requestLine = firstLine(buf, settings.maxLineLength);
   let result: Answer | null;
-  if (err instanceof BadRequestLine || (h.command === null && !(err instanceof HeadTooLarge))) {
+  if (h.command === null) {
     // CPython takes the version from the line's last word even when the rest is bad.
     const version = salvageVersion(h.requestLine);
     if (version !== null) h.requestVersion = version;
