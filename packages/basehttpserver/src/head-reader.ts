@@ -6,6 +6,7 @@
  */
 import { BadRequestLine, findHeadEnd, HeadTooLarge, HTTPStatus, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
 import { SocketTimeout } from "@stdhttp/socketserver";
+import { salvageVersion } from "./answers.js";
 import { rejectHead } from "./parse.js";
 import type { BaseHTTPRequestHandler } from "./handler.js";
 
@@ -131,6 +132,8 @@ export function firstLine(buf: Buffer, limit = 65536): string {
 /** The header timeout expired with part of a head received: 408 (RFC 9110 15.5.9), then close. */
 function timedOut(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer): false {
   handler.requestLine = firstLine(buf, handler.state.settings.maxLineLength);
+  const version = buf.includes(LF) ? salvageVersion(handler.requestLine) : null;
+  if (version !== null) handler.requestVersion = version;
   handler.logError("Request timed out: %r", "header timeout");
   handler.closeConnection = true;
   handler.trySendError(HTTPStatus.REQUEST_TIMEOUT);

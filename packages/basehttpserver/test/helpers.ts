@@ -84,6 +84,26 @@ export function readUntil(s: Socket, predicate: (received: Buffer) => boolean): 
   });
 }
 
+/** Collect what a socket receives; wait for content or for the close. */
+export function collect(s: Socket): { text(): string; waitFor(needle: string): Promise<void>; closed: Promise<string> } {
+  let buf = "";
+  const waiters: Array<[string, () => void]> = [];
+  s.on("data", (d: Buffer) => {
+    buf += d.toString("latin1");
+    for (const w of waiters.splice(0)) {
+      if (buf.includes(w[0])) w[1]();
+      else waiters.push(w);
+    }
+  });
+  s.on("error", () => undefined);
+  const closed = new Promise<string>((resolve) => s.once("close", () => resolve(buf)));
+  return {
+    text: () => buf,
+    waitFor: (needle) => (buf.includes(needle) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push([needle, resolve]))),
+    closed,
+  };
+}
+
 /** Send raw bytes (half-closing after them unless `keepOpen`), return all the server answered until it closed. */
 export async function raw(port: number, data: string | Buffer, keepOpen = false): Promise<string> {
   const s = await connectTo(port);

@@ -1,0 +1,137 @@
+/**
+ * Connection persistence: CPython's keep-alive matrix, pipelining in order, max requests per
+ * connection, the automatic `Connection: close`, and the keep-alive / header timeouts.
+ */
+import { describe, expect, test } from "@jest/globals";
+import { NoLogRequestHandler, collect, connectTo, raw, readAll, serve, splitResponses } from "./helpers.js";
+
+function handlerFor(protocol: string): typeof NoLogRequestHandler {
+  return class extends NoLogRequestHandler {
+    override protocolVersion = protocol;
+    do_GET(): void {
+      const body = `path=${this.path}`;
+      this.sendResponse(200);
+      this.sendHeader("Content-Length", body.length);
+      this.endHeaders();
+      this.wfile.write(body);
+    }
+  };
+}
+
+type Version = "HTTP/0.9" | "HTTP/1.0" | "HTTP/1.1";
+
+/** CPython's rule: keep-alive only with an HTTP/1.1 handler, for 1.1 unless `close`, for 1.0 only with `keep-alive`. */
+function expectOpen(version: Version, protocol: string, connection: string | null): boolean {
+  if (version === "HTTP/0.9" || protocol !== "HTTP/1.1") return false;
+  if (connection === "close") return false;
+  if (version === "HTTP/1.1") return true;
+  return connection === "keep-alive";
+}
+
+const MATRIX: Array<[Version, string, string | null]> = [];
+for (const v of ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1"] as Version[]) {
+  for (const p of ["HTTP/1.0", "HTTP/1.1"]) for (const c of [null, "close", "keep-alive"]) MATRIX.push([v, p, c]);
+}
+
+describe("keep-alive matrix (request version x handler protocolVersion x Connection)", () => {
+  test.each(MATRIX)("%s to a %s handler, Connection: %s", async (version, protocol, connection) => {
+    const s = await serve(handlerFor(protocol));
+    const line = version === "HTTP/0.9" ? "GET /first" : `GET /first ${version}`;
+    const first = `${line}\r\nHost: a\r\n${connection ? `Connection: ${connection}\r\n` : ""}\r\n`;
+    const sock = await connectTo(s.port);
+    const got = collect(sock);
+    sock.write(first);
+    if (expectOpen(version, protocol, connection)) {
+      // Still open: a second request on the same connection is answered.
+      await got.waitFor("path=/first");
+      sock.write("GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      const text = await got.closed;
+      expect(text).toContain("path=/second");
+    } else {
+      // Closed by the server after the first answer (the client never closes here).
+      const text = await got.closed;
+      expect(text).toContain("path=/first");
+      if (version === "HTTP/0.9") expect(text).toBe("path=/first");
+      else expect(splitResponses(text).length).toBe(1);
+    }
+    await s.stop();
+  });
+});
+
+describe("pipelining", () => {
+  test("requests sent at once are answered in order", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"));
+    let batch = "";
+    for (let i = 0; i < 20; i++) batch += `GET /${i} HTTP/1.1\r\nHost: a\r\n${i === 19 ? "Connection: close\r\n" : ""}\r\n`;
+    const text = await raw(s.port, batch, true);
+    await s.stop();
+    expect(splitResponses(text).map((r) => r.body)).toEqual(Array.from({ length: 20 }, (_, i) => `path=/${i}`));
+  });
+
+  test("pipelined requests split at odd byte boundaries", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"));
+    const sock = await connectTo(s.port);
+    const all = readAll(sock);
+    sock.setNoDelay(true);
+    const batch = Buffer.from("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHo" + "st: a\r\nConnection: close\r\n\r\n");
+    for (let i = 0; i < batch.length; i += 7) sock.write(batch.subarray(i, i + 7));
+    const text = (await all).toString("latin1");
+    await s.stop();
+    expect(splitResponses(text).map((r) => r.body)).toEqual(["path=/a", "path=/b"]);
+  });
+});
+
+describe("limits on a connection", () => {
+  test("maxRequestsPerConnection: the last answer carries Connection: close", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { maxRequestsPerConnection: 2 });
+    const text = await raw(s.port, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n", true);
+    await s.stop();
+    const responses = splitResponses(text);
+    expect(responses.map((r) => r.body)).toEqual(["path=/1", "path=/2"]);
+    expect(responses[0].headers.connection).toBeUndefined();
+    expect(responses[1].headers.connection).toBe("close");
+  });
+
+  test("keepAliveTimeout closes an idle keep-alive connection without an answer", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { keepAliveTimeout: 0.2 });
+    const text = await raw(s.port, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", true);
+    await s.stop();
+    expect(splitResponses(text).map((r) => r.body)).toEqual(["path=/1"]);
+  });
+
+  test("headerTimeout: a head that never completes gets 408 and the connection closes (slowloris)", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { headerTimeout: 0.2 });
+    const text = await raw(s.port, "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ", true);
+    await s.stop();
+    expect(splitResponses(text)[0].status).toBe(408);
+  });
+
+  test("a client that trickles bytes still hits the header deadline", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { headerTimeout: 0.3 });
+    const sock = await connectTo(s.port);
+    const all = readAll(sock);
+    const timer = setInterval(() => {
+      if (!sock.destroyed) sock.write("X-A: a\r\n");
+    }, 50);
+    sock.write("GET / HTTP/1.1\r\nHost: a\r\n");
+    const text = (await all).toString("latin1");
+    clearInterval(timer);
+    await s.stop();
+    expect(splitResponses(text)[0].status).toBe(408);
+  });
+
+  test("idleTimeout while reading a body: 408 and close", async () => {
+    class BodyHandler extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_POST(): Promise<void> {
+        await this.body.readAll();
+        this.sendResponse(200);
+        this.endHeaders();
+      }
+    }
+    const s = await serve(BodyHandler, { idleTimeout: 0.2 });
+    const text = await raw(s.port, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", true);
+    await s.stop();
+    expect(splitResponses(text)[0].status).toBe(408);
+  });
+});
