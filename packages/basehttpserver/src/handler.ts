@@ -295,6 +295,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
    */
   endHeaders(): void {
     if (this.requestVersion === "HTTP/0.9") return;
+    if (this.state.closing && this.status >= 200) this.closeConnection = true; // graceful shutdown
     if (this.status >= 200 && this.closeConnection && !this.connectionHeaderSent && this.requestVersion >= "HTTP/1.1" && this.protocolVersion >= "HTTP/1.1") {
       this.headBuf += "Connection: close\r\n";
       this.connectionHeaderSent = true;
@@ -416,7 +417,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
 
   /** After the `do_*` method: send what is buffered (CPython's `wfile.flush()`), drain the unread body. */
   private async endRequest(): Promise<void> {
-    if (this.tookConnection || (this.command === "CONNECT" && this.status >= 200 && this.status < 300)) this.closeConnection = true;
+    if (this.tookConnection || this.state.closing || (this.command === "CONNECT" && this.status >= 200 && this.status < 300)) this.closeConnection = true;
     if (!this.closeConnection && this.rfile.buffered > 0 && this.body.kind === "none" && !this.connection.writableNeedDrain) {
       // Pipelining: the next request is already here. Hold this answer so the answers to the
       // whole batch leave in one write; released before waiting for the client (releaseBatch).
