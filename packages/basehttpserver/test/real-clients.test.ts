@@ -1,0 +1,143 @@
+/**
+ * Real clients against the server: curl and CPython's http.client (keep-alive reuse, chunked
+ * upload, Expect: 100-continue, HEAD), and HTTPS with ALPN through Node's TLS client.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { ThreadingHTTPSServer } from "../src/index.js";
+import { NoLogRequestHandler, python, run, serve, type Running } from "./helpers.js";
+
+const connections = new Set<string>();
+
+class Echo extends NoLogRequestHandler {
+  override protocolVersion = "HTTP/1.1";
+  override setup(): void {
+    super.setup();
+    const [host, port] = this.clientAddress as [string, number];
+    connections.add(`${host}:${port}`);
+  }
+  private reply(text: string): void {
+    const body = Buffer.from(text);
+    this.sendResponse(200);
+    this.sendHeader("Content-Type", "text/plain");
+    this.sendHeader("Content-Length", body.length);
+    this.endHeaders();
+    if (this.command !== "HEAD") this.wfile.write(body);
+  }
+  do_GET(): void {
+    this.reply(`GET ${this.path}`);
+  }
+  do_HEAD(): void {
+    this.reply(`GET ${this.path}`);
+  }
+  async do_POST(): Promise<void> {
+    const data = await this.readBody();
+    this.reply(`${this.body.kind} ${data.length} ${data.toString().slice(0, 20)}`);
+  }
+}
+
+let srv: Running;
+let dir: string;
+beforeAll(async () => {
+  srv = await serve(Echo);
+  dir = mkdtempSync(join(tmpdir(), "stdhttp-bhs-"));
+});
+afterAll(async () => {
+  await srv.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("curl", () => {
+  test("keep-alive: two URLs in one curl run reuse the connection", async () => {
+    connections.clear();
+    const url = `http://127.0.0.1:${srv.port}`;
+    const out = await run("curl", ["-s", "-S", `${url}/a`, "-o", "/dev/null", `${url}/b`]);
+    expect(out).toBe("GET /b");
+    expect(connections.size).toBe(1);
+  });
+
+  test("chunked upload", async () => {
+    const file = join(dir, "up.txt");
+    writeFileSync(file, "x".repeat(100000));
+    const out = await run("curl", ["-s", "-S", "-H", "Transfer-Encoding: chunked", "--data-binary", `@${file}`, `http://127.0.0.1:${srv.port}/up`]);
+    expect(out).toBe(`chunked 100000 ${"x".repeat(20)}`);
+  });
+
+  test("Expect: 100-continue", async () => {
+    const out = await run("curl", ["-s", "-S", "-H", "Expect: 100-continue", "--data-binary", "hello", `http://127.0.0.1:${srv.port}/`]);
+    expect(out).toBe("length 5 hello");
+  });
+
+  test("HEAD", async () => {
+    const out = await run("curl", ["-s", "-S", "-I", `http://127.0.0.1:${srv.port}/h`]);
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(out).toContain("Content-Length: 6\r\n");
+  });
+});
+
+const PY_CLIENT = String.raw`
+import http.client, sys, json
+port = int(sys.argv[1])
+out = {}
+con = http.client.HTTPConnection("127.0.0.1", port)
+con.request("GET", "/one"); r = con.getresponse(); out["one"] = r.read().decode()
+sock1 = con.sock
+con.request("GET", "/two"); r = con.getresponse(); out["two"] = r.read().decode()
+out["reused"] = con.sock is sock1
+con.request("HEAD", "/head"); r = con.getresponse(); out["head"] = [r.status, r.getheader("Content-Length"), r.read().decode()]
+def gen():
+    yield b"abc"
+    yield b"defg"
+con.request("POST", "/chunked", body=gen(), encode_chunked=True); r = con.getresponse(); out["chunked"] = r.read().decode()
+con.request("POST", "/expect", body=b"payload", headers={"Expect": "100-continue"}); r = con.getresponse(); out["expect"] = [r.status, r.read().decode()]
+con.close()
+print(json.dumps(out))
+`;
+
+describe("CPython http.client", () => {
+  test("keep-alive reuse, HEAD, chunked upload, 100-continue", async () => {
+    connections.clear();
+    const out = JSON.parse(await python(PY_CLIENT, String(srv.port))) as Record<string, unknown>;
+    expect(out).toEqual({
+      one: "GET /one",
+      two: "GET /two",
+      reused: true,
+      head: [200, "9", ""],
+      chunked: "chunked 7 abcdefg",
+      expect: [200, "length 7 payload"],
+    });
+    expect(connections.size).toBe(1);
+  });
+});
+
+describe("HTTPS", () => {
+  test("ThreadingHTTPSServer from certfile/keyfile negotiates http/1.1 by ALPN", async () => {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ], { stdio: "ignore" });
+    const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
+    const ca = readFileSync(join(dir, "cert.pem"));
+    const result = await new Promise<[string, string]>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: "127.0.0.1", port: s.port, path: "/secure", ca, servername: "localhost", ALPNProtocols: ["http/1.1"], agent: false },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => (body += d));
+          res.on("end", () => resolve([body, String((res.socket as unknown as { alpnProtocol?: string }).alpnProtocol)]));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    await s.stop();
+    expect(result).toEqual(["GET /secure", "http/1.1"]);
+  });
+});
