@@ -62,7 +62,7 @@ export class HTTPSocketWriter extends SocketWriter {
 
   constructor(socket: ConstructorParameters<typeof SocketWriter>[0]) {
     super(socket);
-    this.stream = socket as unknown as HTTPSocketWriter["stream"];
+    this.stream = socket;
   }
 
   override write(data: Buffer | Uint8Array | string): number {

@@ -69,7 +69,7 @@ describe("BaseHTTPRequestHandlerTestCase", () => {
     process.stderr.write = ((chunk: string) => {
       out.push(chunk);
       return true;
-    }) as typeof process.stderr.write;
+    });
     try {
       const h = Object.create(BaseHTTPRequestHandler.prototype) as BaseHTTPRequestHandler;
       Object.assign(h, { clientAddress: ["127.0.0.1", 1337] });
@@ -225,8 +225,9 @@ describe("BaseHTTPRequestHandlerTestCase", () => {
   test("test_close_connection", async () => {
     const h = Object.create(BaseHTTPRequestHandler.prototype) as BaseHTTPRequestHandler;
     let values = [true];
-    h.handleOneRequest = async () => {
+    h.handleOneRequest = () => {
       h.closeConnection = values.shift()!;
+      return Promise.resolve();
     };
     await h.handle();
     expect(values).toEqual([]);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
-import { HTTPServer, ThreadingHTTPServer } from "../src/index.js";
+import type { HTTPServer} from "../src/index.js";
+import { ThreadingHTTPServer } from "../src/index.js";
 import { NoLogRequestHandler, raw, serve, splitResponses, type Running } from "./helpers.js";
 
 const internalErrors: unknown[] = [];

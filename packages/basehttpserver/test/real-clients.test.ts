@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
+import { connect as tlsConnect } from "node:tls";
 import { ThreadingHTTPSServer } from "../src/index.js";
 import { NoLogRequestHandler, python, run, serve, type Running } from "./helpers.js";
 
@@ -125,17 +125,14 @@ describe("HTTPS", () => {
     const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
     const ca = readFileSync(join(dir, "cert.pem"));
     const result = await new Promise<[string, string]>((resolve, reject) => {
-      const req = httpsRequest(
-        { host: "127.0.0.1", port: s.port, path: "/secure", ca, servername: "localhost", ALPNProtocols: ["http/1.1"], agent: false },
-        (res) => {
-          let body = "";
-          res.setEncoding("utf8");
-          res.on("data", (d: string) => (body += d));
-          res.on("end", () => resolve([body, String((res.socket as unknown as { alpnProtocol?: string }).alpnProtocol)]));
-        },
-      );
-      req.on("error", reject);
-      req.end();
+      const sock = tlsConnect({ host: "127.0.0.1", port: s.port, ca, servername: "localhost", ALPNProtocols: ["http/1.1"] }, () => {
+        sock.end("GET /secure HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      });
+      let text = "";
+      sock.setEncoding("utf8");
+      sock.on("data", (d: string) => (text += d));
+      sock.on("error", reject);
+      sock.on("close", () => resolve([text.slice(text.indexOf("\r\n\r\n") + 4), String(sock.alpnProtocol)]));
     });
     await s.stop();
     expect(result).toEqual(["GET /secure", "http/1.1"]);
