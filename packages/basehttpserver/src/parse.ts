@@ -146,6 +146,8 @@ function startBody(h: BaseHTTPRequestHandler<unknown>, framing: BodyFraming): vo
     if (body.kind !== "none") body.reset("none", null, 0, 0, null);
     return;
   }
+  // Answers held back for pipelining must leave before we wait for this body (or send 100 Continue).
+  h.releaseBatch();
   const settings = h.state.settings;
   const start = h.requestStart === 0 ? Date.now() : h.requestStart;
   const deadline = settings.requestTimeout === null ? 0 : start + settings.requestTimeout * 1000;

@@ -111,3 +111,18 @@ describe("request bodies", () => {
     expect(splitResponses(after)[0].body).toBe("get /ok");
   });
 });
+
+describe("pipelining and bodies", () => {
+  test("a pipelined request with Expect: 100-continue after a GET does not wait on held answers", async () => {
+    const s = await serve(EchoHandler);
+    const sock = await connectTo(s.port);
+    const got = collect(sock);
+    sock.write("GET /first HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
+    await got.waitFor("100 Continue\r\n\r\n");
+    expect(got.text()).toContain("get /first");
+    sock.write("data");
+    const text = await got.closed;
+    await s.stop();
+    expect(text.endsWith("data|")).toBe(true);
+  });
+});
