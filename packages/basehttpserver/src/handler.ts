@@ -163,6 +163,11 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
     this.rfile = new HTTPSocketReader(this.connection, { timeout: settings.headerTimeout, maxLineLength: settings.maxLineLength });
     this.wfile = new HTTPSocketWriter(this.connection);
     this.wfile.timeout = this.bodyTimeout;
+    // rfile and wfile share the socket's idle timer: a write that waits uses the body timeout,
+    // not the keep-alive or header timeout the reader may have left set.
+    this.wfile.beforeWait = () => {
+      if (this.rfile.timeout !== this.bodyTimeout) this.rfile.timeout = this.bodyTimeout;
+    };
     this.body = new RequestBody(this.rfile);
   }
 

@@ -114,8 +114,12 @@ export class HTTPSocketWriter extends SocketWriter {
     super.cork();
   }
 
+  /** Called before `flush()` waits for the client (the handler sets the write timeout there). */
+  beforeWait: (() => void) | null = null;
+
   override flush(): Promise<void> {
     this.sendHead();
+    if (this.beforeWait !== null && (this.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) this.beforeWait();
     return super.flush();
   }
 

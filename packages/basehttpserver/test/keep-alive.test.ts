@@ -135,3 +135,38 @@ describe("limits on a connection", () => {
     expect(splitResponses(text)[0].status).toBe(408);
   });
 });
+
+describe("timeouts do not cut answers", () => {
+  test("a large answer to a client that pauses reading outlives a short keepAliveTimeout", async () => {
+    const size = 8 * 1024 * 1024;
+    class Big extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_GET(): Promise<void> {
+        const n = this.path === "/big" ? size : 1;
+        this.sendResponse(200);
+        this.sendHeader("Content-Length", n);
+        this.endHeaders();
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        for (let sent = 0; sent < n; sent += chunk.length) {
+          this.wfile.write(n === 1 ? "a" : chunk);
+          await this.wfile.flush();
+        }
+      }
+    }
+    const s = await serve(Big, { keepAliveTimeout: 0.1 });
+    const sock = await connectTo(s.port);
+    const got = collect(sock);
+    sock.write("GET /small HTTP/1.1\r\nHost: a\r\n\r\n");
+    await got.waitFor("\r\n\r\na");
+    sock.write("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    await got.waitFor("HTTP/1.1 200 OK\r\nServer");
+    sock.pause(); // the client stops reading for longer than the keep-alive timeout
+    await new Promise((r) => setTimeout(r, 400));
+    sock.resume();
+    const text = await got.closed;
+    await s.stop();
+    const responses = splitResponses(text);
+    expect(responses.length).toBe(2);
+    expect(responses[1].body.length).toBe(size);
+  });
+});
