@@ -56,6 +56,10 @@ export class HTTPSConnection extends HTTPConnection {
     return s instanceof tls.TLSSocket ? s : null;
   }
 
+  protected override get readsInPlace(): boolean {
+    return false;
+  }
+
   protected override async secureWire(wire: Wire): Promise<Wire> {
     const o = this.options as HTTPSConnectionOptions;
     const target = this.tunnelTarget;

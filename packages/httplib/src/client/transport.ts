@@ -125,17 +125,31 @@ export class ConnectionBase extends EventEmitter {
     await this.open();
   }
 
-  /** Hook: creates the raw socket. Default: TCP to `host:port` (binding `sourceAddress`), or `socketPath`. */
-  protected createSocket(): net.Socket {
+  /**
+   * Hook: creates the raw socket. Default: TCP to `host:port` (binding `sourceAddress`), or
+   * `socketPath`. `onread`, when given, should be passed to `net.connect` (bodies are then read
+   * straight into their final Buffer); an override may ignore it (the socket is then read
+   * through 'data' events).
+   */
+  protected createSocket(onread?: net.OnReadOpts): net.Socket {
     const path = this.options.socketPath;
-    if (path !== undefined && path !== null && path !== "") return net.connect({ path });
+    if (path !== undefined && path !== null && path !== "") return net.connect({ path, onread });
     const src = this.sourceAddress;
     return net.connect({
       host: this.host,
       port: this.port,
       localAddress: src !== null && src[0] !== "" ? src[0] : undefined,
       localPort: src !== null && src[1] !== 0 ? src[1] : undefined,
+      onread,
     });
+  }
+
+  /**
+   * Whether the raw socket is read with `onread` (into the destination Buffers). False for
+   * {@link HTTPSConnection}: TLS takes the raw socket over and is read through 'data'.
+   */
+  protected get readsInPlace(): boolean {
+    return true;
   }
 
   /** Hook: runs after TCP connect (and the tunnel); returns the wire to use. {@link HTTPSConnection} starts TLS here. */
@@ -163,7 +177,9 @@ export class ConnectionBase extends EventEmitter {
   }
 
   async #doConnect(): Promise<Wire> {
-    let wire = this.newWire(this.createSocket());
+    let wire = this.readsInPlace
+      ? new Wire((onread) => this.createSocket(onread), this.timeouts, Phase.Connect)
+      : this.newWire(this.createSocket());
     this.connectingWire = wire;
     try {
       await wire.ready("connect");

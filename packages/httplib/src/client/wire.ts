@@ -1,12 +1,18 @@
 /**
  * `Wire`: one socket of a connection, seen as a byte queue. It accumulates received bytes in one
- * Buffer (parsers read from it directly), can copy incoming bytes straight into a caller's Buffer
+ * Buffer (parsers read from it directly), reads incoming bytes straight into a caller's Buffer
  * (a Content-Length body is read into ONE allocation), applies backpressure, and turns socket
  * inactivity into the timeout error of the current phase with a single `socket.setTimeout`.
+ *
+ * A socket created through the `onread` option of `net.connect` (see {@link SocketFactory}) is
+ * read without 'data' events: while a body buffer is waiting, the kernel writes the bytes
+ * straight into its unfilled tail (as CPython's `recv_into`); otherwise reads land in a
+ * {@link ReadSlab}. Any other socket (TLS, a custom `createSocket()`) is read through 'data'.
  * @module
  */
-import type { Socket } from "node:net";
+import type { OnReadOpts, Socket } from "node:net";
 import { BodyTimeout, ConnectTimeout, HeadersTimeout } from "./errors.js";
+import { joinBytes, ReadSlab } from "./read-slab.js";
 
 /** What the socket is doing; selects the timeout and its error class. */
 export const enum Phase {
@@ -18,6 +24,9 @@ export const enum Phase {
 
 /** Inactivity timeouts per {@link Phase} in milliseconds, 0 = none. */
 export type PhaseTimeouts = readonly [idle: number, connect: number, headers: number, body: number];
+
+/** Opens a socket with the given `onread` option (or ignores it: the wire then reads 'data' events). */
+export type SocketFactory = (onread: OnReadOpts) => Socket;
 
 const EMPTY = Buffer.alloc(0);
 /** Received-but-unread bytes above which the socket is paused. */
@@ -43,10 +52,21 @@ export class Wire {
   #sink: Uint8Array | null = null;
   #sinkPos = 0;
   #paused = false;
+  /** `onread` path: the buffer the next read goes into, and whether it is the sink's tail. */
+  #target: Uint8Array | null = null;
+  #targetIsSink = false;
+  #slab: ReadSlab | null = null;
 
-  constructor(socket: Socket, timeouts: PhaseTimeouts, phase: Phase = Phase.Connect) {
-    this.socket = socket;
+  /**
+   * @param socket - the socket, or a {@link SocketFactory} to open it with this wire's `onread` option.
+   */
+  constructor(socket: Socket | SocketFactory, timeouts: PhaseTimeouts, phase: Phase = Phase.Connect) {
     this.#timeouts = timeouts;
+    if (typeof socket === "function") {
+      this.#slab = new ReadSlab();
+      socket = socket({ buffer: this.#nextTarget, callback: this.#onRead });
+    }
+    this.socket = socket;
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
@@ -197,6 +217,41 @@ export class Wire {
     this.socket.resume();
   }
 
+  /** `onread` buffer: the sink's unfilled tail when a body buffer waits, else the slab's free tail. */
+  readonly #nextTarget = (): Uint8Array => {
+    const sink = this.#sink;
+    let t: Uint8Array;
+    if (sink !== null && this.#sinkPos < sink.length) {
+      t = sink.subarray(this.#sinkPos);
+      this.#targetIsSink = true;
+    } else {
+      t = this.#slab!.next();
+      this.#targetIsSink = false;
+    }
+    this.#target = t;
+    return t;
+  };
+
+  /** `onread` callback: `n` bytes were read into `buf` (the last {@link Wire.#nextTarget}). */
+  readonly #onRead = (n: number, buf: Uint8Array): boolean => {
+    if (this.#targetIsSink && buf === this.#target) {
+      const sink = this.#sink;
+      if (sink === null) {
+        // fill() gave up (EOF, error): the socket is finished, these bytes have no reader.
+        this.destroy();
+        return false;
+      }
+      this.#sinkPos += n;
+      if (this.#sinkPos >= sink.length) {
+        this.#sink = null;
+        this.wakeUp();
+      }
+      return true;
+    }
+    this.#onData(this.#slab!.take(buf as Buffer, n));
+    return true;
+  };
+
   readonly #onData = (chunk: Buffer): void => {
     const sink = this.#sink;
     if (sink !== null) {
@@ -209,7 +264,7 @@ export class Wire {
       this.wakeUp();
       return;
     }
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.buf = this.buf.length === 0 ? chunk : joinBytes(this.buf, chunk);
     if (this.buf.length >= HIGH_WATER && this.#wake === null) {
       this.#paused = true;
       this.socket.pause();

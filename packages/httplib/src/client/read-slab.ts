@@ -1,0 +1,47 @@
+/**
+ * `ReadSlab`: where socket reads land when no body buffer is waiting for them (the `onread`
+ * path of {@link Wire}). Reads fill consecutive slices of one 64 KiB block that is never
+ * written twice, so a received chunk is kept as a view (no copy, no allocation per read) and
+ * two consecutive chunks are contiguous in memory (joined without copying).
+ * @module
+ */
+
+/** Size of one block. */
+const BLOCK = 64 * 1024;
+/** A new block is started when less than this is left for the next read. */
+const MIN_READ = 16 * 1024;
+
+/** Hands out the free tail of a block for each read. Internal to the client. */
+export class ReadSlab {
+  #block: Buffer | null = null;
+  #pos = 0;
+
+  /** The free tail of the current block (at least 16 KiB), for the next read. */
+  next(): Buffer {
+    let block = this.#block;
+    if (block === null || BLOCK - this.#pos < MIN_READ) {
+      // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
+      block = Buffer.allocUnsafeSlow(BLOCK);
+      this.#block = block;
+      this.#pos = 0;
+    }
+    return block.subarray(this.#pos);
+  }
+
+  /** The first `n` bytes of `tail` (what {@link ReadSlab.next} returned) were filled: they are now taken. */
+  take(tail: Buffer, n: number): Buffer {
+    this.#pos += n;
+    return tail.subarray(0, n);
+  }
+}
+
+/**
+ * `a` followed by `b`: a view over both when `b` starts where `a` ends in the same memory
+ * (consecutive slab reads), else a copy.
+ */
+export function joinBytes(a: Buffer, b: Buffer): Buffer {
+  if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) {
+    return Buffer.from(a.buffer, a.byteOffset, a.length + b.length);
+  }
+  return Buffer.concat([a, b], a.length + b.length);
+}

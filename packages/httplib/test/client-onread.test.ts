@@ -1,0 +1,216 @@
+/**
+ * Reading bodies in place: a plain `HTTPConnection` reads its socket with `onread` (the kernel
+ * writes a Content-Length body straight into its final Buffer, other bytes land in a slab),
+ * a connection whose `createSocket()` ignores `onread` reads 'data' events. Both paths must
+ * give the same bytes for every read method, whatever the segments.
+ */
+import { describe, expect, test } from "@jest/globals";
+import type * as net from "node:net";
+import { HTTPConnection, IncompleteRead, type HTTPResponse } from "../src/index.js";
+import { rawServer } from "./helpers/servers.js";
+
+/** Reads through 'data' events: the `onread` option is not passed on. */
+class DataEventsConnection extends HTTPConnection {
+  protected override createSocket(): net.Socket {
+    return super.createSocket();
+  }
+}
+
+const PATHS = [
+  ["onread", HTTPConnection],
+  ["data events", DataEventsConnection],
+] as const;
+
+function pattern(n: number, seed = 0): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i + seed) % 251;
+  return b;
+}
+
+function lengthResponse(body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+}
+
+/** Writes `data` in pieces of the given sizes (cycled), each after the previous one was flushed. */
+async function writeInPieces(socket: net.Socket, data: Buffer, sizes: number[]): Promise<void> {
+  let at = 0;
+  let i = 0;
+  while (at < data.length && !socket.destroyed) {
+    const n = Math.min(data.length - at, sizes[i++ % sizes.length]);
+    await new Promise<void>((resolve) => socket.write(data.subarray(at, at + n), () => resolve()));
+    await new Promise((resolve) => setImmediate(resolve));
+    at += n;
+  }
+}
+
+async function readWhole(resp: HTTPResponse, mode: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  switch (mode) {
+    case "read":
+      return resp.read();
+    case "readInto-big": {
+      // One target for the whole body: filled in place.
+      const target = Buffer.alloc(resp.length!);
+      expect(await resp.readInto(target)).toBe(target.length);
+      return target;
+    }
+    case "readInto-small": {
+      const target = Buffer.alloc(10_000);
+      for (let n; (n = await resp.readInto(target)) > 0; ) parts.push(Buffer.from(target.subarray(0, n)));
+      break;
+    }
+    case "amt":
+      for (let b; (b = await resp.read(70_001)).length > 0; ) parts.push(b);
+      break;
+    case "read1":
+      for (let b; (b = await resp.read1()).length > 0; ) parts.push(b);
+      break;
+    case "peek":
+      for (;;) {
+        const p = await resp.peek();
+        if (p.length === 0) break;
+        const b = await resp.read1(p.length);
+        expect(b.equals(p.subarray(0, b.length))).toBe(true);
+        parts.push(b);
+      }
+      break;
+    default:
+      throw new Error(mode);
+  }
+  return Buffer.concat(parts);
+}
+
+describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
+  test.each(["read", "readInto-big", "readInto-small", "amt", "read1", "peek"])(
+    "a 300 KiB Content-Length body in many segments, %s",
+    async (mode) => {
+      const body = pattern(300 * 1024 + 7);
+      const server = await rawServer((socket) => {
+        void writeInPieces(socket, lengthResponse(body), [1, 17, 70_000, 4096, 65_536, 3, 100_000]);
+      });
+      const conn = new Conn("127.0.0.1", server.port);
+      try {
+        await conn.request("GET", "/");
+        const resp = await conn.getResponse();
+        const got = await readWhole(resp, mode);
+        expect(got.length).toBe(body.length);
+        expect(got.equals(body)).toBe(true);
+        expect(resp.isClosed()).toBe(true);
+        // The connection is reusable: the next response is read from the same socket.
+        await conn.request("GET", "/");
+        expect((await (await conn.getResponse()).read()).equals(body)).toBe(true);
+        expect(server.received).toHaveLength(1);
+      } finally {
+        conn.close();
+        await server.close();
+      }
+    },
+  );
+
+  test.each(["read", "readInto-big", "amt"])("the end of a body arrives together with the next pipelined response, %s", async (mode) => {
+    const first = pattern(200_000, 1);
+    const second = pattern(5000, 2);
+    const one = lengthResponse(first);
+    const two = lengthResponse(second);
+    const cut = 60; // head + a few body bytes first; the rest of body 1 and all of response 2 in one write
+    const server = await rawServer((socket, _all, index) => {
+      if (index !== 1) return;
+      socket.write(one.subarray(0, cut));
+      setTimeout(() => socket.write(Buffer.concat([one.subarray(cut), two])), 20);
+    });
+    const conn = new Conn("127.0.0.1", server.port, { pipelining: 2 });
+    try {
+      await conn.request("GET", "/a");
+      await conn.request("GET", "/b");
+      const r1 = await conn.getResponse();
+      expect((await readWhole(r1, mode)).equals(first)).toBe(true);
+      const r2 = await conn.getResponse();
+      expect(r2.status).toBe(200);
+      expect((await readWhole(r2, mode)).equals(second)).toBe(true);
+      expect(server.received).toHaveLength(1);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  test("bodies already returned stay intact while later responses are read", async () => {
+    const bodies = Array.from({ length: 300 }, (_, i) => pattern(1 + ((i * 7919) % 6000), i));
+    const server = await rawServer((socket, _all, index) => {
+      socket.write(lengthResponse(bodies[index]));
+    });
+    const conn = new Conn("127.0.0.1", server.port);
+    try {
+      const got: Buffer[] = [];
+      for (let i = 0; i < bodies.length; i++) {
+        await conn.request("GET", `/${i}`);
+        got.push(await (await conn.getResponse()).read());
+      }
+      for (let i = 0; i < bodies.length; i++) expect(got[i].equals(bodies[i])).toBe(true);
+      expect(server.received).toHaveLength(1);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  test("a connection closed in the middle of a body read into one buffer: IncompleteRead with what arrived", async () => {
+    const body = pattern(100_000);
+    const server = await rawServer((socket) => {
+      socket.write(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length + 50_000}\r\n\r\n`));
+      void writeInPieces(socket, body, [30_000]).then(() => socket.end());
+    });
+    const conn = new Conn("127.0.0.1", server.port);
+    try {
+      await conn.request("GET", "/");
+      const resp = await conn.getResponse();
+      const err = await resp.read().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(IncompleteRead);
+      expect((err as IncompleteRead).partial.equals(body)).toBe(true);
+      expect((err as IncompleteRead).expected).toBe(50_000);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  test.each(["chunked", "close"])("a 2 MiB %s body read slowly (backpressure) keeps every byte", async (framing) => {
+    const body = pattern(2 * 1024 * 1024, 3);
+    let payload: Buffer;
+    if (framing === "chunked") {
+      const parts: Buffer[] = [Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")];
+      for (let at = 0; at < body.length; at += 50_000) {
+        const piece = body.subarray(at, at + 50_000);
+        parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n"));
+      }
+      parts.push(Buffer.from("0\r\n\r\n"));
+      payload = Buffer.concat(parts);
+    } else {
+      payload = Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), body]);
+    }
+    const server = await rawServer((socket) => {
+      socket.write(payload);
+      if (framing === "close") socket.end();
+    });
+    const conn = new Conn("127.0.0.1", server.port);
+    try {
+      await conn.request("GET", "/");
+      const resp = await conn.getResponse();
+      // Let the socket fill the receive buffer past the high-water mark before reading.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const parts: Buffer[] = [];
+      let reads = 0;
+      for (let b; (b = await resp.read1(100_000)).length > 0; ) {
+        parts.push(b);
+        if (++reads % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(Buffer.concat(parts).equals(body)).toBe(true);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+});
