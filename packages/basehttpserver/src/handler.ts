@@ -186,12 +186,15 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
   async handleOneRequest(): Promise<void> {
     this.beginRequest();
     try {
-      if (!(await readHead(this))) {
+      // Each step completes synchronously when it can; awaiting only real promises saves ticks.
+      let got = readHead(this);
+      if (got !== true && got !== false) got = await got;
+      if (!got) {
         this.closeConnection = true;
         return;
       }
       let ok = this.parseRequest();
-      if (typeof ok !== "boolean") ok = await ok;
+      if (ok !== true && ok !== false) ok = await ok;
       if (!ok) return;
       const command = this.command!;
       const method = (this as unknown as Record<string, unknown>)[methodName(command)];
@@ -201,7 +204,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
       }
       const result: unknown = method.call(this);
       if (result instanceof Promise) await result;
-      await this.endRequest();
+      const ended = this.endRequest();
+      if (ended !== undefined) await ended;
     } catch (err) {
       this.requestFailed(err);
     } finally {
@@ -421,7 +425,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
   }
 
   /** After the `do_*` method: send what is buffered (CPython's `wfile.flush()`), drain the unread body. */
-  private async endRequest(): Promise<void> {
+  private endRequest(): Promise<void> | undefined {
     if (this.tookConnection || this.state.closing || (this.command === "CONNECT" && this.status >= 200 && this.status < 300)) this.closeConnection = true;
     if (!this.closeConnection && this.rfile.buffered > 0 && this.body.kind === "none" && !this.connection.writableNeedDrain) {
       // Pipelining: the next request is already here. Hold this answer so the answers to the
@@ -430,13 +434,19 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
         this.batching = true;
         this.wfile.cork();
       }
-      return;
+      return undefined;
     }
     this.releaseBatch();
+    this.wfile.sendHead();
+    const drainBody = !this.closeConnection && this.body.kind !== "none" && !this.body.done;
+    if (!drainBody && !this.connection.writableNeedDrain) return undefined;
+    return this.endRequestSlow(drainBody);
+  }
+
+  /** Wait for the client to take the answer (backpressure), then drain the unread body. */
+  private async endRequestSlow(drainBody: boolean): Promise<void> {
     await this.wfile.flush();
-    if (!this.closeConnection && this.body.kind !== "none" && !this.body.done && !(await this.body.drain())) {
-      this.closeConnection = true;
-    }
+    if (drainBody && !(await this.body.drain())) this.closeConnection = true;
   }
 
   /** A request error surfacing from the handler (bad body, timeout, client gone): answer if still possible, close. */

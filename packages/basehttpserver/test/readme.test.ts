@@ -16,7 +16,7 @@ describe("README", () => {
   });
 
   const methods = Object.getOwnPropertyNames(BaseHTTPRequestHandler.prototype).filter(
-    (n) => n !== "constructor" && !["releaseBatch", "closeIdle", "trySendError", "setup", "finish", "beginRequest", "endRequest", "requestFailed"].includes(n),
+    (n) => n !== "constructor" && !["releaseBatch", "closeIdle", "trySendError", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed"].includes(n),
   );
   test.each(methods)("documents the handler method %s", (name) => {
     expect(readme).toContain(`\`${name}(`);
