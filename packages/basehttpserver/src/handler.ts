@@ -195,7 +195,11 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
       }
       let ok = this.parseRequest();
       if (ok !== true && ok !== false) ok = await ok;
-      if (!ok) return;
+      if (!ok) {
+        // Refused (an answer was sent): the unread rest must not be parsed as a request.
+        this.closeConnection = true;
+        return;
+      }
       const command = this.command!;
       const method = (this as unknown as Record<string, unknown>)[methodName(command)];
       if (typeof method !== "function") {

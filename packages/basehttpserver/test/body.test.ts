@@ -3,6 +3,7 @@
  * request, drained when the handler leaves some unread, and CPython's `rfile.read(n)` idiom.
  */
 import { describe, expect, test } from "@jest/globals";
+import { HTTPMessage } from "@stdhttp/httplib";
 import { NoLogRequestHandler, collect, connectTo, raw, serve, splitResponses } from "./helpers.js";
 
 class EchoHandler extends NoLogRequestHandler {
@@ -124,5 +125,39 @@ describe("pipelining and bodies", () => {
     const text = await got.closed;
     await s.stop();
     expect(text.endsWith("data|")).toBe(true);
+  });
+});
+
+describe("body limits and header classes", () => {
+  test("readBody(limit) over the limit: 413 and close", async () => {
+    class Limited extends NoLogRequestHandler {
+      async do_POST(): Promise<void> {
+        await this.readBody(3);
+        this.sendResponse(200);
+        this.endHeaders();
+      }
+    }
+    const s = await serve(Limited);
+    const text = await raw(s.port, "POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello", true);
+    await s.stop();
+    expect(splitResponses(text)[0].status).toBe(413);
+  });
+
+  test("MessageClass builds the headers", async () => {
+    class MyMessage extends HTTPMessage {}
+    let seen: unknown = null;
+    class Custom extends NoLogRequestHandler {
+      override MessageClass = MyMessage;
+      do_GET(): void {
+        seen = this.headers;
+        this.sendResponse(204);
+        this.endHeaders();
+      }
+    }
+    const s = await serve(Custom);
+    await raw(s.port, "GET / HTTP/1.0\r\nX-A: 1\r\n\r\n", true);
+    await s.stop();
+    expect(seen).toBeInstanceOf(MyMessage);
+    expect((seen as HTTPMessage).get("x-a")).toBe("1");
   });
 });

@@ -170,3 +170,27 @@ describe("timeouts do not cut answers", () => {
     expect(responses[1].body.length).toBe(size);
   });
 });
+
+describe("requestTimeout", () => {
+  test("a body trickled byte by byte still hits the whole-request deadline: 408", async () => {
+    class BodyHandler extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_POST(): Promise<void> {
+        await this.body.readAll();
+        this.sendResponse(200);
+        this.endHeaders();
+      }
+    }
+    const s = await serve(BodyHandler, { requestTimeout: 0.3, idleTimeout: 10 });
+    const sock = await connectTo(s.port);
+    const got = collect(sock);
+    sock.write("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+    const timer = setInterval(() => {
+      if (!sock.destroyed) sock.write("x");
+    }, 40);
+    const text = await got.closed;
+    clearInterval(timer);
+    await s.stop();
+    expect(splitResponses(text)[0].status).toBe(408);
+  });
+});
