@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import { InvalidHeader } from "@stdhttp/httplib";
+import { ThreadingTCPServer } from "@stdhttp/socketserver";
 import { BaseHTTPRequestHandler, HTTPServer, type AccessLogEntry } from "../src/index.js";
 import { NoLogRequestHandler, collect, connectTo, raw, serve, splitResponses } from "./helpers.js";
 
@@ -169,5 +170,50 @@ describe("hooks and safety", () => {
     expect(first).toBe("");
     expect(splitResponses(second)[0].status).toBe(204);
     expect((seen[0] as Error).message).toBe("boom");
+  });
+});
+
+describe("server classes", () => {
+  class Hello11 extends NoLogRequestHandler {
+    override protocolVersion = "HTTP/1.1";
+    do_GET(): void {
+      this.sendResponse(200);
+      this.sendHeader("Content-Length", 2);
+      this.endHeaders();
+      this.wfile.write("hi");
+    }
+  }
+
+  test("the sequential HTTPServer shuts down while a keep-alive client idles", async () => {
+    const s = await serve(Hello11, { keepAliveTimeout: 60 }, HTTPServer as never);
+    const sock = await connectTo(s.port);
+    const got = collect(sock);
+    sock.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    await got.waitFor("hi");
+    await s.stop(); // must not wait for the keep-alive timeout
+    await got.closed;
+    expect(splitResponses(got.text()).length).toBe(1);
+  });
+
+  test("handleRequest() serves one connection", async () => {
+    const server = new HTTPServer(["127.0.0.1", 0], Hello11);
+    await server.ready;
+    const port = (server.serverAddress as [string, number])[1];
+    const answer = raw(port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", true);
+    await server.handleRequest();
+    await server.serverClose();
+    expect(splitResponses(await answer)[0].body).toBe("hi");
+  });
+
+  test("a BaseHTTPRequestHandler also runs on socketserver's plain TCPServer", async () => {
+    const server = new ThreadingTCPServer(["127.0.0.1", 0], Hello11);
+    await server.ready;
+    const loop = server.serveForever();
+    const port = (server.serverAddress as [string, number])[1];
+    const text = await raw(port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", true);
+    await server.shutdown();
+    await server.serverClose();
+    await loop;
+    expect(splitResponses(text)[0].body).toBe("hi");
   });
 });
