@@ -150,6 +150,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
   private status = 0;
   private finalHeadSent = false;
   private connectionHeaderSent = false;
+  private framingHeaderSent = false;
   private tookConnection = false;
   private batching = false;
 
@@ -293,7 +294,12 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
       validateHeaderValue(keyword, text);
       this.headBuf += `${keyword}: ${text}\r\n`;
     }
-    if (keyword.length === 10 && keyword.toLowerCase() === "connection") {
+    const n = keyword.length;
+    if ((n === 14 || n === 17) && !this.framingHeaderSent) {
+      const lower = keyword.toLowerCase();
+      if (lower === "content-length" || lower === "transfer-encoding") this.framingHeaderSent = true;
+    }
+    if (n === 10 && keyword.toLowerCase() === "connection") {
       this.connectionHeaderSent = true;
       const v = text.toLowerCase();
       if (v === "close") this.closeConnection = true;
@@ -308,7 +314,13 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
    */
   endHeaders(): void {
     if (this.requestVersion === "HTTP/0.9") return;
-    if (this.state.closing && this.status >= 200) this.closeConnection = true; // graceful shutdown
+    const status = this.status;
+    if (status >= 200) {
+      if (this.state.closing) this.closeConnection = true; // graceful shutdown
+      // RFC 9112 6.3 rule 8: a body with neither Content-Length nor Transfer-Encoding ends when
+      // the connection closes, so keep-alive is impossible for it.
+      else if (!this.framingHeaderSent && status !== 204 && status !== 304 && this.command !== "HEAD" && this.command !== "CONNECT") this.closeConnection = true;
+    }
     if (this.status >= 200 && this.closeConnection && !this.connectionHeaderSent && this.requestVersion >= "HTTP/1.1" && this.protocolVersion >= "HTTP/1.1") {
       this.headBuf += "Connection: close\r\n";
       this.connectionHeaderSent = true;
@@ -423,6 +435,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends StreamRequestH
     this.status = 0;
     this.finalHeadSent = false;
     this.connectionHeaderSent = false;
+    this.framingHeaderSent = false;
     this.wfile.bytesWritten = 0;
     this.requestStart = 0;
     this.requestCount++;

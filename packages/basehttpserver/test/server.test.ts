@@ -33,6 +33,21 @@ describe("the handbook's WelcomeHandler", () => {
   });
 });
 
+describe("answers without a length", () => {
+  test("an HTTP/1.1 answer with neither Content-Length nor Transfer-Encoding closes (RFC 9112 6.3 rule 8)", async () => {
+    class Welcome11 extends WelcomeHandler {
+      override protocolVersion = "HTTP/1.1";
+    }
+    const s = await serve(Welcome11);
+    const text = await raw(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /again HTTP/1.1\r\nHost: a\r\n\r\n", true);
+    await s.stop();
+    const responses = splitResponses(text);
+    expect(responses.length).toBe(1);
+    expect(responses[0].headers.connection).toBe("close");
+    expect(responses[0].body).toBe("<html><body><h1>Welcome!</h1></body></html>");
+  });
+});
+
 describe("graceful shutdown", () => {
   test("idle keep-alive connections are closed at once; in-flight requests finish with Connection: close", async () => {
     let release!: () => void;
