@@ -18,7 +18,8 @@
  * await server.serveForever();
  * @module
  */
-export { BaseHTTPRequestHandler, RESPONSES, VERSION } from "./handler.js";
+export { BaseHTTPRequestHandler } from "./handler.js";
+export { HTTPResponder, RESPONSES, VERSION } from "./responder.js";
 export { HTTPServer, ThreadingHTTPServer } from "./server.js";
 export { HTTPSServer, ThreadingHTTPSServer, type HTTPSServerOptions } from "./https-server.js";
 export { RequestBody, type BodyKind } from "./request-body.js";
