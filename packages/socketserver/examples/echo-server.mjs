@@ -13,8 +13,13 @@ class MyTCPHandler extends StreamRequestHandler {
 }
 
 const port = Number(process.argv[2] ?? 9999);
-await using server = new ThreadingTCPServer(["localhost", port], MyTCPHandler);
+const server = new ThreadingTCPServer(["localhost", port], MyTCPHandler);
 await server.ready;
 console.log(`serving on ${server.serverAddress.join(":")} (Ctrl-C to stop)`);
 process.once("SIGINT", () => void server.shutdown());
-await server.serveForever();
+try {
+  await server.serveForever();
+} finally {
+  // In TypeScript (or Node >= 24): `await using server = ...` does this.
+  await server.serverClose();
+}

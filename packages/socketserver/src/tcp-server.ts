@@ -55,7 +55,8 @@ export class TCPServer extends BaseServer<Socket> {
     this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, this.onConnection);
     if (this.options.maxConnections != null) this.socket.maxConnections = this.options.maxConnections;
     const tls = this.options.tls;
-    this.tlsContext = tls ? (isSecureContext(tls) ? tls : createSecureContext(tls)) : null;
+    // A ready context may come alone or as `secureContext` beside per-connection options (ALPN, ...).
+    this.tlsContext = tls ? (isSecureContext(tls) ? tls : (tls.secureContext ?? createSecureContext(tls))) : null;
     // Per-connection settings (ALPNProtocols, requestCert, SNICallback, ...) go to each TLSSocket.
     this.tlsSocketOptions = tls && !isSecureContext(tls) ? tls : {};
   }

@@ -53,7 +53,10 @@ export interface ServerOptions {
    * Default `null`: wait for them.
    */
   drainTimeout?: number | null;
-  /** Wrap accepted stream sockets in TLS with these options or this secure context. */
+  /**
+   * Wrap accepted stream sockets in TLS: options (`key`, `cert`, `ALPNProtocols`, `requestCert`, ...),
+   * a ready `SecureContext`, or options with a ready `secureContext` plus per-connection settings.
+   */
   tls?: (TlsOptions & SecureContextOptions) | SecureContext | null;
   /** ThreadingMixIn: most requests served at once (`null`: no cap). Overrides the class property. */
   maxConcurrency?: number | null;

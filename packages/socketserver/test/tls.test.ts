@@ -63,6 +63,13 @@ describe("tls option", () => {
     await stop(server, loop);
   });
 
+  test("a prebuilt secureContext combines with per-connection options (ALPN)", async () => {
+    const server = new ThreadingTCPServer(["127.0.0.1", 0], Upper, { tls: { secureContext: createSecureContext({ key, cert }), ALPNProtocols: ["echo/2"] } });
+    const { loop } = await serve(server);
+    expect(await tlsRequest(server.serverAddress, "both\n", { ca: cert, ALPNProtocols: ["echo/2"] })).toBe("BOTH echo/2\n");
+    await stop(server, loop);
+  });
+
   test("a client that does not trust the certificate fails its handshake; the server keeps serving", async () => {
     const errors: unknown[] = [];
     class Server extends ThreadingTCPServer {
