@@ -145,8 +145,9 @@ export class ConnectionBase extends EventEmitter {
   }
 
   /**
-   * Whether the raw socket is read with `onread` (into the destination Buffers). False for
-   * {@link HTTPSConnection}: TLS takes the raw socket over and is read through 'data'.
+   * Whether the raw socket is opened with `onread` (bodies read into their destination
+   * Buffers). False for {@link HTTPSConnection}: TLS takes the raw socket over and is read
+   * through 'data'. A subclass whose `secureWire()` wraps the raw socket must return false too.
    */
   protected get readsInPlace(): boolean {
     return true;
