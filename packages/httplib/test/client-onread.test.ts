@@ -5,9 +5,13 @@
  * give the same bytes for every read method, whatever the segments.
  */
 import { describe, expect, test } from "@jest/globals";
+import * as https from "node:https";
 import type * as net from "node:net";
-import { HTTPConnection, IncompleteRead, type HTTPResponse } from "../src/index.js";
-import { rawServer } from "./helpers/servers.js";
+import type { AddressInfo } from "node:net";
+import { HTTPConnection, HTTPSConnection, IncompleteRead, type HTTPResponse } from "../src/index.js";
+import { connectProxy } from "./helpers/proxy.js";
+import { nodeServer, rawServer } from "./helpers/servers.js";
+import { selfSigned } from "./helpers/tls.js";
 
 /** Reads through 'data' events: the `onread` option is not passed on. */
 class DataEventsConnection extends HTTPConnection {
@@ -211,6 +215,52 @@ describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
     } finally {
       conn.close();
       await server.close();
+    }
+  });
+});
+
+describe("other sockets", () => {
+  test("through a CONNECT tunnel: the tunnel answer, then large bodies read in place", async () => {
+    const body = pattern(300_000, 5);
+    const target = await nodeServer((_req, res) => {
+      res.setHeader("Content-Length", body.length);
+      res.end(body);
+    });
+    const proxy = await connectProxy(target.port);
+    const conn = new HTTPConnection("127.0.0.1", proxy.port);
+    try {
+      conn.setTunnel("example.org", 80);
+      for (const mode of ["read", "readInto-big", "read1"]) {
+        await conn.request("GET", "/");
+        expect((await readWhole(await conn.getResponse(), mode)).equals(body)).toBe(true);
+      }
+      expect(proxy.heads).toHaveLength(1);
+    } finally {
+      conn.close();
+      await proxy.close();
+      await target.close();
+    }
+  });
+
+  test("HTTPS (read through 'data' events): large bodies, every read method", async () => {
+    const cert = selfSigned();
+    const body = pattern(300_000, 6);
+    const server = https.createServer({ key: cert.key, cert: cert.cert }, (_req, res) => {
+      res.setHeader("Content-Length", body.length);
+      res.end(body);
+    });
+    server.listen(0, "127.0.0.1");
+    await new Promise<void>((resolve) => server.once("listening", resolve));
+    const conn = new HTTPSConnection("localhost", (server.address() as AddressInfo).port, { tls: { ca: cert.cert } });
+    try {
+      for (const mode of ["read", "readInto-big", "readInto-small", "amt", "read1", "peek"]) {
+        await conn.request("GET", "/");
+        expect((await readWhole(await conn.getResponse(), mode)).equals(body)).toBe(true);
+      }
+    } finally {
+      conn.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
