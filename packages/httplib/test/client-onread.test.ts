@@ -158,6 +158,24 @@ describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
     }
   });
 
+  test("small bodies do not keep a whole receive block alive", async () => {
+    const server = await rawServer((socket, _all, index) => {
+      socket.write(lengthResponse(Buffer.alloc(14 + index, 0x41)));
+    });
+    const conn = new Conn("127.0.0.1", server.port);
+    try {
+      for (const read of [(r: HTTPResponse) => r.read(), (r: HTTPResponse) => r.read(1000), (r: HTTPResponse) => r.readline()]) {
+        await conn.request("GET", "/");
+        const body = await read(await conn.getResponse());
+        expect(body.length).toBeGreaterThanOrEqual(14);
+        expect(body.buffer.byteLength).toBeLessThanOrEqual(8192); // a copy (or Node's pool), not a 64 KiB block
+      }
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   test("a connection closed in the middle of a body read into one buffer: IncompleteRead with what arrived", async () => {
     const body = pattern(100_000);
     const server = await rawServer((socket) => {

@@ -6,6 +6,7 @@
  */
 import { HTTPException, IncompleteRead } from "../errors.js";
 import type { ChunkedDecoder, HTTPMessage } from "../message/index.js";
+import { ownBytes } from "./read-slab.js";
 import type { HTTPResponse, ResponseOwner } from "./response.js";
 import type { Wire } from "./wire.js";
 
@@ -23,7 +24,7 @@ export const enum BodyKind {
 
 function partialOf(parts: Buffer[] | null, total: number): Buffer {
   if (parts === null || parts.length === 0) return EMPTY;
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+  return parts.length === 1 ? ownBytes(parts[0]) : Buffer.concat(parts, total);
 }
 
 /** Reads one response body; tells the owner when the body is done (or abandoned). */
@@ -57,7 +58,7 @@ export class BodyReader {
     if (this.#kind === BodyKind.Length) {
       const n = this.length!;
       if (wire.buf.length < n) return this.#readLength(n);
-      const out = wire.take(n); // the whole body is here: no copy, no wait
+      const out = ownBytes(wire.take(n)); // the whole body is here: no wait (and no copy unless small)
       this.length = 0;
       this.finish();
       return Promise.resolve(out);

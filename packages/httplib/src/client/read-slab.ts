@@ -35,6 +35,17 @@ export class ReadSlab {
   }
 }
 
+/** Views up to this size are copied before they are handed to a caller (see {@link ownBytes}). */
+const COPY_LIMIT = 16 * 1024;
+
+/**
+ * `b` as a Buffer the caller may keep: a small view into a much larger block (a slab, a
+ * socket chunk) is copied, so that keeping a few bytes does not keep the whole block alive.
+ */
+export function ownBytes(b: Buffer): Buffer {
+  return b.length > 0 && b.length <= COPY_LIMIT && b.buffer.byteLength >= 4 * b.length ? Buffer.from(b) : b;
+}
+
 /**
  * `a` followed by `b`: a view over both when `b` starts where `a` ends in the same memory
  * (consecutive slab reads), else a copy.
