@@ -4,7 +4,7 @@ import { HTTPConnection, HTTPSConnection } from "@stdhttp/httplib";
 
 const url = new URL(process.argv[2] ?? "http://127.0.0.1:8000/");
 const Connection = url.protocol === "https:" ? HTTPSConnection : HTTPConnection;
-const conn = new Connection(url.host, undefined, { timeout: 10_000 });
+const conn = new Connection(url.host, undefined, { timeout: 10 }); // seconds, as in Python
 if (process.argv.includes("--debug")) conn.setDebugLevel(1);
 try {
   await conn.request("GET", `${url.pathname}${url.search}`, null, { "User-Agent": "stdhttp-example" });

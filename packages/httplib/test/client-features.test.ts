@@ -200,7 +200,7 @@ describe("AbortSignal while connecting", () => {
 describe("timeouts (typed errors; no timing assertions)", () => {
   test("headersTimeout", async () => {
     const server = await rawServer(() => {});
-    const conn = new HTTPConnection("127.0.0.1", server.port, { headersTimeout: 100 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { headersTimeout: 0.1 });
     try {
       await conn.request("GET", "/");
       const err = await conn.getResponse().catch((e: unknown) => e);
@@ -214,7 +214,7 @@ describe("timeouts (typed errors; no timing assertions)", () => {
 
   test("bodyTimeout", async () => {
     const server = await rawServer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", false);
-    const conn = new HTTPConnection("127.0.0.1", server.port, { bodyTimeout: 100 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { bodyTimeout: 0.1 });
     try {
       await conn.request("GET", "/");
       const resp = await conn.getResponse();
@@ -227,8 +227,8 @@ describe("timeouts (typed errors; no timing assertions)", () => {
 
   test("connectTimeout covers the TLS handshake and the proxy tunnel", async () => {
     const silent = await rawServer(() => {}); // accepts TCP, never speaks
-    const tlsConn = new HTTPSConnection("127.0.0.1", silent.port, { connectTimeout: 100 });
-    const tunnel = new HTTPConnection("127.0.0.1", silent.port, { timeout: 100 });
+    const tlsConn = new HTTPSConnection("127.0.0.1", silent.port, { connectTimeout: 0.1 });
+    const tunnel = new HTTPConnection("127.0.0.1", silent.port, { timeout: 0.1 });
     tunnel.setTunnel("example.com");
     try {
       await expect(tlsConn.connect()).rejects.toBeInstanceOf(ConnectTimeout);
@@ -242,7 +242,7 @@ describe("timeouts (typed errors; no timing assertions)", () => {
 
   test("an idle keep-alive socket is not an error", async () => {
     const server = await nodeServer((_req, res) => res.end("x"));
-    const conn = new HTTPConnection("127.0.0.1", server.port, { timeout: 300 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { timeout: 0.3 });
     try {
       await conn.request("GET", "/");
       await (await conn.getResponse()).read();
@@ -286,7 +286,7 @@ describe("Expect: 100-continue", () => {
   test("body sent after the interim 100", async () => {
     const server = await continueServer("continue");
     const seen: number[] = [];
-    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60_000 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60 });
     conn.on("information", (i: InformationalResponse) => seen.push(i.status));
     try {
       await conn.request("PUT", "/", "payload", { Expect: "100-continue" });
@@ -302,7 +302,7 @@ describe("Expect: 100-continue", () => {
 
   test("getResponse() called before request() resolved still sees the 100 handled first", async () => {
     const server = await continueServer("continue");
-    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60_000 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60 });
     try {
       const sent = conn.request("PUT", "/", "early", { Expect: "100-continue" });
       const resp = await conn.getResponse();
@@ -316,7 +316,7 @@ describe("Expect: 100-continue", () => {
 
   test("final response without 100: the body is not sent", async () => {
     const server = await continueServer("final");
-    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60_000 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 60 });
     try {
       await conn.request("PUT", "/", "SECRET-BODY", { Expect: "100-continue" });
       const resp = await conn.getResponse();
@@ -333,7 +333,7 @@ describe("Expect: 100-continue", () => {
 
   test("server ignores Expect: the body goes after expectContinueTimeout", async () => {
     const server = await continueServer("ignore");
-    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 50 });
+    const conn = new HTTPConnection("127.0.0.1", server.port, { expectContinueTimeout: 0.05 });
     try {
       await conn.request("POST", "/", "late body", { Expect: "100-continue" });
       expect((await (await conn.getResponse()).read()).toString()).toBe("got late body");

@@ -71,10 +71,11 @@ const noop = (): void => {};
  * its end (or `close()` the response) before the next request, as in CPython; with
  * `{ pipelining: n }` up to n requests may be outstanding and `getResponse()` returns their
  * responses in order. The socket is kept alive when the response allows it and reopened
- * automatically when it was closed.
+ * automatically when it was closed. Durations in the options are seconds, as in CPython
+ * (`{ timeout: 10 }` is ten seconds).
  * @example
  * ```ts
- * const conn = new HTTPConnection("localhost", 8080);
+ * const conn = new HTTPConnection("localhost", 8080, { timeout: 10 });
  * await conn.request("GET", "/", null, { Accept: "text/html" });
  * const res = await conn.getResponse();
  * console.log(res.status, (await res.read()).toString());
@@ -294,7 +295,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       }
       wire.socket.write(head, "latin1");
       if (body === null) return;
-      if (expect && this.#queue[0] === pending && !(await awaitContinue(wire, this.headLimits, this.options.expectContinueTimeout ?? 1000, (h) => this.#inform(h)))) {
+      if (expect && this.#queue[0] === pending && !(await awaitContinue(wire, this.headLimits, this.expectContinueMs, (h) => this.#inform(h)))) {
         pending.skipBody = true;
         return;
       }

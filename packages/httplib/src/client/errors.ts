@@ -11,10 +11,11 @@ import { HTTPException, type HTTPErrorOptions } from "../errors.js";
  */
 export class ClientTimeout extends HTTPException {
   static override readonly code: string = "ERR_HTTP_CLIENT_TIMEOUT";
-  /** The timeout that expired, in milliseconds. */
+  /** The timeout that expired, in seconds (as given in the options). */
   readonly timeout: number;
+  /** @param timeout - the timeout that expired, in seconds. */
   constructor(timeout: number, what = "operation", options?: HTTPErrorOptions) {
-    super(`${what} timed out after ${timeout} ms`, options);
+    super(`${what} timed out after ${timeout} s`, options);
     this.timeout = timeout;
   }
 }

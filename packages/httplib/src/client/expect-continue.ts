@@ -10,7 +10,7 @@ import type { Wire } from "./wire.js";
 
 /**
  * Waits for `100 Continue` on `wire`. Resolves true to send the body (the 100 came, or `ms`
- * passed), false when a final response, EOF or a malformed head came first (left in the buffer
+ * milliseconds passed), false when a final response, EOF or a malformed head came first (left in the buffer
  * for `getResponse()` to report). Other interim answers go to `inform`.
  */
 export async function awaitContinue(wire: Wire, lim: ResolvedLimits, ms: number, inform: (head: ResponseHead) => void): Promise<boolean> {

@@ -3,6 +3,7 @@
  * @module
  */
 import type { HeadLimits, HTTPMessage } from "../message/index.js";
+import { checkSeconds, secondsToMs } from "./durations.js";
 import type { PhaseTimeouts } from "./wire.js";
 import type { ResolvedLimits } from "./read-head.js";
 
@@ -18,18 +19,21 @@ export interface InformationalResponse {
   headers: HTTPMessage;
 }
 
-/** Options of {@link HTTPConnection} (and of {@link HTTPSConnection}, which adds TLS ones). */
+/**
+ * Options of {@link HTTPConnection} (and of {@link HTTPSConnection}, which adds TLS ones).
+ * Every duration is in SECONDS, as CPython's `timeout` (fractions allowed: `0.05` is 50 ms).
+ */
 export interface HTTPConnectionOptions {
   /**
-   * CPython's `timeout`, in MILLISECONDS: default for `connectTimeout`, `headersTimeout` and
-   * `bodyTimeout`. 0 disables. Default: unset (each of the three keeps its own default).
+   * CPython's `timeout`, in seconds: default for `connectTimeout`, `headersTimeout` and
+   * `bodyTimeout`. 0 disables. Default: unset/null (each of the three keeps its own default).
    */
   timeout?: number | null;
-  /** Inactivity limit while connecting (TCP, proxy tunnel, TLS), ms. Default 10000; 0 = none. Throws `ConnectTimeout`. */
+  /** Inactivity limit while connecting (TCP, proxy tunnel, TLS), seconds. Default 10; 0 = none. Throws `ConnectTimeout`. */
   connectTimeout?: number;
-  /** Inactivity limit between sending a request and the end of its response head, ms. Default 300000; 0 = none. Throws `HeadersTimeout`. */
+  /** Inactivity limit between sending a request and the end of its response head, seconds. Default 300; 0 = none. Throws `HeadersTimeout`. */
   headersTimeout?: number;
-  /** Inactivity limit while reading a body, ms. Default 300000; 0 = none. Throws `BodyTimeout`. */
+  /** Inactivity limit while reading a body, seconds. Default 300; 0 = none. Throws `BodyTimeout`. */
   bodyTimeout?: number;
   /** Local `[host, port]` to bind before connecting (CPython `source_address`); `""`/0 mean any. Default: none. */
   sourceAddress?: readonly [string, number] | null;
@@ -43,7 +47,7 @@ export interface HTTPConnectionOptions {
   pipelining?: number;
   /** Connect to this Unix domain socket instead of `host:port` (the Host header still names `host`). Default: none. */
   socketPath?: string | null;
-  /** With `Expect: 100-continue`, how long to wait for the interim answer before sending the body anyway, ms. Default 1000. */
+  /** With `Expect: 100-continue`, how long to wait for the interim answer before sending the body anyway, seconds. Default 1; 0 = do not wait. */
   expectContinueTimeout?: number;
   /** Reconnect automatically when a request is sent on a closed connection (CPython `auto_open`). Default true. */
   autoOpen?: boolean;
@@ -53,14 +57,23 @@ export interface HTTPConnectionOptions {
   debugWriter?: ((line: string) => void) | null;
 }
 
-/** Phase timeouts `[idle, connect, headers, body]` from the options. */
+/** Phase timeouts `[idle, connect, headers, body]` in seconds from the options; throws `RangeError` for a bad one. */
 export function resolveTimeouts(o: HTTPConnectionOptions): PhaseTimeouts {
-  const t = o.timeout ?? undefined;
-  const connect = o.connectTimeout ?? t ?? 10_000;
-  const headers = o.headersTimeout ?? t ?? 300_000;
-  const body = o.bodyTimeout ?? t ?? 300_000;
+  const t = o.timeout === undefined || o.timeout === null ? undefined : checkSeconds("timeout", o.timeout);
+  const connect = seconds("connectTimeout", o.connectTimeout, t ?? 10);
+  const headers = seconds("headersTimeout", o.headersTimeout, t ?? 300);
+  const body = seconds("bodyTimeout", o.bodyTimeout, t ?? 300);
   // Idle sockets reuse the headers timer value, so a request does not re-arm the timer.
   return [headers, connect, headers, body];
+}
+
+/** The `expectContinueTimeout` option as a timer delay in ms. */
+export function resolveExpectContinueMs(o: HTTPConnectionOptions): number {
+  return secondsToMs(seconds("expectContinueTimeout", o.expectContinueTimeout, 1));
+}
+
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  return value === undefined ? fallback : checkSeconds(name, value);
 }
 
 /** Head limits of responses from the options (bare LF accepted, as CPython). */

@@ -6,15 +6,17 @@
 import type { RequestBody } from "./body.js";
 import type { RequestHeaders } from "./checks.js";
 import { HTTPConnection } from "./connection.js";
+import { checkSeconds, secondsToMs } from "./durations.js";
 import { PoolClosed, RequestAborted } from "./errors.js";
 import { HTTPSConnection, type HTTPSConnectionOptions } from "./https.js";
+import { resolveExpectContinueMs, resolveTimeouts } from "./options.js";
 import type { HTTPResponse } from "./response.js";
 
 /** Options of {@link HTTPConnectionPool}: connection options plus the pool's own. */
 export interface HTTPConnectionPoolOptions extends HTTPSConnectionOptions {
   /** Most connections open at once. Default 10. */
   connections?: number;
-  /** An idle connection is closed after this many ms. Default 4000. */
+  /** An idle connection is closed after this many seconds. Default 4. */
   keepAliveTimeout?: number;
   /** Requests outstanding per connection. Default 1. */
   pipelining?: number;
@@ -67,7 +69,9 @@ export class HTTPConnectionPool {
   readonly host: string;
   readonly port: number | undefined;
   readonly connections: number;
+  /** Seconds an idle connection is kept (the `keepAliveTimeout` option). */
   readonly keepAliveTimeout: number;
+  readonly #keepAliveMs: number;
   readonly #options: HTTPConnectionPoolOptions;
   #slots: Slot[] = [];
   #queue: Waiter[] = [];
@@ -78,7 +82,11 @@ export class HTTPConnectionPool {
     this.host = host;
     this.port = port ?? undefined;
     this.connections = Math.max(1, options.connections ?? 10);
-    this.keepAliveTimeout = options.keepAliveTimeout ?? 4000;
+    this.keepAliveTimeout = options.keepAliveTimeout === undefined ? 4 : checkSeconds("keepAliveTimeout", options.keepAliveTimeout);
+    this.#keepAliveMs = secondsToMs(this.keepAliveTimeout);
+    // Connections are made lazily: check their durations now, so a bad one throws here.
+    resolveTimeouts(options);
+    resolveExpectContinueMs(options);
     this.#options = options;
   }
 
@@ -157,7 +165,7 @@ export class HTTPConnectionPool {
       this.#slots.push(best);
     }
     if (best === null) return null;
-    if (best.assigned === 0 && best.idleSince !== 0 && Date.now() - best.idleSince > this.keepAliveTimeout) best.conn.close();
+    if (best.assigned === 0 && best.idleSince !== 0 && Date.now() - best.idleSince > this.#keepAliveMs) best.conn.close();
     best.assigned++;
     return best;
   }
@@ -204,8 +212,8 @@ export class HTTPConnectionPool {
 
   /** One unref'd timer per pool closes connections idle longer than `keepAliveTimeout`. */
   #armSweeper(): void {
-    if (this.#sweeper !== null || this.#closed || this.keepAliveTimeout <= 0) return;
-    this.#sweeper = setTimeout(this.#sweep, this.keepAliveTimeout);
+    if (this.#sweeper !== null || this.#closed || this.#keepAliveMs <= 0) return;
+    this.#sweeper = setTimeout(this.#sweep, this.#keepAliveMs);
     this.#sweeper.unref();
   }
 
@@ -215,7 +223,7 @@ export class HTTPConnectionPool {
     let idle = false;
     this.#slots = this.#slots.filter((s) => {
       if (s.assigned > 0) return true;
-      if (now - s.idleSince >= this.keepAliveTimeout) {
+      if (now - s.idleSince >= this.#keepAliveMs) {
         s.conn.onFree = null;
         s.conn.close();
         return false;

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import { ImproperConnectionState } from "../errors.js";
 import type { HTTPMessage, ResponseHead } from "../message/index.js";
 import { formatHeaderLine, getHostPort, headerPairs, validateHost, type RequestHeaders } from "./checks.js";
-import { resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions } from "./options.js";
+import { resolveExpectContinueMs, resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions } from "./options.js";
 import type { ResolvedLimits } from "./read-head.js";
 import { openTunnel, wrapIPv6 } from "./tunnel.js";
 import { Phase, Wire, type PhaseTimeouts } from "./wire.js";
@@ -27,7 +27,7 @@ export class ConnectionBase extends EventEmitter {
   host: string;
   /** Server port. */
   port: number;
-  /** The `timeout` option as given (ms), or null. */
+  /** The `timeout` option as given (seconds, as CPython's), or null. */
   readonly timeout: number | null;
   /** Local address to bind, or null. */
   readonly sourceAddress: readonly [string, number] | null;
@@ -44,8 +44,10 @@ export class ConnectionBase extends EventEmitter {
 
   /** Options as given to the constructor. */
   protected readonly options: HTTPConnectionOptions;
-  /** Inactivity timeouts per phase. */
+  /** Inactivity timeouts per phase, seconds. */
   protected readonly timeouts: PhaseTimeouts;
+  /** `expectContinueTimeout` as a timer delay, ms. */
+  protected readonly expectContinueMs: number;
   /** Limits of the response head parser. */
   protected readonly headLimits: ResolvedLimits;
   /** The open socket, or null. */
@@ -70,6 +72,7 @@ export class ConnectionBase extends EventEmitter {
     this.blocksize = options.blocksize ?? 8192;
     this.autoOpen = options.autoOpen ?? true;
     this.timeouts = resolveTimeouts(options);
+    this.expectContinueMs = resolveExpectContinueMs(options);
     this.headLimits = resolveHeadLimits(options);
   }
 

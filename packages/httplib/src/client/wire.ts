@@ -11,6 +11,7 @@
  * @module
  */
 import type { OnReadOpts, Socket } from "node:net";
+import { secondsToMs } from "./durations.js";
 import { BodyTimeout, ConnectTimeout, HeadersTimeout } from "./errors.js";
 import { joinBytes, ReadSlab } from "./read-slab.js";
 
@@ -22,7 +23,7 @@ export const enum Phase {
   Body = 3,
 }
 
-/** Inactivity timeouts per {@link Phase} in milliseconds, 0 = none. */
+/** Inactivity timeouts per {@link Phase} in seconds (as the options give them), 0 = none. */
 export type PhaseTimeouts = readonly [idle: number, connect: number, headers: number, body: number];
 
 /** Opens a socket with the given `onread` option (or ignores it: the wire then reads 'data' events). */
@@ -46,6 +47,7 @@ export class Wire {
   phase: Phase = Phase.Connect;
   readonly socket: Socket;
   readonly #timeouts: PhaseTimeouts;
+  /** The timeout the socket timer runs with, in seconds (the timer itself is in ms). */
   #armed = 0;
   #wake: (() => void) | null = null;
   #waiting: Promise<void> | null = null;
@@ -81,7 +83,7 @@ export class Wire {
     const t = this.#timeouts[phase];
     if (t !== this.#armed) {
       this.#armed = t;
-      this.socket.setTimeout(t);
+      this.socket.setTimeout(secondsToMs(t));
     }
   }
 
