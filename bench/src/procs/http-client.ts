@@ -9,10 +9,7 @@
 import { performance } from "node:perf_hooks";
 import { bodyFor } from "../fixtures.js";
 import { LatencyRecorder } from "../stats.js";
-import { createNodeHttpClient } from "./clients/node-http.js";
-import { createStdhttpClient } from "./clients/stdhttp.js";
 import type { BenchClient, ClientFactory } from "./clients/types.js";
-import { createUndiciClient } from "./clients/undici.js";
 import { exitWithParent, fail, readConfig, send, sleep } from "./ipc.js";
 
 /** Which client to run. */
@@ -28,10 +25,12 @@ export interface HttpClientConfig {
   duration: number;
 }
 
-const FACTORIES: Record<ClientKind, ClientFactory> = {
-  stdhttp: createStdhttpClient,
-  undici: createUndiciClient,
-  "node-http": createNodeHttpClient,
+// Loaded on demand: only the client under test is in this process. Loading every client's
+// library in every child (undici's is large) made V8 collect garbage for all of them.
+const FACTORIES: Record<ClientKind, () => Promise<ClientFactory>> = {
+  stdhttp: async () => (await import("./clients/stdhttp.js")).createStdhttpClient,
+  undici: async () => (await import("./clients/undici.js")).createUndiciClient,
+  "node-http": async () => (await import("./clients/node-http.js")).createNodeHttpClient,
 };
 
 async function check(client: BenchClient, path: string, expected: Buffer, count: number): Promise<void> {
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
   const config = readConfig<HttpClientConfig>();
   const expected = bodyFor(config.path);
   if (!expected) throw new Error(`no fixture body for ${config.path}`);
-  const client = await FACTORIES[config.kind](config.port, config.inflight);
+  const client = await (await FACTORIES[config.kind]())(config.port, config.inflight);
   await check(client, config.path, expected, 1);
   await check(client, config.path, expected, config.inflight);
 
