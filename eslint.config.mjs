@@ -51,7 +51,7 @@ export default tseslint.config(
         { selector: "enumMember", format: ["UPPER_CASE", "PascalCase"] },
         // Python's class-valued attributes keep their names (RequestHandlerClass, MessageClass).
         { selector: ["classProperty", "objectLiteralProperty", "typeProperty", "parameter", "accessor"], format: ["camelCase", "UPPER_CASE", "PascalCase"], leadingUnderscore: "allow" },
-        { selector: ["objectLiteralProperty", "typeProperty"], modifiers: ["requiresQuotes"], format: null },
+        { selector: ["objectLiteralProperty", "objectLiteralMethod", "typeProperty"], modifiers: ["requiresQuotes"], format: null },
         { selector: "import", format: null },
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
