@@ -7,11 +7,12 @@ import type { BenchCase, Workload } from "./types.js";
 import { client } from "./workloads/client.js";
 
 import { echo } from "./workloads/echo.js";
+import { forking } from "./workloads/forking.js";
 import { hello } from "./workloads/hello.js";
 
 
 /** Every workload, in the order a full run executes them. */
-export const WORKLOADS: readonly Workload[] = [echo, client, hello];
+export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello];
 
 /**
  * The cases matching `selectors` (workload names or case ids), in registry order; all when empty.
