@@ -24,8 +24,10 @@ export function formatLatency(ms: number | null): string {
 export function formatRatio(row: Pick<ReportRow, "isUs" | "ratio" | "target">): string {
   if (row.isUs) return "(us)";
   if (row.ratio === null) return row.target === null ? "n/a" : `n/a (>= ${row.target})`;
-  const ratio = row.ratio.toFixed(2);
+  let ratio = row.ratio.toFixed(2);
   if (row.target === null) return ratio;
+  // 1.1996 against 1.2 must not print as a missed "1.20".
+  if (row.ratio < row.target && Number(ratio) >= row.target) ratio = row.ratio.toFixed(4);
   return `${ratio} (>= ${row.target} ${row.ratio >= row.target ? "ok" : "MISSED"})`;
 }
 

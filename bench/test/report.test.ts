@@ -29,6 +29,7 @@ describe("report rows", () => {
     expect(formatRatio(rows[0])).toBe("(us)");
     expect(formatRatio(rows[1])).toBe("0.90 (>= 0.9 ok)");
     expect(formatRatio({ isUs: false, ratio: 0.5, target: 3 })).toBe("0.50 (>= 3 MISSED)");
+    expect(formatRatio({ isUs: false, ratio: 1.19962, target: 1.2 })).toBe("1.1996 (>= 1.2 MISSED)");
     expect(formatRatio({ isUs: false, ratio: null, target: null })).toBe("n/a");
   });
 
