@@ -19,6 +19,14 @@ import type { HTTPServer } from "./server.js";
 
 const EMPTY = Buffer.alloc(0);
 
+/** The steps of a request, for resuming after one of them waited. */
+type Step = 0 | 1 | 2 | 3;
+const HEAD: Step = 0;
+const PARSE: Step = 1;
+const DISPATCH: Step = 2;
+const END: Step = 3;
+const REFUSED = Promise.resolve(false);
+
 const methodNames = new Map<string, string>();
 /** `do_<METHOD>`, cached for the methods a server sees (bounded: random methods are not cached). */
 function methodName(command: string): string {
@@ -111,8 +119,20 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
   /** Handle requests until `closeConnection` is true (CPython's `handle`). */
   override async handle(): Promise<void> {
     this.closeConnection = true;
-    await this.handleOneRequest();
-    while (!this.closeConnection) await this.handleOneRequest();
+    if (this.handleOneRequest !== BaseHTTPRequestHandler.prototype.handleOneRequest) {
+      // A subclass (or instance) replaced handleOneRequest: call it, as CPython's loop does.
+      await this.handleOneRequest();
+      while (!this.closeConnection) await this.handleOneRequest();
+      return;
+    }
+    // The same loop without an async frame per request: a request whose steps all complete
+    // synchronously costs no promise; the only wait is for the client's next request.
+    for (;;) {
+      const rest = this.serveRequest();
+      if (rest !== undefined) await rest;
+      if (this.closeConnection) return;
+      if (this.rfile.buffered === 0 && !(await this.awaitNextRequest())) return;
+    }
   }
 
   /**
@@ -121,36 +141,139 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
    * the server's `handleError` (the connection is closed).
    */
   async handleOneRequest(): Promise<void> {
+    const rest = this.serveRequest();
+    if (rest !== undefined) await rest;
+  }
+
+  /**
+   * One request, run synchronously as long as each step completes at once (head buffered,
+   * synchronous `do_*`, nothing to wait for); returns the promise of the rest otherwise.
+   */
+  private serveRequest(): Promise<void> | undefined {
     this.beginRequest();
+    let step: Step = HEAD;
+    let pending: Promise<unknown> | undefined;
     try {
-      // Each step completes synchronously when it can; awaiting only real promises saves ticks.
-      let got = readHead(this);
-      if (got !== true && got !== false) got = await got;
-      if (!got) {
-        this.closeConnection = true;
-        return;
+      const got = readHead(this);
+      if (got !== true) {
+        if (got === false) return this.requestClosed();
+        pending = got;
+      } else {
+        step = PARSE;
+        const ok = this.parseRequest();
+        if (ok !== true) {
+          if (ok === false) return this.requestClosed();
+          pending = ok;
+        } else {
+          step = DISPATCH;
+          pending = this.dispatch();
+          if (pending === undefined) {
+            step = END;
+            pending = this.endRequest();
+            if (pending === undefined) return this.requestLogged();
+          }
+        }
       }
-      let ok = this.parseRequest();
-      if (ok !== true && ok !== false) ok = await ok;
-      if (!ok) {
-        // Refused (an answer was sent): the unread rest must not be parsed as a request.
-        this.closeConnection = true;
-        return;
+    } catch (err) {
+      try {
+        this.requestFailed(err);
+      } finally {
+        this.requestLogged();
       }
-      const command = this.command!;
-      const method = (this as unknown as Record<string, unknown>)[methodName(command)];
-      if (typeof method !== "function") {
-        this.sendError(HTTPStatus.NOT_IMPLEMENTED, `Unsupported method (${pyRepr(command)})`);
-        return;
+      return undefined;
+    }
+    return this.serveRequestLater(step, pending);
+  }
+
+  /** The rest of {@link serveRequest} once a step returned a promise. */
+  private async serveRequestLater(step: Step, pending: Promise<unknown> | undefined): Promise<void> {
+    try {
+      if (step === HEAD) {
+        if (!(await pending)) {
+          this.closeConnection = true;
+          return;
+        }
+        step = PARSE;
+        const ok = this.parseRequest();
+        pending = ok === true ? undefined : ok === false ? REFUSED : ok;
       }
-      const result: unknown = method.call(this);
-      if (result instanceof Promise) await result;
-      const ended = this.endRequest();
-      if (ended !== undefined) await ended;
+      if (step === PARSE) {
+        if (pending !== undefined && !(await pending)) {
+          // Refused (an answer was sent): the unread rest must not be parsed as a request.
+          this.closeConnection = true;
+          return;
+        }
+        step = DISPATCH;
+        pending = this.dispatch();
+      }
+      if (step === DISPATCH) {
+        if (pending !== undefined) await pending;
+        pending = this.endRequest();
+      }
+      if (pending !== undefined) await pending;
     } catch (err) {
       this.requestFailed(err);
     } finally {
-      if (this.status !== 0) this.logAccess(this.status, this.wfile.bytesWritten);
+      this.requestLogged();
+    }
+  }
+
+  /** Call `do_<command>()` (501 when there is none); its promise, if it returned one. */
+  private dispatch(): Promise<unknown> | undefined {
+    const command = this.command!;
+    const method = (this as unknown as Record<string, unknown>)[methodName(command)];
+    if (typeof method !== "function") {
+      this.sendError(HTTPStatus.NOT_IMPLEMENTED, `Unsupported method (${pyRepr(command)})`);
+      return undefined;
+    }
+    // A head queued by a synchronous method is sent by endRequest(), which runs right after.
+    const wfile = this.wfile;
+    wfile.deferred = true;
+    let result: unknown;
+    try {
+      result = method.call(this);
+    } catch (err) {
+      wfile.endDefer();
+      throw err;
+    }
+    if (result instanceof Promise) {
+      wfile.endDefer();
+      return result;
+    }
+    wfile.deferred = false;
+    return undefined;
+  }
+
+  /** A request that ends the connection before it was dispatched (end of stream, refused head). */
+  private requestClosed(): undefined {
+    this.closeConnection = true;
+    return this.requestLogged();
+  }
+
+  /** After each request, answered or not: the access log. */
+  private requestLogged(): undefined {
+    if (this.status !== 0) this.logAccess(this.status, this.wfile.bytesWritten);
+    return undefined;
+  }
+
+  /**
+   * Between keep-alive requests, with nothing buffered: wait for the client's next bytes under
+   * the keep-alive timeout. False when the connection should close (end of stream, timeout,
+   * socket error, shutdown); the idle connection is closed at once by a shutdown.
+   */
+  private async awaitNextRequest(): Promise<boolean> {
+    const state = this.state;
+    if (state.closing || this.rfile.atEof) return false;
+    this.releaseBatch();
+    const timeout = state.settings.keepAliveTimeout;
+    if (this.rfile.timeout !== timeout) this.rfile.timeout = timeout;
+    state.idle.add(this);
+    try {
+      return await this.rfile.fill();
+    } catch {
+      return false;
+    } finally {
+      state.idle.delete(this);
     }
   }
 
@@ -232,7 +355,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
       if (!this.batching) {
         this.batching = true;
         this.wfile.cork();
-      }
+      } else this.wfile.sendHead();
       return undefined;
     }
     this.releaseBatch();

@@ -106,7 +106,7 @@ function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer)
     return false;
   }
   try {
-    parseRequestLine(buf, 0, lf + 1, settings.limits);
+    parseRequestLine(buf, 0, lf + 1, settings.parseLimits);
   } catch (err) {
     if (!(err instanceof BadRequestLine && err.reason === "missing-version")) throw err;
     if (buf.length === lf + 1) {

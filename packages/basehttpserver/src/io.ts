@@ -44,6 +44,12 @@ export class HTTPSocketReader extends SocketReader {
 
 /** Heads and bodies up to this size are sent as one buffer (one `write`, one TCP segment). */
 const COALESCE_LIMIT = 16384;
+const STRING_LIMIT = 1024;
+
+/** The bytes of `data` as a latin1 string (one character per byte). */
+function latin1(data: Buffer | Uint8Array): string {
+  return Buffer.isBuffer(data) ? data.toString("latin1") : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
+}
 
 function sendPendingHead(writer: HTTPSocketWriter): void {
   writer.sendHead();
@@ -71,6 +77,12 @@ export class HTTPSocketWriter extends SocketWriter {
       this.pendingHead = null;
       if (this.closed || this.stream.destroyed || this.stream.writableEnded) throw new ConnectionClosed();
       const n = typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.byteLength;
+      if (n <= STRING_LIMIT && typeof data !== "string") {
+        // One latin1 string: Node writes it from a stack buffer, no Buffer is allocated.
+        this.stream.write(head + latin1(data), "latin1");
+        this.bytesWritten += n;
+        return n;
+      }
       if (n <= COALESCE_LIMIT) {
         const out = Buffer.allocUnsafe(head.length + n);
         out.write(head, 0, "latin1");
@@ -98,7 +110,19 @@ export class HTTPSocketWriter extends SocketWriter {
       return;
     }
     this.pendingHead = head;
-    process.nextTick(sendPendingHead, this);
+    if (!this.deferred) process.nextTick(sendPendingHead, this);
+  }
+
+  /**
+   * @internal While a `do_*` method runs synchronously, a queued head needs no tick of its own:
+   * the handler sends it when the method returns (`endDefer()`, then `sendHead()` or a tick).
+   */
+  deferred = false;
+
+  /** @internal End of the synchronous part of a `do_*` method: a head still queued leaves at the end of this tick. */
+  endDefer(): void {
+    this.deferred = false;
+    if (this.pendingHead !== null) process.nextTick(sendPendingHead, this);
   }
 
   /** Send a queued head now. */

@@ -3,6 +3,7 @@
  * defaults, and the per-server state handlers share (shutdown flag, idle keep-alive connections).
  * @module
  */
+import { DEFAULT_HEAD_LIMITS, type HeadLimits } from "@stdhttp/httplib";
 import type { ServerOptions } from "@stdhttp/socketserver";
 
 /** One answered request, as the `accessLog` hook receives it. */
@@ -57,6 +58,8 @@ export interface HTTPSettings {
   maxHeadSize: number;
   accessLog: ((entry: AccessLogEntry) => void) | null;
   limits: { maxLineLength: number; maxHeaders: number; maxHeadSize: number };
+  /** `limits` for the head parser: `undefined` when they are httplib's defaults (it then allocates nothing per call). */
+  parseLimits: HeadLimits | undefined;
 }
 
 /** Something the server can close at once while it waits for its next request. @internal */
@@ -109,6 +112,10 @@ export function resolveSettings(options: Readonly<HTTPServerOptions> | undefined
     maxHeadSize,
     accessLog: o.accessLog ?? null,
     limits: { maxLineLength, maxHeaders, maxHeadSize },
+    parseLimits:
+      maxLineLength === DEFAULT_HEAD_LIMITS.maxLineLength && maxHeaders === DEFAULT_HEAD_LIMITS.maxHeaders && maxHeadSize === DEFAULT_HEAD_LIMITS.maxHeadSize
+        ? undefined
+        : { maxLineLength, maxHeaders, maxHeadSize },
   };
 }
 

@@ -38,7 +38,7 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
 
   let line: RequestLine;
   try {
-    line = parseRequestLine(buf, 0, end, settings.limits);
+    line = parseRequestLine(buf, 0, end, settings.parseLimits);
   } catch (err) {
     if (err instanceof BadRequestLine && err.reason === "missing-version") return parseSimpleRequest(h, err.line, buf, end);
     return rejectHead(h, err, buf);
@@ -56,7 +56,7 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
 
   let headers: HTTPMessage;
   try {
-    headers = parseHeaderFields(buf, line.fieldsStart, end, settings.limits);
+    headers = parseHeaderFields(buf, line.fieldsStart, end, settings.parseLimits);
   } catch (err) {
     return rejectHead(h, err, buf);
   }
@@ -66,7 +66,7 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
   if (conn !== undefined) keepAlive(h, conn);
   // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host or with several.
   if (http11) {
-    const hosts = headers.getAll("host").length;
+    const hosts = headers.size === 1 ? (headers.has("host") ? 1 : 0) : headers.getAll("host").length;
     if (hosts !== 1) return answer(h, [HTTPStatus.BAD_REQUEST, hosts === 0 ? "Missing Host header" : "Multiple Host headers"]);
   }
 
@@ -106,7 +106,7 @@ function parseSimpleRequest(h: BaseHTTPRequestHandler<unknown>, text: string, bu
   let headers = new HTTPMessage();
   if (lf !== -1 && lf + 1 < end) {
     try {
-      headers = parseHeaderFields(buf, lf + 1, end, h.state.settings.limits);
+      headers = parseHeaderFields(buf, lf + 1, end, h.state.settings.parseLimits);
     } catch (err) {
       return rejectHead(h, err, buf);
     }

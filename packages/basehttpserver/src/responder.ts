@@ -122,7 +122,12 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
   sendResponse(code: number, message?: string): void {
     this.logRequest(code);
     this.sendResponseOnly(code, message);
-    if (this.requestVersion !== "HTTP/0.9") this.headBuf += `Server: ${this.versionString()}\r\nDate: ${this.dateTimeString()}\r\n`;
+    if (this.requestVersion === "HTTP/0.9") return;
+    if (this.versionString === HTTPResponder.prototype.versionString && this.dateTimeString === HTTPResponder.prototype.dateTimeString) {
+      this.headBuf += serverDateLines(this.serverVersion, this.sysVersion, httpDate());
+    } else {
+      this.headBuf += `Server: ${this.versionString()}\r\nDate: ${this.dateTimeString()}\r\n`;
+    }
   }
 
   /** Buffer the status line only. Throws `InvalidHeader` for a reason phrase with CR, LF or other controls. */
@@ -253,6 +258,22 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
       // The client is gone: nothing to answer.
     }
   }
+}
+
+let linesServer = "";
+let linesSys = "";
+let linesDate = "";
+let lines = "";
+
+/** The `Server` and `Date` lines, rebuilt only when the date (each second) or a version changes. */
+function serverDateLines(server: string, sys: string, date: string): string {
+  if (date !== linesDate || server !== linesServer || sys !== linesSys) {
+    linesServer = server;
+    linesSys = sys;
+    linesDate = date;
+    lines = `Server: ${server} ${sys}\r\nDate: ${date}\r\n`;
+  }
+  return lines;
 }
 
 function isStatusText(s: string): boolean {
