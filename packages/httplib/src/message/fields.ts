@@ -5,7 +5,8 @@
  */
 import { HeadTooLarge, InvalidHeader, LineTooLong, TooManyHeaders } from "../errors.js";
 import { COLON, CR, FIELD_VCHAR, HTAB, LF, SP, TCHAR } from "./chars.js";
-import { HTTPMessage } from "./http-message.js";
+import { addParsedField, HTTPMessage } from "./http-message.js";
+import { hashStep, internLatin1, internRange } from "./intern.js";
 import { resolveLimits, type HeadLimits } from "./limits.js";
 
 /**
@@ -75,8 +76,44 @@ export function parseFieldLines(
   let pos = start;
   let count = 0;
   let pendingName: string | undefined;
+  let pendingLower = "";
   let pendingValue = "";
   while (pos < end) {
+    // Fast path: a well-formed `name: value CRLF` line, scanned once; anything else (the empty
+    // line, obs-fold, bare LF, a bad byte, a limit) falls through to the general code below.
+    let i = pos;
+    let h = 0;
+    const tchar = TCHAR; // a local: the imported binding is slower to read in a loop
+    for (; i < end; i++) {
+      const c = buf[i];
+      if (tchar[c] !== 1) break;
+      h = hashStep(h, c);
+    }
+    const b = i < end ? buf[i] : -1;
+    if (b === COLON && i > pos) {
+      let a = i + 1;
+      while (a < end && (buf[a] === SP || buf[a] === HTAB)) a++;
+      let j = a;
+      // FIELD_VCHAR as two comparisons (faster than the table here): stop at CTLs but HTAB, and DEL.
+      for (; j < end; j++) {
+        const c = buf[j];
+        if (c < 0x20 ? c !== 0x09 : c === 0x7f) break;
+      }
+      if (j + 1 < end && buf[j] === CR && buf[j + 1] === LF && j - pos <= lim.maxLineLength && count < lim.maxHeaders) {
+        count++;
+        let z = j;
+        while (z > a && (buf[z - 1] === SP || buf[z - 1] === HTAB)) z--;
+        if (pendingName !== undefined) addParsedField(msg, pendingName, pendingLower, pendingValue);
+        const name = internLatin1(buf, pos, i, h);
+        pendingName = name.text;
+        pendingLower = name.lower;
+        pendingValue = buf.toString("latin1", a, z);
+        pos = j + 2;
+        continue;
+      }
+    } else if (b === CR && i === pos && pos + 1 < end && buf[pos + 1] === LF) {
+      break; // the empty line ending the section
+    }
     let lf = buf.indexOf(LF, pos);
     let lineEnd: number;
     if (lf === -1 || lf >= end) {
@@ -101,14 +138,15 @@ export function parseFieldLines(
       if (text !== "") pendingValue = pendingValue === "" ? text : `${pendingValue} ${text}`;
     } else {
       const colon = scanName(buf, pos, lineEnd);
-      const name = buf.toString("latin1", pos, colon);
-      if (pendingName !== undefined) msg.add(pendingName, pendingValue);
-      pendingName = name;
-      pendingValue = readValue(buf, colon + 1, lineEnd, name);
+      const name = internRange(buf, pos, colon);
+      if (pendingName !== undefined) addParsedField(msg, pendingName, pendingLower, pendingValue);
+      pendingName = name.text;
+      pendingLower = name.lower;
+      pendingValue = readValue(buf, colon + 1, lineEnd, pendingName);
     }
     pos = lf + 1;
   }
-  if (pendingName !== undefined) msg.add(pendingName, pendingValue);
+  if (pendingName !== undefined) addParsedField(msg, pendingName, pendingLower, pendingValue);
   return msg;
 }
 

@@ -5,6 +5,13 @@
  */
 
 /**
+ * For the parsers only (not exported from the package): {@link HTTPMessage.add} for a name whose
+ * lower-case form is already known (`lower` MUST be `name.toLowerCase()`).
+ * @internal
+ */
+export let addParsedField: (msg: HTTPMessage, name: string, lower: string, value: string) => void;
+
+/**
  * Header (or trailer) fields of one message. Names compare case-insensitively; a name may
  * occur several times; wire order and the original case of names are kept.
  *
@@ -31,6 +38,14 @@ export class HTTPMessage implements Iterable<[string, string]> {
   #names: string[] = [];
   #lower: string[] = [];
   #values: string[] = [];
+
+  static {
+    addParsedField = (msg, name, lower, value) => {
+      msg.#names.push(name);
+      msg.#lower.push(lower);
+      msg.#values.push(value);
+    };
+  }
 
   /** Creates an empty message, or one holding `init`'s pairs in order. */
   constructor(init?: Iterable<readonly [string, string]>) {

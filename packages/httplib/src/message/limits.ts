@@ -32,6 +32,16 @@ export const DEFAULT_HEAD_LIMITS: Readonly<Required<HeadLimits>> = Object.freeze
 /** Fills in defaults; `bareLF` is the default of `allowBareLF` for this kind of message. */
 export function resolveLimits(limits: HeadLimits | undefined, bareLF = false): Required<HeadLimits> {
   if (limits === undefined) return bareLF ? RESPONSE_DEFAULTS : DEFAULT_HEAD_LIMITS;
+  // Already complete (the client resolves its limits once): use it as is, no copy per message.
+  if (
+    typeof limits.maxLineLength === "number" &&
+    typeof limits.maxHeaders === "number" &&
+    typeof limits.maxHeadSize === "number" &&
+    typeof limits.allowObsFold === "boolean" &&
+    typeof limits.allowBareLF === "boolean"
+  ) {
+    return limits as Required<HeadLimits>;
+  }
   return {
     maxLineLength: limits.maxLineLength ?? DEFAULT_HEAD_LIMITS.maxLineLength,
     maxHeaders: limits.maxHeaders ?? DEFAULT_HEAD_LIMITS.maxHeaders,

@@ -5,6 +5,7 @@
 import { BadStatusLine, HeadTooLarge, UnknownProtocol } from "../errors.js";
 import { FIELD_VCHAR, HTAB, SP } from "./chars.js";
 import { parseFieldLines, skipEmptyLines } from "./fields.js";
+import { internRange } from "./intern.js";
 import type { HTTPMessage } from "./http-message.js";
 import { resolveLimits, type HeadLimits } from "./limits.js";
 import { readVersion, startLine } from "./start-line.js";
@@ -56,37 +57,46 @@ export function parseStatusLine(buf: Buffer, start: number, end: number, limits?
   const lim = resolveLimits(limits, true);
   const from = skipEmptyLines(buf, start, end, lim.allowBareLF);
   if (from >= end) throw new BadStatusLine("");
-  const fail = (line: string, reason: string): Error => new BadStatusLine(line, undefined, `bad status line (${reason}): ${JSON.stringify(line)}`);
-  const { pos, lineEnd, next } = startLine(buf, from, end, lim, "status line", fail);
-  const bad = (): BadStatusLine => new BadStatusLine(buf.toString("latin1", pos, lineEnd));
+  const { pos, lineEnd, next } = startLine(buf, from, end, lim, "status line", failStatusLine);
 
-  if (lineEnd - pos < 12 || buf[pos + 8] !== SP) throw bad();
+  if (lineEnd - pos < 12 || buf[pos + 8] !== SP) throw badStatusLine(buf, pos, lineEnd);
   const v = readVersion(buf, pos, pos + 8);
-  if (v === null) throw bad();
+  if (v === null) throw badStatusLine(buf, pos, lineEnd);
   let status = 0;
   for (let i = pos + 9; i < pos + 12; i++) {
     const d = buf[i] - 0x30;
-    if (d < 0 || d > 9) throw bad();
+    if (d < 0 || d > 9) throw badStatusLine(buf, pos, lineEnd);
     status = status * 10 + d;
   }
-  if (status < 100) throw bad();
+  if (status < 100) throw badStatusLine(buf, pos, lineEnd);
   let a = pos + 12;
-  if (a < lineEnd && buf[a] !== SP) throw bad();
+  if (a < lineEnd && buf[a] !== SP) throw badStatusLine(buf, pos, lineEnd);
   let z = lineEnd;
-  for (let i = a; i < z; i++) if (FIELD_VCHAR[buf[i]] !== 1) throw bad();
+  for (let i = a; i < z; i++) if (FIELD_VCHAR[buf[i]] !== 1) throw badStatusLine(buf, pos, lineEnd);
   while (a < z && (buf[a] === SP || buf[a] === HTAB)) a++;
   while (z > a && (buf[z - 1] === SP || buf[z - 1] === HTAB)) z--;
-  const version = buf.toString("latin1", pos, pos + 8);
+  // readVersion checked every byte, so the string follows from the digits.
+  const version = v[0] === 1 && v[1] === 1 ? "HTTP/1.1" : v[0] === 1 && v[1] === 0 ? "HTTP/1.0" : buf.toString("latin1", pos, pos + 8);
   if (v[0] > 1) throw new UnknownProtocol(version);
   return {
     version,
     versionMajor: v[0],
     versionMinor: v[1],
     status,
-    reason: buf.toString("latin1", a, z),
+    reason: internRange(buf, a, z).text,
     rawStatusLine: buf.subarray(pos, next),
     fieldsStart: next,
   };
+}
+
+/** The error for a status line with a bare CR or LF (see `startLine`). */
+function failStatusLine(line: string, reason: string): Error {
+  return new BadStatusLine(line, undefined, `bad status line (${reason}): ${JSON.stringify(line)}`);
+}
+
+/** The error for a malformed status line `buf[pos, lineEnd)`. */
+function badStatusLine(buf: Buffer, pos: number, lineEnd: number): BadStatusLine {
+  return new BadStatusLine(buf.toString("latin1", pos, lineEnd));
 }
 
 /**
