@@ -239,6 +239,24 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
     this.inFlight.set(tracked, request);
   }
 
+  /**
+   * For mix-ins: serve one request to the end, as a Python thread or forked child does:
+   * `finishRequest`, `handleError` on failure, then `shutdownRequest` (its errors reported too).
+   */
+  protected async finishAndShutdown(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    try {
+      await this.finishRequest(request, clientAddress);
+    } catch (err) {
+      this.handleError(request, clientAddress, err);
+    } finally {
+      try {
+        await this.shutdownRequest(request);
+      } catch (err) {
+        this.handleError(request, clientAddress, err);
+      }
+    }
+  }
+
   /** For mix-ins: wait until fewer than `limit` requests are in flight. */
   protected async waitForSlot(limit: number): Promise<void> {
     while (this.inFlight.size >= limit) await Promise.race(this.inFlight.keys());

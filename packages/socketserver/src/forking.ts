@@ -177,16 +177,10 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
     /** Worker side: Python's forked child: finish, report errors, shut the request down, tell the primary. */
     async processInWorker(request: unknown, clientAddress: SocketAddress): Promise<void> {
       try {
-        await this.finishRequest(request, clientAddress);
-      } catch (err) {
-        this.handleError(request, clientAddress, err);
+        await this.finishAndShutdown(request, clientAddress);
       } finally {
-        try {
-          await this.shutdownRequest(request);
-        } finally {
-          const id = Array.isArray(request) ? (request[1] as { requestId: number }).requestId : (request as { requestId: number }).requestId;
-          process.send?.({ type: "done", server: this.forkingId, id } satisfies WorkerMessage);
-        }
+        const id = Array.isArray(request) ? (request[1] as { requestId: number }).requestId : (request as { requestId: number }).requestId;
+        process.send?.({ type: "done", server: this.forkingId, id } satisfies WorkerMessage);
       }
     }
   }

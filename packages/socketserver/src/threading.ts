@@ -55,17 +55,7 @@ export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase): TBase & 
 
     /** Serve one request to the end: `finishRequest`, `handleError` on failure, then `shutdownRequest`. */
     async processRequestThread(request: unknown, clientAddress: SocketAddress): Promise<void> {
-      try {
-        await this.finishRequest(request, clientAddress);
-      } catch (err) {
-        this.handleError(request, clientAddress, err);
-      } finally {
-        try {
-          await this.shutdownRequest(request);
-        } catch (err) {
-          this.handleError(request, clientAddress, err);
-        }
-      }
+      await this.finishAndShutdown(request, clientAddress);
     }
 
     /** Close the server, then wait for running requests unless `daemonThreads` or not `blockOnClose`. */
