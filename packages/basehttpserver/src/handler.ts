@@ -11,6 +11,7 @@ import { answerFor } from "./answers.js";
 import { pyRepr } from "./format.js";
 import { readHead } from "./head-reader.js";
 import { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
+import { addConnection, removeConnection } from "./keep-alive.js";
 import { serverState, type IdleConnection } from "./options.js";
 import { parseRequest } from "./parse.js";
 import { RequestBody } from "./request-body.js";
@@ -95,6 +96,11 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
   /** @internal Seconds a body read may wait. */
   bodyTimeout: number | null = null;
 
+  /** @internal True while waiting for the next request. */
+  awaitingRequest = false;
+  /** @internal The keep-alive sweep count when the wait began (-1: not under the sweeper). */
+  keepAliveSweep = -1;
+
   private tookConnection = false;
   private batching = false;
 
@@ -106,6 +112,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     this.bodyTimeout = this.timeout ?? settings.bodyTimeout;
     if (this.disableNagleAlgorithm) this.connection.setNoDelay?.(true);
     this.rfile = new HTTPSocketReader(this.connection, { timeout: settings.headerTimeout, maxLineLength: settings.maxLineLength });
+    this.rfile.waitTimeout = this.bodyTimeout;
     this.wfile = new HTTPSocketWriter(this.connection);
     this.wfile.timeout = this.bodyTimeout;
     // rfile and wfile share the socket's idle timer: a write that waits uses the body timeout,
@@ -114,6 +121,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
       if (this.rfile.timeout !== this.bodyTimeout) this.rfile.timeout = this.bodyTimeout;
     };
     this.body = new RequestBody(this.rfile);
+    addConnection(this.state, this);
   }
 
   /** Handle requests until `closeConnection` is true (CPython's `handle`). */
@@ -263,17 +271,20 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
    */
   private async awaitNextRequest(): Promise<boolean> {
     const state = this.state;
-    if (state.closing || this.rfile.atEof) return false;
+    const rfile = this.rfile;
+    if (state.closing || rfile.atEof) return false;
     this.releaseBatch();
-    const timeout = state.settings.keepAliveTimeout;
-    if (this.rfile.timeout !== timeout) this.rfile.timeout = timeout;
-    state.idle.add(this);
+    // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
+    if (rfile.timeout !== null) rfile.timeout = null;
+    this.awaitingRequest = true;
+    if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
     try {
-      return await this.rfile.fill();
+      return await rfile.fill();
     } catch {
       return false;
     } finally {
-      state.idle.delete(this);
+      this.awaitingRequest = false;
+      this.keepAliveSweep = -1;
     }
   }
 
@@ -328,8 +339,14 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     this.connection.destroy();
   }
 
+  /** @internal The keep-alive timeout expired: the wait for the next request ends as at end of stream. */
+  expireIdle(): void {
+    this.rfile.close();
+  }
+
   /** Flush `wfile` and close `rfile`/`wfile` (the server then closes the connection). */
   override async finish(): Promise<void> {
+    removeConnection(this.state, this);
     this.releaseBatch();
     this.wfile.sendHead();
     await super.finish();

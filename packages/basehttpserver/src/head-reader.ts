@@ -74,7 +74,7 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
     const timeout = idle && handler.requestCount > 1 ? settings.keepAliveTimeout : settings.headerTimeout;
     if (rfile.timeout !== timeout) rfile.timeout = timeout;
     if (!idle && Date.now() > deadline) return timedOut(handler, buf);
-    if (idle) state.idle.add(handler);
+    if (idle) handler.awaitingRequest = true;
     let more: boolean;
     try {
       more = await rfile.fill();
@@ -82,7 +82,7 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
       if (!idle && err instanceof SocketTimeout) return timedOut(handler, buf);
       return false;
     } finally {
-      if (idle) state.idle.delete(handler);
+      if (idle) handler.awaitingRequest = false;
     }
     if (!more) {
       const rest = rfile.peekBuffered();

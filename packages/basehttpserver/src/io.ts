@@ -17,16 +17,35 @@ export class HTTPSocketReader extends SocketReader {
     return data;
   };
 
+  /**
+   * @internal Seconds a read by the handler may wait when no timeout is set: between requests
+   * the keep-alive sweeper bounds the wait instead of a socket timer, and a `do_*` method that
+   * reads `rfile` itself must not wait forever.
+   */
+  waitTimeout: number | null = null;
+
   override read(n = -1): Promise<Buffer> {
+    this.guard();
     return super.read(n).then(this.count);
   }
 
   override read1(n = -1): Promise<Buffer> {
+    this.guard();
     return super.read1(n).then(this.count);
   }
 
   override readline(limit?: number): Promise<Buffer> {
+    this.guard();
     return super.readline(limit).then(this.count);
+  }
+
+  override peek(): Promise<Buffer> {
+    this.guard();
+    return super.peek();
+  }
+
+  private guard(): void {
+    if (this.waitTimeout !== null && this.timeout === null) this.timeout = this.waitTimeout;
   }
 
   override unshift(data: Buffer): void {

@@ -62,9 +62,16 @@ export interface HTTPSettings {
   parseLimits: HeadLimits | undefined;
 }
 
-/** Something the server can close at once while it waits for its next request. @internal */
+/** A connection as the server sees it between requests. @internal */
 export interface IdleConnection {
+  /** True while it waits for its next request. */
+  awaitingRequest: boolean;
+  /** The sweep count when it began waiting under the keep-alive timeout; -1 when it does not. */
+  keepAliveSweep: number;
+  /** Close it now (shutdown, `closeIdleConnections()`). */
   closeIdle(): void;
+  /** Its keep-alive timeout expired: stop waiting and close. */
+  expireIdle(): void;
 }
 
 /** State shared by a server and its handlers. @internal */
@@ -72,8 +79,12 @@ export interface ServerState {
   settings: HTTPSettings;
   /** True while the server shuts down: new answers close their connection. */
   closing: boolean;
-  /** Connections waiting for their next request (closed at once on shutdown). */
-  idle: Set<IdleConnection>;
+  /** The open connections (between a handler's `setup()` and `finish()`). */
+  connections: Set<IdleConnection>;
+  /** The keep-alive sweeper (`keep-alive.ts`), running while there are connections. */
+  sweeper: ReturnType<typeof setInterval> | null;
+  /** Sweeps so far: the keep-alive clock. */
+  sweeps: number;
 }
 
 /** The defaults of {@link HTTPServerOptions}. */
@@ -129,7 +140,7 @@ export function serverState(server: object): ServerState {
   let state = states.get(server);
   if (state === undefined) {
     const options = (server as { options?: Readonly<HTTPServerOptions> }).options;
-    state = { settings: resolveSettings(options), closing: false, idle: new Set() };
+    state = { settings: resolveSettings(options), closing: false, connections: new Set(), sweeper: null, sweeps: 0 };
     states.set(server, state);
   }
   return state;

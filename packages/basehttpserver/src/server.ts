@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import type { Socket } from "node:net";
 import { TCPServer, ThreadingMixIn, type RequestHandlerClass, type SocketAddress } from "@stdhttp/socketserver";
+import { idleConnections } from "./keep-alive.js";
 import { serverState, type HTTPServerOptions, type HTTPSettings } from "./options.js";
 
 /**
@@ -73,7 +74,7 @@ export class HTTPServer extends TCPServer {
   override async shutdown(): Promise<void> {
     const state = serverState(this);
     state.closing = true;
-    for (const connection of [...state.idle]) connection.closeIdle();
+    for (const connection of idleConnections(state)) connection.closeIdle();
     try {
       await super.shutdown();
     } finally {
@@ -83,7 +84,7 @@ export class HTTPServer extends TCPServer {
 
   /** Close idle keep-alive connections now (Node's `server.closeIdleConnections()`). */
   closeIdleConnections(): void {
-    for (const connection of [...serverState(this).idle]) connection.closeIdle();
+    for (const connection of idleConnections(serverState(this))) connection.closeIdle();
   }
 }
 

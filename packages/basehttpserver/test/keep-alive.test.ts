@@ -3,6 +3,7 @@
  * connection, the automatic `Connection: close`, and the keep-alive / header timeouts.
  */
 import { describe, expect, test } from "@jest/globals";
+import { serverState } from "../src/options.js";
 import { NoLogRequestHandler, collect, connectTo, raw, readAll, serve, splitResponses } from "./helpers.js";
 
 function handlerFor(protocol: string): typeof NoLogRequestHandler {
@@ -192,5 +193,104 @@ describe("requestTimeout", () => {
     clearInterval(timer);
     await s.stop();
     expect(splitResponses(text)[0].status).toBe(408);
+  });
+});
+
+describe("keep-alive timeout sweeper (one per server, no socket timer per request)", () => {
+  test("a client sending requests more often than keepAliveTimeout keeps its connection across sweeps", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { keepAliveTimeout: 1 });
+    try {
+      const c = await connectTo(s.port);
+      const got = collect(c);
+      for (let i = 0; i < 12; i++) {
+        c.write(`GET /${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        await got.waitFor(`path=/${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // sweeps every 250 ms
+      }
+      expect(c.destroyed).toBe(false);
+      c.end();
+      expect(splitResponses(await got.closed)).toHaveLength(12);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("each idle connection is closed by the sweeper, the busy one is not; the sweeper stops with the last connection", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => (started = r));
+    class Gate extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_GET(): Promise<void> {
+        if (this.path === "/slow") {
+          started();
+          await gate;
+        }
+        this.sendResponse(200);
+        this.sendHeader("Content-Length", 2);
+        this.endHeaders();
+        this.wfile.write("ok");
+      }
+    }
+    const s = await serve(Gate, { keepAliveTimeout: 0.1 });
+    try {
+      const idle = await Promise.all([connectTo(s.port), connectTo(s.port), connectTo(s.port)]);
+      const idleGot = idle.map((c) => collect(c));
+      idle.forEach((c) => c.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+      const busy = await connectTo(s.port);
+      const busyGot = collect(busy);
+      busy.write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+      await inFlight;
+      // The idle ones close without a second answer while the slow request is still running.
+      for (const got of idleGot) expect(splitResponses(await got.closed).map((r) => r.body)).toEqual(["ok"]);
+      expect(busy.destroyed).toBe(false);
+      release();
+      await busyGot.waitFor("ok");
+      await busyGot.closed; // then idle too: closed by its keep-alive timeout
+      const state = serverState(s.server);
+      for (let i = 0; i < 100 && state.connections.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(state.connections.size).toBe(0);
+      expect(state.sweeper).toBeNull();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("keepAliveTimeout null: an idle connection stays open until the client or a shutdown closes it", async () => {
+    const s = await serve(handlerFor("HTTP/1.1"), { keepAliveTimeout: null });
+    const c = await connectTo(s.port);
+    const got = collect(c);
+    c.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+    await got.waitFor("path=/1");
+    expect(serverState(s.server).sweeper).toBeNull();
+    s.server.closeIdleConnections();
+    expect(splitResponses(await got.closed)).toHaveLength(1);
+    await s.stop();
+  });
+
+  test("a do_* method reading rfile itself (no body declared) still times out (idleTimeout): 408", async () => {
+    class Reader extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_GET(): Promise<void> {
+        if (this.path === "/read") await this.rfile.readline();
+        this.sendResponse(200);
+        this.sendHeader("Content-Length", 2);
+        this.endHeaders();
+        this.wfile.write("ok");
+      }
+    }
+    const s = await serve(Reader, { idleTimeout: 0.2, keepAliveTimeout: 60 });
+    try {
+      // A first request, answered, so that the second one is served after a keep-alive wait.
+      const c = await connectTo(s.port);
+      const got = collect(c);
+      c.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+      await got.waitFor("ok");
+      c.write("GET /read HTTP/1.1\r\nHost: a\r\n\r\n");
+      expect(splitResponses(await got.closed).map((r) => r.status)).toEqual([200, 408]);
+    } finally {
+      await s.stop();
+    }
   });
 });
