@@ -139,7 +139,20 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
       const rest = this.serveRequest();
       if (rest !== undefined) await rest;
       if (this.closeConnection) return;
-      if (this.rfile.buffered === 0 && !(await this.awaitNextRequest())) return;
+      if (this.rfile.buffered > 0) continue;
+      // Wait for the next request here rather than in a helper: one promise hop per request.
+      const next = this.awaitNextRequest();
+      if (next === null) return;
+      let more: boolean;
+      try {
+        more = await next;
+      } catch {
+        more = false;
+      } finally {
+        this.awaitingRequest = false;
+        this.keepAliveSweep = -1;
+      }
+      if (!more) return;
     }
   }
 
@@ -265,27 +278,22 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
   }
 
   /**
-   * Between keep-alive requests, with nothing buffered: wait for the client's next bytes under
-   * the keep-alive timeout. False when the connection should close (end of stream, timeout,
-   * socket error, shutdown); the idle connection is closed at once by a shutdown.
+   * Between keep-alive requests, with nothing buffered: start waiting for the client's next
+   * bytes under the keep-alive timeout (`rfile.fill()`: false at end of stream or when the
+   * sweeper expires the wait; rejects on a socket error). `null` when the connection should
+   * close now (shutdown, end of stream). A shutdown closes the waiting connection at once.
    */
-  private async awaitNextRequest(): Promise<boolean> {
+  private awaitNextRequest(): Promise<boolean> | null {
     const state = this.state;
     const rfile = this.rfile;
-    if (state.closing || rfile.atEof) return false;
+    if (state.closing || rfile.atEof) return null;
     this.releaseBatch();
     // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
     if (rfile.timeout !== null) rfile.timeout = null;
     this.awaitingRequest = true;
     if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
-    try {
-      return await rfile.fill();
-    } catch {
-      return false;
-    } finally {
-      this.awaitingRequest = false;
-      this.keepAliveSweep = -1;
-    }
+    // The caller clears both marks once the promise settles.
+    return rfile.fill();
   }
 
   /**
