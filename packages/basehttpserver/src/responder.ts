@@ -153,11 +153,15 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
       this.headBuf += `${keyword}: ${text}\r\n`;
     }
     const n = keyword.length;
+    // The usual spellings first: no lower-cased copy per header.
     if ((n === 14 || n === 17) && !this.framingHeaderSent) {
-      const lower = keyword.toLowerCase();
-      if (lower === "content-length" || lower === "transfer-encoding") this.framingHeaderSent = true;
+      if (keyword === "Content-Length" || keyword === "Transfer-Encoding") this.framingHeaderSent = true;
+      else {
+        const lower = keyword.toLowerCase();
+        if (lower === "content-length" || lower === "transfer-encoding") this.framingHeaderSent = true;
+      }
     }
-    if (n === 10 && keyword.toLowerCase() === "connection") {
+    if (n === 10 && (keyword === "Connection" || keyword.toLowerCase() === "connection")) {
       this.connectionHeaderSent = true;
       const v = text.toLowerCase();
       if (v === "close") this.closeConnection = true;

@@ -297,3 +297,27 @@ describe("head limits other than the defaults", () => {
     }
   });
 });
+
+describe("framing and Connection headers in any case", () => {
+  test("lower-case content-length keeps the connection; CONNECTION: close closes it", async () => {
+    class Cased extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      do_GET(): void {
+        this.sendResponse(200);
+        if (this.path === "/te") this.sendHeader("transfer-ENCODING", "chunked");
+        else this.sendHeader("content-length", 2);
+        if (this.path === "/close") this.sendHeader("CONNECTION", "close");
+        this.endHeaders();
+        this.wfile.write(this.path === "/te" ? "2\r\nok\r\n0\r\n\r\n" : "ok");
+      }
+    }
+    const s = await serve(Cased);
+    try {
+      const text = await raw(s.port, `GET /a HTTP/1.1\r\n${H}\r\nGET /te HTTP/1.1\r\n${H}\r\nGET /close HTTP/1.1\r\n${H}\r\nGET /never HTTP/1.1\r\n${H}\r\n`);
+      expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"]);
+      expect(text).not.toContain("Connection: close");
+    } finally {
+      await s.stop();
+    }
+  });
+});
