@@ -22,6 +22,15 @@ export function isForkingWorker(): boolean {
   return process.env[WORKER_ENV] === "1" && typeof process.send === "function";
 }
 
+/**
+ * Worker side: message the primary. Once the primary is gone (the channel is closed) there is
+ * nobody to tell: drop it rather than let `process.send` raise EPIPE as an unhandled 'error'.
+ */
+function sendToPrimary(msg: WorkerMessage): void {
+  if (!process.connected || !process.send) return;
+  process.send(msg, undefined, {}, () => undefined);
+}
+
 let forkingServers = 0;
 const workerSide = new Map<number, { receive(msg: WorkerMessage, handle: unknown): void }>();
 
@@ -99,7 +108,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
       const addresses = JSON.parse(process.env[ADDRESSES_ENV] ?? "{}") as Record<string, SocketAddress>;
       this.serverAddress = addresses[this.forkingId] ?? this.serverAddress;
       workerSide.set(this.forkingId, { receive: (msg, handle) => this.receiveInWorker(msg, handle) });
-      process.send?.({ type: "ready", server: this.forkingId, id: -1 } satisfies WorkerMessage);
+      sendToPrimary({ type: "ready", server: this.forkingId, id: -1 });
     }
 
     /** Hand the request to a worker; return once it has been handed over. */
@@ -166,7 +175,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
           requestId: id,
           sendto: (data, address) => {
             const buf = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-            process.send?.({ type: "sendto", server: this.forkingId, id, packet: buf, clientAddress: address } satisfies WorkerMessage);
+            sendToPrimary({ type: "sendto", server: this.forkingId, id, packet: buf, clientAddress: address });
             return Promise.resolve();
           },
         };
@@ -180,7 +189,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
         await this.finishAndShutdown(request, clientAddress);
       } finally {
         const id = Array.isArray(request) ? (request[1] as { requestId: number }).requestId : (request as { requestId: number }).requestId;
-        process.send?.({ type: "done", server: this.forkingId, id } satisfies WorkerMessage);
+        sendToPrimary({ type: "done", server: this.forkingId, id });
       }
     }
   }

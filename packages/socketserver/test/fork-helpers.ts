@@ -11,12 +11,22 @@ export interface ForkingProcess {
   child: ChildProcess;
   address: SocketAddress;
   pid: number;
+  /** Everything the primary and its workers wrote to stderr, once every writer has closed it. */
+  stderr: Promise<string>;
   /** Shut the server down; resolves with its report once the process has exited. */
   stop(): Promise<{ activeChildren: number; fileno: number; code: number | null }>;
 }
 
 export async function startForking(kind: string, mode: string, path = "", log = ""): Promise<ForkingProcess> {
-  const child = spawn(process.execPath, [fixture, kind, mode, path, log], { stdio: ["pipe", "pipe", "inherit"] });
+  // stderr is a pipe shared with the workers: it reaches EOF only when the last of them exits.
+  const child = spawn(process.execPath, [fixture, kind, mode, path, log], { stdio: ["pipe", "pipe", "pipe"] });
+  let errText = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (d: string) => {
+    errText += d;
+    process.stderr.write(d);
+  });
+  const stderr = new Promise<string>((resolve) => child.stderr.once("end", () => resolve(errText)));
   const lines = createInterface({ input: child.stdout });
   const queue: string[] = [];
   let waiter: ((line: string) => void) | null = null;
@@ -34,6 +44,7 @@ export async function startForking(kind: string, mode: string, path = "", log = 
     child,
     address: first.address,
     pid: first.pid,
+    stderr,
     async stop() {
       child.stdin.write("stop\n");
       const report = JSON.parse(await next()) as { activeChildren: number; fileno: number };

@@ -51,6 +51,24 @@ describe("ForkingTCPServer", () => {
   });
 });
 
+describe("worker without its primary", () => {
+  test("a worker whose primary was killed finishes its request and exits quietly", async () => {
+    const proc = await startForking("tcp", "pid");
+    const client = await connectTo(proc.address);
+    client.write("hello\n");
+    expect(Number((await readSome(client)).toString().trim())).toBeGreaterThan(0);
+    const exited = new Promise((r) => proc.child.once("exit", r));
+    proc.child.kill("SIGKILL");
+    await exited;
+    const done = readAll(client);
+    client.end("bye\n");
+    await done;
+    // EOF on the shared stderr pipe: the worker has exited too, without an unhandled EPIPE.
+    const stderr = await proc.stderr;
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
+});
+
 describe("ForkingUDPServer", () => {
   test("datagrams are handled in a worker process and answered through the primary's socket", async () => {
     const proc = await startForking("udp", "pid");
