@@ -321,3 +321,41 @@ describe("framing and Connection headers in any case", () => {
     }
   });
 });
+
+describe("between keep-alive requests", () => {
+  test("headers belong to their request, also after awaits; emptied once the connection idles", async () => {
+    const seen: Array<string | undefined> = [];
+    const handlers: NoLogRequestHandler[] = [];
+    class Remember extends NoLogRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      async do_GET(): Promise<void> {
+        handlers.push(this);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const n = this.headers.get("x-n") ?? "?";
+        seen.push(n);
+        this.sendResponse(200);
+        this.sendHeader("Content-Length", 3);
+        this.endHeaders();
+        this.wfile.write(`ok${n}`);
+      }
+    }
+    const s = await serve(Remember);
+    try {
+      const c = await connectTo(s.port);
+      const got = collect(c);
+      c.write(`GET / HTTP/1.1\r\n${H}X-N: 1\r\n\r\n`);
+      await got.waitFor("ok1");
+      const handler = handlers[0];
+      for (let i = 0; i < 100 && handler.headers.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(handler.headers.size).toBe(0);
+      expect(handler.rawRequestLine.length).toBe(0);
+      c.write(`GET / HTTP/1.1\r\n${H}X-N: 2\r\n\r\n`);
+      await got.waitFor("ok2");
+      expect(seen).toEqual(["1", "2"]);
+      c.end();
+      await got.closed;
+    } finally {
+      await s.stop();
+    }
+  });
+});
