@@ -16,7 +16,7 @@ export interface SocketReaderOptions {
   maxLineLength?: number;
   /** Seconds a read may wait for the peer before rejecting with {@link SocketTimeout}; `null` waits forever. */
   timeout?: number | null;
-  /** Unread bytes above which the socket is paused. Default 65536. */
+  /** Unread bytes above which the socket is paused. Default `2 * maxLineLength` (128 KiB), at least 64 KiB. */
   highWaterMark?: number;
 }
 
@@ -46,7 +46,9 @@ export class SocketReader {
   constructor(socket: Duplex, options: SocketReaderOptions = {}) {
     this.socket = socket;
     this.maxLineLength = options.maxLineLength ?? 65536;
-    this.highWaterMark = options.highWaterMark ?? 65536;
+    // Room for two whole lines: a line being assembled never pauses the socket, which would
+    // cost a readStop/readStart pair per long line.
+    this.highWaterMark = options.highWaterMark ?? Math.max(65536, 2 * this.maxLineLength);
     this.timeoutSeconds = options.timeout ?? null;
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
