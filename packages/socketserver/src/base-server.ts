@@ -60,6 +60,7 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   private resolveReady!: () => void;
   private rejectReady!: (err: unknown) => void;
   private readonly inFlight = new Map<Promise<unknown>, TRequest>();
+  private closed = false;
 
   constructor(
     serverAddress: SocketAddress,
@@ -191,8 +192,10 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   /** Clean up one request. May be overridden. */
   closeRequest(_request: TRequest): void | Promise<void> {}
 
-  /** Release the server's resources. May be overridden; call `super.serverClose()`. */
-  serverClose(): void | Promise<void> {}
+  /** Release the server's resources (a bind still pending is cancelled). May be overridden; call `super.serverClose()`. */
+  serverClose(): void | Promise<void> {
+    this.closed = true;
+  }
 
   /**
    * Report an error raised while serving a request; the server keeps serving.
@@ -286,6 +289,11 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   protected abortRequest(_request: TRequest): void {}
 
   private async bindAndActivate(): Promise<void> {
+    // serverClose() before the deferred bind ran (Python's test_close_immediately): never bind.
+    if (this.closed) {
+      this.rejectReady(new ServerStateError("server closed before it was bound"));
+      return;
+    }
     try {
       await this.serverBind();
       await this.serverActivate();

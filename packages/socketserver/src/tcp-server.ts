@@ -140,6 +140,7 @@ export class TCPServer extends BaseServer<Socket> {
 
   /** Stop listening and drop connections not yet served; waits for the listener to close. */
   override serverClose(): Promise<void> {
+    void super.serverClose();
     for (const socket of this.drainQueue()) socket.destroy();
     // net.Server's close callback waits for every connection to end; Python's server_close()
     // only closes the listening socket, so do not wait for it.

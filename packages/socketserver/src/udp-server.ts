@@ -95,6 +95,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
 
   /** Close the socket (Unix datagram servers also remove their socket file, as Python leaves to the caller). */
   override serverClose(): Promise<void> {
+    void super.serverClose();
     const socket = this.socket;
     this.socket = null;
     this.drainQueue();
