@@ -6,6 +6,7 @@
  * @module
  */
 import { createServer } from "node:net";
+import { listenOnLoopback } from "./listen.js";
 import { exitWithParent, fail, readConfig, send } from "./ipc.js";
 import { startStdhttpEcho } from "./stdhttp-echo.js";
 
@@ -23,14 +24,7 @@ function startNetEcho(): Promise<number> {
     socket.on("data", (chunk) => socket.write(chunk));
     socket.on("error", () => socket.destroy());
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") reject(new Error("no TCP address"));
-      else resolve(address.port);
-    });
-  });
+  return listenOnLoopback(server);
 }
 
 async function main(): Promise<void> {

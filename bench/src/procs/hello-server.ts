@@ -6,6 +6,7 @@
  */
 import { createServer } from "node:http";
 import { HELLO_BODY } from "../fixtures.js";
+import { listenOnLoopback } from "./listen.js";
 import { exitWithParent, fail, readConfig, send } from "./ipc.js";
 import { startStdhttpHello } from "./stdhttp-hello.js";
 
@@ -20,14 +21,7 @@ function startNodeHello(): Promise<number> {
     res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length });
     res.end(body);
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") reject(new Error("no TCP address"));
-      else resolve(address.port);
-    });
-  });
+  return listenOnLoopback(server);
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { createServer, type Socket } from "node:net";
 import { BIG_BODY, BIG_PATH, SMALL_BODY, SMALL_PATH } from "../fixtures.js";
+import { listenOnLoopback } from "./listen.js";
 import { exitWithParent, fail, send } from "./ipc.js";
 
 function response(body: Buffer | null): Buffer {
@@ -51,14 +52,7 @@ function serve(socket: Socket): void {
 async function main(): Promise<void> {
   exitWithParent();
   const server = createServer(serve);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") reject(new Error("no TCP address"));
-      else resolve(address.port);
-    });
-  });
+  const port = await listenOnLoopback(server);
   await send({ type: "ready", port });
 }
 

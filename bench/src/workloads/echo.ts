@@ -4,7 +4,7 @@
  * `node:net` server writing back each chunk. Load comes from `procs/echo-load` in a third process.
  * @module
  */
-import { Child, childOptions } from "../child.js";
+import { Child, childOptions, type ChildOptions } from "../child.js";
 import type { EchoLoadConfig } from "../procs/echo-load.js";
 import type { EchoServerConfig } from "../procs/echo-server.js";
 import { measurementFromResult, resultTimeoutMs } from "../result.js";
@@ -12,15 +12,26 @@ import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "..
 
 const DEFAULT_CONNECTIONS = 50;
 
-async function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
-  const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
-  const server = Child.fork("echo-server", [JSON.stringify(serverConfig)], childOptions(options, "server"));
+/**
+ * Start a server child (`procs/<serverProc>`), wait for its `ready` port, then drive it with
+ * `procs/echo-load` (`connections` connections, `size`-byte lines) and return the measurement.
+ * Shared with the `forking` workload, which passes its own server and child options.
+ */
+export async function runWithEchoLoad(
+  serverProc: string,
+  serverConfig: object,
+  size: number,
+  defaultConnections: number,
+  options: RunOptions,
+  serverOptions: ChildOptions = childOptions(options, "server"),
+): Promise<Measurement> {
+  const server = Child.fork(serverProc, [JSON.stringify(serverConfig)], serverOptions);
   let load: Child | null = null;
   try {
     const ready = await server.waitMessage("ready");
     const loadConfig: EchoLoadConfig = {
       port: Number(ready.port),
-      connections: options.connections ?? DEFAULT_CONNECTIONS,
+      connections: options.connections ?? defaultConnections,
       size,
       warmup: options.warmup,
       duration: options.duration,
@@ -31,6 +42,11 @@ async function runEcho(kind: EchoServerConfig["kind"], size: number, options: Ru
     await load?.stop();
     await server.stop();
   }
+}
+
+function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
+  const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
+  return runWithEchoLoad("echo-server", serverConfig, size, DEFAULT_CONNECTIONS, options);
 }
 
 function contenders(size: number): Contender[] {

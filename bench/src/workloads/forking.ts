@@ -5,34 +5,17 @@
  * The server is never pinned to one CPU (its workers would inherit the pin).
  * @module
  */
-import { Child, childOptions } from "../child.js";
-import type { EchoLoadConfig } from "../procs/echo-load.js";
+import { childOptions } from "../child.js";
 import type { ForkingServerConfig } from "../procs/forking-server.js";
-import { measurementFromResult, resultTimeoutMs } from "../result.js";
+import { runWithEchoLoad } from "./echo.js";
 import type { BenchCase, Measurement, RunOptions, Workload } from "../types.js";
 
 const CONNECTIONS = 8;
 const ROUNDS = 1000;
 
-async function runForking(kind: ForkingServerConfig["kind"], options: RunOptions): Promise<Measurement> {
+function runForking(kind: ForkingServerConfig["kind"], options: RunOptions): Promise<Measurement> {
   const serverConfig: ForkingServerConfig = { kind, rounds: ROUNDS, maxChildren: CONNECTIONS };
-  const server = Child.fork("forking-server", [JSON.stringify(serverConfig)], { ...childOptions(options, "server"), cpu: null });
-  let load: Child | null = null;
-  try {
-    const ready = await server.waitMessage("ready");
-    const loadConfig: EchoLoadConfig = {
-      port: Number(ready.port),
-      connections: options.connections ?? CONNECTIONS,
-      size: 64,
-      warmup: options.warmup,
-      duration: options.duration,
-    };
-    load = Child.fork("echo-load", [JSON.stringify(loadConfig)], childOptions(options, "load"));
-    return measurementFromResult(await load.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
-  } finally {
-    await load?.stop();
-    await server.stop();
-  }
+  return runWithEchoLoad("forking-server", serverConfig, 64, CONNECTIONS, options, { ...childOptions(options, "server"), cpu: null });
 }
 
 const cases: BenchCase[] = [

@@ -164,3 +164,28 @@ export function run(command: string, args: string[]): Promise<string> {
     });
   });
 }
+
+/**
+ * An HTTP/1.1 handler answering "ok" to every GET, except that `GET /slow` signals `inFlight`
+ * and then waits until `release()` is called: for tests that need one request held in progress.
+ */
+export function slowPathHandler(): { Handler: typeof NoLogRequestHandler; inFlight: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let started!: () => void;
+  const inFlight = new Promise<void>((r) => (started = r));
+  class Slow extends NoLogRequestHandler {
+    override protocolVersion = "HTTP/1.1";
+    async do_GET(): Promise<void> {
+      if (this.path === "/slow") {
+        started();
+        await gate;
+      }
+      this.sendResponse(200);
+      this.sendHeader("Content-Length", 2);
+      this.endHeaders();
+      this.wfile.write("ok");
+    }
+  }
+  return { Handler: Slow, inFlight, release };
+}

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import { serverState } from "../src/options.js";
-import { NoLogRequestHandler, collect, connectTo, raw, readAll, serve, splitResponses } from "./helpers.js";
+import { NoLogRequestHandler, collect, connectTo, raw, readAll, serve, slowPathHandler, splitResponses } from "./helpers.js";
 
 function handlerFor(protocol: string): typeof NoLogRequestHandler {
   return class extends NoLogRequestHandler {
@@ -216,23 +216,7 @@ describe("keep-alive timeout sweeper (one per server, no socket timer per reques
   });
 
   test("each idle connection is closed by the sweeper, the busy one is not; the sweeper stops with the last connection", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let started!: () => void;
-    const inFlight = new Promise<void>((r) => (started = r));
-    class Gate extends NoLogRequestHandler {
-      override protocolVersion = "HTTP/1.1";
-      async do_GET(): Promise<void> {
-        if (this.path === "/slow") {
-          started();
-          await gate;
-        }
-        this.sendResponse(200);
-        this.sendHeader("Content-Length", 2);
-        this.endHeaders();
-        this.wfile.write("ok");
-      }
-    }
+    const { Handler: Gate, inFlight, release } = slowPathHandler();
     const s = await serve(Gate, { keepAliveTimeout: 0.1 });
     try {
       const idle = await Promise.all([connectTo(s.port), connectTo(s.port), connectTo(s.port)]);

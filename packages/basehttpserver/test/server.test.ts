@@ -6,7 +6,7 @@ import { describe, expect, test } from "@jest/globals";
 import { InvalidHeader } from "@stdhttp/httplib";
 import { ThreadingTCPServer } from "@stdhttp/socketserver";
 import { BaseHTTPRequestHandler, HTTPServer, type AccessLogEntry } from "../src/index.js";
-import { NoLogRequestHandler, collect, connectTo, raw, serve, splitResponses } from "./helpers.js";
+import { NoLogRequestHandler, collect, connectTo, raw, serve, slowPathHandler, splitResponses } from "./helpers.js";
 
 // The handbook example (Python 2's BaseHTTPServer docs), rewritten.
 class WelcomeHandler extends BaseHTTPRequestHandler {
@@ -50,23 +50,7 @@ describe("answers without a length", () => {
 
 describe("graceful shutdown", () => {
   test("idle keep-alive connections are closed at once; in-flight requests finish with Connection: close", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let started!: () => void;
-    const inFlight = new Promise<void>((r) => (started = r));
-    class Slow extends NoLogRequestHandler {
-      override protocolVersion = "HTTP/1.1";
-      async do_GET(): Promise<void> {
-        if (this.path === "/slow") {
-          started();
-          await gate;
-        }
-        this.sendResponse(200);
-        this.sendHeader("Content-Length", 2);
-        this.endHeaders();
-        this.wfile.write("ok");
-      }
-    }
+    const { Handler: Slow, inFlight, release } = slowPathHandler();
     const s = await serve(Slow, { keepAliveTimeout: 60 });
     const idle = await connectTo(s.port);
     const idleGot = collect(idle);
