@@ -231,10 +231,28 @@ export class BodyReader {
   /** Reads the rest of a Content-Length body into ONE Buffer, copying socket chunks straight into it. */
   async #readLength(n: number): Promise<Buffer> {
     if (n > MAX_PREALLOC) return this.#readAmount(n);
+    const wire = this.wire!;
+    if (wire.growsInPlaceTo(n)) return this.#readInPlace(wire, n);
     const out = Buffer.allocUnsafe(n);
     const got = await this.wire!.fill(out, 0);
     this.length = n - got;
     if (got < n) throw this.#bodyError(out.subarray(0, got), n - got);
+    this.finish();
+    return out;
+  }
+
+  /** The body is arriving in a block of its own (see `Wire.sizeHint`): waits for it and takes it as is. */
+  async #readInPlace(wire: Wire, n: number): Promise<Buffer> {
+    await wire.waitFor(n);
+    const got = Math.min(wire.buf.length, n);
+    if (got < n) {
+      const partial = Buffer.from(wire.buf);
+      wire.consume(got);
+      this.length = n - got;
+      throw this.#bodyError(partial, n - got);
+    }
+    const out = wire.take(n);
+    this.length = 0;
     this.finish();
     return out;
   }

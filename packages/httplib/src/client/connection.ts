@@ -5,7 +5,7 @@
  * @module
  */
 import { CannotSendHeader, CannotSendRequest, NotConnected, ResponseNotReady } from "../errors.js";
-import type { ResponseHead } from "../message/index.js";
+import { findHeadEnd, parseResponseHead, responseBodyFraming, type ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
 import { formatHeaderLine, headerPairs, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
 import { RequestAborted } from "./errors.js";
@@ -253,6 +253,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
     if (this.#sendTail === null && simple && !expect && wire !== null && wire.usable && (wire.buf.length === 0 || this.#queue.length > 1 || this.#response !== null)) {
       pending.wire = wire;
+      wire.sizeHint ??= this.#sizeHint;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
       if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       writeHeadAndBytes(wire, head, body, chunked);
@@ -286,6 +287,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       }
       if (pending.error !== null) throw pending.error;
       pending.wire = wire;
+      wire.sizeHint ??= this.#sizeHint;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
       if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
@@ -383,6 +385,26 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     if (!this.#readingHead) this.#wakeWaiters();
     if (this.onFree !== null) this.onFree(this);
   }
+
+  /**
+   * {@link Wire.sizeHint}: the size of the response whose head starts `buf` (head plus
+   * Content-Length body), or 0 (no complete head yet, another framing, an interim or bodiless
+   * answer, or a head the parser refuses: getResponse() reports that one).
+   */
+  readonly #sizeHint = (buf: Buffer): number => {
+    const p = this.#active ?? this.#queue[0];
+    if (p === undefined || p.skipBody) return 0;
+    const end = findHeadEnd(buf, 0);
+    if (end === -1) return 0;
+    try {
+      const head = parseResponseHead(buf, 0, end, this.headLimits);
+      if (head.status < 200) return 0;
+      const framing = responseBodyFraming(head.status, head.headers, p.method);
+      return framing.kind === "length" ? end + framing.length : 0;
+    } catch {
+      return 0;
+    }
+  };
 
   #wakeWaiters(): void {
     const waiters = this.#responseWaiters;

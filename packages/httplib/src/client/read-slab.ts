@@ -3,6 +3,9 @@
  * path of {@link Wire}). Reads fill consecutive slices of one 64 KiB block that is never
  * written twice, so a received chunk is kept as a view (no copy, no allocation per read) and
  * two consecutive chunks are contiguous in memory (joined without copying).
+ *
+ * A block may also be sized for what is known to come ({@link ReadSlab.adopt}): the rest of a
+ * response whose Content-Length is known, so that its whole body lands in one Buffer.
  * @module
  */
 
@@ -15,17 +18,42 @@ const MIN_READ = 16 * 1024;
 export class ReadSlab {
   #block: Buffer | null = null;
   #pos = 0;
+  /** The current block was adopted: its tail is handed out to the last byte, however small. */
+  #reserved = false;
 
-  /** The free tail of the current block (at least 16 KiB), for the next read. */
+  /** The free tail of the current block (at least 16 KiB, or what is left of an adopted block), for the next read. */
   next(): Buffer {
     let block = this.#block;
-    if (block === null || BLOCK - this.#pos < MIN_READ) {
+    if (this.#reserved && block !== null && this.#pos < block.length) return block.subarray(this.#pos);
+    if (block === null || block.length - this.#pos < MIN_READ) {
+      this.#reserved = false;
       // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
       block = Buffer.allocUnsafeSlow(BLOCK);
       this.#block = block;
       this.#pos = 0;
     }
     return block.subarray(this.#pos);
+  }
+
+  /**
+   * Makes `block` the current block, its first `pos` bytes taken (the caller copied them there):
+   * the next reads fill its tail to the end, so bytes up to `block.length` are contiguous.
+   */
+  adopt(block: Buffer, pos: number): void {
+    this.#block = block;
+    this.#pos = pos;
+    this.#reserved = true;
+  }
+
+  /** Free bytes left in an adopted block (0 when the current block is an ordinary one). */
+  get reservedRoom(): number {
+    return this.#reserved && this.#block !== null ? this.#block.length - this.#pos : 0;
+  }
+
+  /** Whether `b` ends exactly where the next read into the current block will start. */
+  endsAtTail(b: Buffer): boolean {
+    const block = this.#block;
+    return block !== null && b.buffer === block.buffer && b.byteOffset + b.length === block.byteOffset + this.#pos;
   }
 
   /** The first `n` bytes of `tail` (what {@link ReadSlab.next} returned) were filled: they are now taken. */

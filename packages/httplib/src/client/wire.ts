@@ -32,6 +32,10 @@ export type SocketFactory = (onread: OnReadOpts) => Socket;
 const EMPTY = Buffer.alloc(0);
 /** Received-but-unread bytes above which the socket is paused. */
 const HIGH_WATER = 256 * 1024;
+/** A response is given a block of its own ({@link Wire.sizeHint}) only when this much more is to come... */
+const MIN_RESERVE = 16 * 1024;
+/** ...and when it is at most this big (the same bound as a body read into one preallocated Buffer). */
+const MAX_RESERVE = 64 * 1024 * 1024;
 
 /** A socket plus its receive buffer. Internal to the client. */
 export class Wire {
@@ -45,6 +49,15 @@ export class Wire {
   destroyed = false;
   /** Current phase. */
   phase: Phase = Phase.Connect;
+  /**
+   * `onread` path, while a response head is awaited: called (synchronously, in the read
+   * callback) when a read filled its whole buffer, so more bytes are queued in the kernel. Returns
+   * how many bytes from the start of {@link Wire.buf} make up the whole response (head plus a
+   * Content-Length body), or 0 when that is not known. The wire then reads the rest straight into
+   * one Buffer of that size, so the body is received in place instead of copied out of 64 KiB
+   * blocks (see {@link Wire.growsInPlaceTo}).
+   */
+  sizeHint: ((buf: Buffer) => number) | null = null;
   readonly socket: Socket;
   readonly #timeouts: PhaseTimeouts;
   /** The timeout the socket timer runs with, in seconds (the timer itself is in ms). */
@@ -58,6 +71,8 @@ export class Wire {
   #target: Uint8Array | null = null;
   #targetIsSink = false;
   #slab: ReadSlab | null = null;
+  /** The waiter is woken by arriving bytes only once {@link Wire.buf} holds this many (see {@link Wire.waitFor}). */
+  #want = 0;
 
   /**
    * @param socket - the socket, or a {@link SocketFactory} to open it with this wire's `onread` option.
@@ -130,6 +145,29 @@ export class Wire {
       this.#wake = null;
       this.#waiting = null;
       w();
+    }
+  }
+
+  /**
+   * Whether {@link Wire.buf} will grow in place, without copying, until it holds `n` bytes:
+   * the next reads land right after it in a block reserved through {@link Wire.sizeHint}.
+   */
+  growsInPlaceTo(n: number): boolean {
+    const slab = this.#slab;
+    if (slab === null || this.#sink !== null) return false;
+    const room = slab.reservedRoom;
+    return room > 0 && n - this.buf.length <= room && (this.buf.length === 0 || slab.endsAtTail(this.buf));
+  }
+
+  /** Waits until {@link Wire.buf} holds at least `n` bytes, or EOF, an error or {@link Wire.wakeUp}. */
+  async waitFor(n: number): Promise<void> {
+    while (this.buf.length < n && !this.ended && this.error === null) {
+      this.#want = n;
+      try {
+        await this.wait();
+      } finally {
+        this.#want = 0;
+      }
     }
   }
 
@@ -251,8 +289,21 @@ export class Wire {
       return true;
     }
     this.#onData(this.#slab!.take(buf as Buffer, n));
+    if (n === buf.length && this.sizeHint !== null && this.phase === Phase.Headers && this.#sink === null && this.#slab!.reservedRoom === 0) {
+      this.#reserve(this.sizeHint(this.buf));
+    }
     return true;
   };
+
+  /** Moves {@link Wire.buf} to the start of a new block of `total` bytes that the next reads fill. */
+  #reserve(total: number): void {
+    const have = this.buf.length;
+    if (total < have + MIN_RESERVE || total > MAX_RESERVE) return;
+    const block = Buffer.allocUnsafeSlow(total);
+    block.set(this.buf, 0);
+    this.buf = block.subarray(0, have);
+    this.#slab!.adopt(block, have);
+  }
 
   readonly #onData = (chunk: Buffer): void => {
     const sink = this.#sink;
@@ -267,11 +318,12 @@ export class Wire {
       return;
     }
     this.buf = this.buf.length === 0 ? chunk : joinBytes(this.buf, chunk);
-    if (this.buf.length >= HIGH_WATER && this.#wake === null) {
+    // Bytes landing in a reserved block are already paid for: no reason to pause.
+    if (this.buf.length >= HIGH_WATER && this.#wake === null && !(this.#slab !== null && this.#slab.reservedRoom > 0)) {
       this.#paused = true;
       this.socket.pause();
     }
-    this.wakeUp();
+    if (this.buf.length >= this.#want) this.wakeUp();
   };
 
   readonly #onEnd = (): void => {
