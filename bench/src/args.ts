@@ -1,6 +1,6 @@
 /**
  * Command-line parsing: `pnpm bench [workload|case ...] [--duration s] [--warmup s]
- * [--connections n] [--driver wrk|autocannon] [--rounds n] [--pin] [--cpu-prof] [--json] [--list]`.
+ * [--connections n] [--driver wrk|autocannon] [--rounds n] [--fixture native|node] [--pin] [--cpu-prof] [--json] [--list]`.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ export const USAGE = `usage: pnpm bench [workload|case ...] [options]
   --pin              pin servers to CPU 0 and load generators / clients to CPU 1 (taskset)
   --cpu-prof         write a CPU profile of every Node child under results/cpu-prof/<time>/
                      (or --cpu-prof-dir <dir>) and print each one's top self-time functions
+  --fixture <kind>   server of the client workload: native (C, default) or node
   --json             print JSON instead of the table
   --list             list workloads and cases
   --verbose          progress on stderr
@@ -62,6 +63,7 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
       connections: { type: "string" },
       driver: { type: "string" },
       rounds: { type: "string" },
+      fixture: { type: "string" },
       pin: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
       "cpu-prof-dir": { type: "string" },
@@ -76,6 +78,8 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
   const connections = values.connections === undefined ? null : Math.round(positiveNumber("connections", values.connections, 1));
   const driver = values.driver ?? (wrkInstalled ? "wrk" : "autocannon");
   if (driver !== "wrk" && driver !== "autocannon") throw new Error(`--driver must be wrk or autocannon, got "${driver}"`);
+  const fixture = values.fixture ?? "native";
+  if (fixture !== "native" && fixture !== "node") throw new Error(`--fixture must be native or node, got "${fixture}"`);
   return {
     options: {
       duration,
@@ -86,6 +90,7 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
       rounds: Math.round(positiveNumber("rounds", values.rounds, 1)),
       pin: values.pin,
       cpuProfDir: values["cpu-prof-dir"] ?? (values["cpu-prof"] ? defaultProfileDir() : null),
+      fixture,
     },
     selectors: positionals,
     json: values.json,

@@ -23,6 +23,11 @@ export interface RunOptions {
   pin: boolean;
   /** Directory receiving a `--cpu-prof` profile of every Node child, or `null`. */
   cpuProfDir: string | null;
+  /**
+   * Server of the `client` workload: `native` (C, `scripts/http_fixture.c`, built on demand; falls
+   * back to `node` with a warning when it cannot be built) or `node` (`src/procs/http-fixture.ts`).
+   */
+  fixture: "native" | "node";
 }
 
 /** Unit of a {@link Measurement}'s rate. */

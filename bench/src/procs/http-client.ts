@@ -13,7 +13,7 @@ import type { BenchClient, ClientFactory } from "./clients/types.js";
 import { exitWithParent, fail, readConfig, send, sleep } from "./ipc.js";
 
 /** Which client to run. */
-export type ClientKind = "stdhttp" | "undici" | "node-http";
+export type ClientKind = "stdhttp" | "undici" | "node-http" | "raw-net";
 
 /** What the parent asks of this child. */
 export interface HttpClientConfig {
@@ -31,6 +31,7 @@ const FACTORIES: Record<ClientKind, () => Promise<ClientFactory>> = {
   stdhttp: async () => (await import("./clients/stdhttp.js")).createStdhttpClient,
   undici: async () => (await import("./clients/undici.js")).createUndiciClient,
   "node-http": async () => (await import("./clients/node-http.js")).createNodeHttpClient,
+  "raw-net": async () => (await import("./clients/raw-net.js")).createRawNetClient,
 };
 
 async function check(client: BenchClient, path: string, expected: Buffer, count: number): Promise<void> {

@@ -1,38 +1,102 @@
 /**
- * Workload `client` (@stdhttp/httplib): HTTP clients against one local fixture server
- * (`procs/http-fixture`, raw node:net, prebuilt answers). Each client runs in its own process
- * for a fixed time and counts completed requests; the body is always read fully into one Buffer.
+ * Workload `client` (@stdhttp/httplib): HTTP clients against one local fixture server with
+ * prebuilt answers: by default the C one (`scripts/http_fixture.c`: sendfile, a thread per
+ * connection), so that the server is never what limits a client; `--fixture node` uses the
+ * `node:net` one (`procs/http-fixture`). Each client runs in its own process for a fixed time
+ * and counts completed requests; the body is always read fully into one Buffer.
+ *
+ * Besides the peers (undici, node:http), two references: CPython's `http.client` (what the
+ * Python API we re-create does) and a minimal `node:net` client (about the least any Node client can do per request).
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { Child, childOptions } from "../child.js";
 import { BIG_PATH, SMALL_PATH } from "../fixtures.js";
+import { buildNative } from "../native.js";
 import type { ClientKind, HttpClientConfig } from "../procs/http-client.js";
 import { measurementFromResult, resultTimeoutMs } from "../result.js";
 import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "../types.js";
 
+const PYTHON_CLIENT = fileURLToPath(new URL("../../scripts/http_client.py", import.meta.url));
+
+/** The fixture server, started; `warning` says when the native one was asked for but could not be built. */
+interface Fixture {
+  child: Child;
+  port: number;
+  warning: string | null;
+}
+
+async function startFixture(options: RunOptions): Promise<Fixture> {
+  let warning: string | null = null;
+  if (options.fixture === "native") {
+    const build = buildNative("http_fixture");
+    if (build.path !== null) {
+      const child = Child.spawn(build.path, ["0"], "http_fixture", childOptions(options, "server"));
+      try {
+        const m = await child.waitLine(/^PORT (\d+)$/m);
+        return { child, port: Number(m[1]), warning };
+      } catch (err) {
+        await child.stop();
+        throw err;
+      }
+    }
+    warning = `native fixture unavailable (${build.error}); the node:net fixture served this run`;
+  }
+  const child = Child.fork("http-fixture", [], childOptions(options, "server"));
+  try {
+    const ready = await child.waitMessage("ready");
+    return { child, port: Number(ready.port), warning };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+}
+
+function withWarning(m: Measurement, warning: string | null): Measurement {
+  return warning === null ? m : { ...m, warnings: [...m.warnings, warning] };
+}
+
 async function runClient(kind: ClientKind, path: string, inflight: number, options: RunOptions): Promise<Measurement> {
-  const server = Child.fork("http-fixture", [], childOptions(options, "server"));
+  const server = await startFixture(options);
   let client: Child | null = null;
   try {
-    const ready = await server.waitMessage("ready");
     const config: HttpClientConfig = {
       kind,
-      port: Number(ready.port),
+      port: server.port,
       path,
       inflight: options.connections ?? inflight,
       warmup: options.warmup,
       duration: options.duration,
     };
     client = Child.fork("http-client", [JSON.stringify(config)], childOptions(options, "load"));
-    return measurementFromResult(await client.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
+    const result = await client.waitMessage("result", resultTimeoutMs(options.warmup, options.duration));
+    return withWarning(measurementFromResult(result), server.warning);
   } finally {
     await client?.stop();
-    await server.stop();
+    await server.child.stop();
+  }
+}
+
+async function runPython(path: string, options: RunOptions): Promise<Measurement> {
+  const server = await startFixture(options);
+  let client: Child | null = null;
+  try {
+    const args = [PYTHON_CLIENT, String(server.port), path, String(options.warmup), String(options.duration)];
+    client = Child.spawn("python3", ["-u", ...args], "python3 http_client.py", childOptions(options, "load"));
+    const m = await client.waitLine(/^RESULT (.*)$/m, resultTimeoutMs(options.warmup, options.duration));
+    const parsed = JSON.parse(m[1]) as Record<string, unknown>;
+    return withWarning(measurementFromResult({ type: "result", ...parsed }), server.warning);
+  } catch (err) {
+    const why = client?.stderr ?? "";
+    throw why === "" ? err : new Error(`${err instanceof Error ? err.message : String(err)}: ${why}`);
+  } finally {
+    await client?.stop();
+    await server.child.stop();
   }
 }
 
 function contenders(path: string, inflight: number): Contender[] {
-  return [
+  const list: Contender[] = [
     {
       name: inflight === 1 ? "@stdhttp HTTPConnection" : "@stdhttp HTTPConnectionPool",
       isUs: true,
@@ -41,6 +105,10 @@ function contenders(path: string, inflight: number): Contender[] {
     { name: "undici", isUs: false, run: (o) => runClient("undici", path, inflight, o) },
     { name: "node:http", isUs: false, run: (o) => runClient("node-http", path, inflight, o) },
   ];
+  // http.client has no pool (threads would measure the GIL): sequential cases only.
+  if (inflight === 1) list.push({ name: "CPython http.client (ref)", isUs: false, run: (o) => runPython(path, o) });
+  list.push({ name: "node:net minimal client (ref)", isUs: false, run: (o) => runClient("raw-net", path, inflight, o) });
+  return list;
 }
 
 const cases: BenchCase[] = [
@@ -70,6 +138,6 @@ const cases: BenchCase[] = [
 /** The `client` workload. */
 export const client: Workload = {
   name: "client",
-  description: "@stdhttp/httplib HTTPConnection vs undici vs node:http keep-alive Agent",
+  description: "@stdhttp/httplib HTTPConnection vs undici vs node:http keep-alive Agent (CPython and a minimal node:net client as references)",
   cases,
 };
