@@ -7,6 +7,7 @@ import type { RequestBody } from "./body.js";
 import type { RequestHeaders } from "./checks.js";
 import { HTTPConnection } from "./connection.js";
 import { checkSeconds, secondsToMs } from "./durations.js";
+import { RemoteDisconnected } from "../errors.js";
 import { PoolClosed, RequestAborted } from "./errors.js";
 import { HTTPSConnection, type HTTPSConnectionOptions } from "./https.js";
 import { resolveExpectContinueMs, resolveTimeouts } from "./options.js";
@@ -16,8 +17,18 @@ import type { HTTPResponse } from "./response.js";
 export interface HTTPConnectionPoolOptions extends HTTPSConnectionOptions {
   /** Most connections open at once. Default 10. */
   connections?: number;
-  /** An idle connection is closed after this many seconds. Default 4. */
+  /**
+   * An idle connection is closed after this many seconds (0: as soon as it is idle). Default 4.
+   * A server's `Keep-Alive: timeout=N` hint replaces it for that connection (see below).
+   */
   keepAliveTimeout?: number;
+  /** Most seconds a server's `Keep-Alive: timeout=N` hint may keep a connection idle. Default 600. */
+  keepAliveMaxTimeout?: number;
+  /**
+   * Seconds subtracted from a server's `Keep-Alive: timeout=N` hint, so that the pool lets the
+   * connection go before the server does (transport latency, timer granularity). Default 2.
+   */
+  keepAliveTimeoutThreshold?: number;
   /** Requests outstanding per connection. Default 1. */
   pipelining?: number;
   /** Use {@link HTTPSConnection}s. Default false. */
@@ -42,6 +53,30 @@ interface Slot {
   conn: HTTPConnection;
   assigned: number;
   idleSince: number;
+  /** How long this connection may stay idle, ms: `keepAliveTimeout`, or the server's hint. */
+  idleMs: number;
+}
+
+/** RFC 9110 9.2.2: methods whose request may be repeated with the same effect. */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/** Socket errors of a write to a connection the server already closed. */
+const STALE_WRITE_CODES = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED"]);
+
+/**
+ * The `timeout` parameter of `Keep-Alive` header values (seconds), or null. The header is the
+ * HTTP/1.0-era hint servers still send (`Keep-Alive: timeout=5, max=100`; RFC 2068 19.7.1.1).
+ */
+function keepAliveTimeoutHint(values: readonly string[]): number | null {
+  for (const v of values) {
+    for (const part of v.split(",")) {
+      const eq = part.indexOf("=");
+      if (eq === -1 || part.slice(0, eq).trim().toLowerCase() !== "timeout") continue;
+      const m = /^\s*"?(\d+)/.exec(part.slice(eq + 1));
+      if (m !== null) return Number(m[1]);
+    }
+  }
+  return null;
 }
 
 interface Waiter {
@@ -72,11 +107,15 @@ export class HTTPConnectionPool {
   /** Seconds an idle connection is kept (the `keepAliveTimeout` option). */
   readonly keepAliveTimeout: number;
   readonly #keepAliveMs: number;
+  readonly #maxKeepAliveMs: number;
+  readonly #keepAliveThresholdMs: number;
   readonly #options: HTTPConnectionPoolOptions;
   #slots: Slot[] = [];
   #queue: Waiter[] = [];
   #closed = false;
   #sweeper: NodeJS.Timeout | null = null;
+  /** When the armed sweeper fires (ms since the epoch), or 0. */
+  #sweepAt = 0;
 
   constructor(host: string, port?: number | null, options: HTTPConnectionPoolOptions = {}) {
     this.host = host;
@@ -84,6 +123,10 @@ export class HTTPConnectionPool {
     this.connections = Math.max(1, options.connections ?? 10);
     this.keepAliveTimeout = options.keepAliveTimeout === undefined ? 4 : checkSeconds("keepAliveTimeout", options.keepAliveTimeout);
     this.#keepAliveMs = secondsToMs(this.keepAliveTimeout);
+    this.#maxKeepAliveMs = secondsToMs(options.keepAliveMaxTimeout === undefined ? 600 : checkSeconds("keepAliveMaxTimeout", options.keepAliveMaxTimeout));
+    this.#keepAliveThresholdMs = secondsToMs(
+      options.keepAliveTimeoutThreshold === undefined ? 2 : checkSeconds("keepAliveTimeoutThreshold", options.keepAliveTimeoutThreshold),
+    );
     // Connections are made lazily: check their durations now, so a bad one throws here.
     resolveTimeouts(options);
     resolveExpectContinueMs(options);
@@ -103,6 +146,12 @@ export class HTTPConnectionPool {
   /**
    * Sends a request on a free connection (waiting for one when all are busy) and resolves to its
    * response. Rejects with `PoolClosed`, `RequestAborted` or the connection's error.
+   *
+   * A request that fails because the server had closed the idle keep-alive connection it was
+   * sent on (`RemoteDisconnected` before any byte of an answer, or a write that finds the socket
+   * reset) is sent once more on a new connection when that is safe: an idempotent method
+   * (RFC 9110 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE), a body that can be sent again
+   * (none, a string or bytes), no pipelining, and not aborted. Any other failure is reported as is.
    */
   request(req: PoolRequest): Promise<HTTPResponse> {
     if (this.#closed) return Promise.reject(new PoolClosed());
@@ -160,26 +209,50 @@ export class HTTPConnectionPool {
       const conn = this.#options.https === true
         ? new HTTPSConnection(this.host, this.port, this.#options)
         : new HTTPConnection(this.host, this.port, this.#options);
-      best = { conn, assigned: 0, idleSince: 0 };
+      best = { conn, assigned: 0, idleSince: 0, idleMs: this.#keepAliveMs };
       conn.onFree = this.#onFree;
       this.#slots.push(best);
     }
     if (best === null) return null;
-    if (best.assigned === 0 && best.idleSince !== 0 && Date.now() - best.idleSince > this.#keepAliveMs) best.conn.close();
+    if (best.assigned === 0 && best.idleSince !== 0 && Date.now() - best.idleSince >= best.idleMs) best.conn.close();
     best.assigned++;
     return best;
   }
 
-  async #run(slot: Slot, req: PoolRequest): Promise<HTTPResponse> {
+  async #run(slot: Slot, req: PoolRequest, retry = true): Promise<HTTPResponse> {
     const conn = slot.conn;
+    const reused = conn.sock !== null;
+    let sent = false;
     try {
       await conn.request(req.method ?? "GET", req.path ?? "/", req.body, req.headers, { signal: req.signal ?? null });
-      return await conn.getResponse();
+      sent = true;
+      const resp = await conn.getResponse();
+      slot.idleMs = this.#idleLimit(resp);
+      return resp;
     } catch (err) {
       conn.close();
+      if (retry && reused && this.#mayRetry(req, err, sent)) return this.#run(slot, req, false);
       this.#release(slot);
       throw err;
     }
+  }
+
+  /** Whether a request that failed on a reused connection may be sent again (see {@link HTTPConnectionPool.request}). */
+  #mayRetry(req: PoolRequest, err: unknown, sent: boolean): boolean {
+    if (this.#closed || (this.#options.pipelining ?? 1) > 1 || req.signal?.aborted === true) return false;
+    if (!IDEMPOTENT.has((req.method ?? "GET").toUpperCase())) return false;
+    const body = req.body;
+    if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) return false;
+    if (err instanceof RemoteDisconnected) return true;
+    const code = (err as { code?: unknown } | null)?.code;
+    return !sent && typeof code === "string" && STALE_WRITE_CODES.has(code);
+  }
+
+  /** How long the connection of `resp` may stay idle, ms: the server's `Keep-Alive: timeout` hint (capped, less the threshold) or `keepAliveTimeout`. */
+  #idleLimit(resp: HTTPResponse): number {
+    const hint = keepAliveTimeoutHint(resp.headers.getAll("keep-alive"));
+    if (hint === null) return this.#keepAliveMs;
+    return Math.min(hint * 1000 - this.#keepAliveThresholdMs, this.#maxKeepAliveMs);
   }
 
   readonly #onFree = (conn: HTTPConnection): void => {
@@ -195,7 +268,8 @@ export class HTTPConnectionPool {
     if (slot.assigned > 0) slot.assigned--;
     if (slot.assigned === 0) {
       slot.idleSince = Date.now();
-      this.#armSweeper();
+      if (slot.idleMs <= 0) slot.conn.close();
+      else this.#armSweeper(slot.idleSince + slot.idleMs);
     }
     while (this.#queue.length > 0 && !this.#closed) {
       const next = this.#pick();
@@ -210,27 +284,31 @@ export class HTTPConnectionPool {
     if (w.onAbort !== null) w.req.signal?.removeEventListener("abort", w.onAbort);
   }
 
-  /** One unref'd timer per pool closes connections idle longer than `keepAliveTimeout`. */
-  #armSweeper(): void {
-    if (this.#sweeper !== null || this.#closed || this.#keepAliveMs <= 0) return;
-    this.#sweeper = setTimeout(this.#sweep, this.#keepAliveMs);
+  /** One unref'd timer per pool closes idle connections; (re)armed for the earliest `deadline` (ms since the epoch). */
+  #armSweeper(deadline: number): void {
+    if (this.#closed || (this.#sweeper !== null && this.#sweepAt <= deadline)) return;
+    if (this.#sweeper !== null) clearTimeout(this.#sweeper);
+    this.#sweepAt = deadline;
+    this.#sweeper = setTimeout(this.#sweep, Math.max(0, deadline - Date.now()));
     this.#sweeper.unref();
   }
 
   readonly #sweep = (): void => {
     this.#sweeper = null;
+    this.#sweepAt = 0;
     const now = Date.now();
-    let idle = false;
+    let next = Number.POSITIVE_INFINITY;
     this.#slots = this.#slots.filter((s) => {
       if (s.assigned > 0) return true;
-      if (now - s.idleSince >= this.#keepAliveMs) {
+      const deadline = s.idleSince + s.idleMs;
+      if (now >= deadline) {
         s.conn.onFree = null;
         s.conn.close();
         return false;
       }
-      idle = true;
+      next = Math.min(next, deadline);
       return true;
     });
-    if (idle) this.#armSweeper();
+    if (next !== Number.POSITIVE_INFINITY) this.#armSweeper(next);
   };
 }
