@@ -7,14 +7,9 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import type * as net from "node:net";
-import { BodyTimeout, HTTPConnection, IncompleteRead, RequestAborted, type HTTPResponse } from "../src/index.js";
+import { BodyTimeout, HTTPConnection, IncompleteRead, RequestAborted } from "../src/index.js";
+import { pattern, READ_MODES, readWhole } from "./helpers/bodies.js";
 import { rawServer, type TestServer } from "./helpers/servers.js";
-
-function pattern(n: number, seed = 0): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i + seed) % 251;
-  return b;
-}
 
 function head(length: number, extra = ""): Buffer {
   return Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n${extra}Content-Length: ${length}\r\n\r\n`, "latin1");
@@ -29,31 +24,6 @@ async function withServer(reply: (socket: net.Socket, index: number) => void, ru
   } finally {
     await server.close();
   }
-}
-
-async function readAll(resp: HTTPResponse, mode: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  switch (mode) {
-    case "read":
-      return resp.read();
-    case "amt":
-      for (let b; (b = await resp.read(100_003)).length > 0; ) parts.push(b);
-      break;
-    case "read1":
-      for (let b; (b = await resp.read1()).length > 0; ) parts.push(b);
-      break;
-    case "readInto": {
-      const target = Buffer.alloc(resp.length!);
-      expect(await resp.readInto(target)).toBe(target.length);
-      return target;
-    }
-    case "iterate":
-      for await (const b of resp) parts.push(b);
-      break;
-    default:
-      throw new Error(mode);
-  }
-  return Buffer.concat(parts);
 }
 
 describe("large bodies received in place", () => {
@@ -82,7 +52,7 @@ describe("large bodies received in place", () => {
     );
   });
 
-  test.each(["read", "amt", "read1", "readInto", "iterate"])("every read method gives the same bytes (%s)", async (mode) => {
+  test.each([...READ_MODES])("every read method gives the same bytes (%s)", async (mode) => {
     const body = pattern(MIB + 17, 3);
     await withServer(
       (socket) => socket.write(Buffer.concat([head(body.length), body])),
@@ -92,7 +62,7 @@ describe("large bodies received in place", () => {
           for (let i = 0; i < 2; i++) {
             await conn.request("GET", "/");
             const resp = await conn.getResponse();
-            expect((await readAll(resp, mode)).equals(body)).toBe(true);
+            expect((await readWhole(resp, mode)).equals(body)).toBe(true);
             expect(resp.isClosed()).toBe(true);
           }
         } finally {

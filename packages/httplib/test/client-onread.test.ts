@@ -9,6 +9,7 @@ import * as https from "node:https";
 import type * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { HTTPConnection, HTTPSConnection, IncompleteRead, type HTTPResponse } from "../src/index.js";
+import { pattern, readWhole, type ReadMode } from "./helpers/bodies.js";
 import { connectProxy } from "./helpers/proxy.js";
 import { nodeServer, rawServer } from "./helpers/servers.js";
 import { selfSigned } from "./helpers/tls.js";
@@ -24,12 +25,6 @@ const PATHS = [
   ["onread", HTTPConnection],
   ["data events", DataEventsConnection],
 ] as const;
-
-function pattern(n: number, seed = 0): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i + seed) % 251;
-  return b;
-}
 
 function lengthResponse(body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
@@ -47,45 +42,8 @@ async function writeInPieces(socket: net.Socket, data: Buffer, sizes: number[]):
   }
 }
 
-async function readWhole(resp: HTTPResponse, mode: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  switch (mode) {
-    case "read":
-      return resp.read();
-    case "readInto-big": {
-      // One target for the whole body: filled in place.
-      const target = Buffer.alloc(resp.length!);
-      expect(await resp.readInto(target)).toBe(target.length);
-      return target;
-    }
-    case "readInto-small": {
-      const target = Buffer.alloc(10_000);
-      for (let n; (n = await resp.readInto(target)) > 0; ) parts.push(Buffer.from(target.subarray(0, n)));
-      break;
-    }
-    case "amt":
-      for (let b; (b = await resp.read(70_001)).length > 0; ) parts.push(b);
-      break;
-    case "read1":
-      for (let b; (b = await resp.read1()).length > 0; ) parts.push(b);
-      break;
-    case "peek":
-      for (;;) {
-        const p = await resp.peek();
-        if (p.length === 0) break;
-        const b = await resp.read1(p.length);
-        expect(b.equals(p.subarray(0, b.length))).toBe(true);
-        parts.push(b);
-      }
-      break;
-    default:
-      throw new Error(mode);
-  }
-  return Buffer.concat(parts);
-}
-
 describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
-  test.each(["read", "readInto-big", "readInto-small", "amt", "read1", "peek"])(
+  test.each<ReadMode>(["read", "readInto-big", "readInto-small", "amt", "read1", "peek"])(
     "a 300 KiB Content-Length body in many segments, %s",
     async (mode) => {
       const body = pattern(300 * 1024 + 7);
@@ -111,7 +69,7 @@ describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
     },
   );
 
-  test.each(["read", "readInto-big", "amt"])("the end of a body arrives together with the next pipelined response, %s", async (mode) => {
+  test.each<ReadMode>(["read", "readInto-big", "amt"])("the end of a body arrives together with the next pipelined response, %s", async (mode) => {
     const first = pattern(200_000, 1);
     const second = pattern(5000, 2);
     const one = lengthResponse(first);
@@ -248,7 +206,7 @@ describe("other sockets", () => {
     const conn = new HTTPConnection("127.0.0.1", proxy.port);
     try {
       conn.setTunnel("example.org", 80);
-      for (const mode of ["read", "readInto-big", "read1"]) {
+      for (const mode of ["read", "readInto-big", "read1"] as const) {
         await conn.request("GET", "/");
         expect((await readWhole(await conn.getResponse(), mode)).equals(body)).toBe(true);
       }
@@ -271,7 +229,7 @@ describe("other sockets", () => {
     await new Promise<void>((resolve) => server.once("listening", resolve));
     const conn = new HTTPSConnection("localhost", (server.address() as AddressInfo).port, { tls: { ca: cert.cert } });
     try {
-      for (const mode of ["read", "readInto-big", "readInto-small", "amt", "read1", "peek"]) {
+      for (const mode of ["read", "readInto-big", "readInto-small", "amt", "read1", "peek"] as const) {
         await conn.request("GET", "/");
         expect((await readWhole(await conn.getResponse(), mode)).equals(body)).toBe(true);
       }
