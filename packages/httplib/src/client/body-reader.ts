@@ -126,6 +126,7 @@ export class BodyReader {
    * collected so far, reported as `partial` if the body turns out incomplete.
    */
   async available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
+    this.wire?.dropReservation(); // piece by piece: no block for the whole body
     for (;;) {
       const wire = this.wire;
       if (wire === null) return null;

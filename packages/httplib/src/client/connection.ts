@@ -5,13 +5,13 @@
  * @module
  */
 import { CannotSendHeader, CannotSendRequest, NotConnected, ResponseNotReady } from "../errors.js";
-import { findHeadEnd, parseResponseHead, responseBodyFraming, type ResponseHead } from "../message/index.js";
+import type { ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
 import { formatHeaderLine, headerPairs, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
 import { RequestAborted } from "./errors.js";
 import { awaitContinue } from "./expect-continue.js";
 import type { HTTPConnectionOptions, InformationalResponse } from "./options.js";
-import { headStep } from "./read-head.js";
+import { headStep, responseSize } from "./read-head.js";
 import { hostHeader, netlocOf, writeHeadAndBytes } from "./request-head.js";
 import { HTTPResponse, type ResponseOwner } from "./response.js";
 import { ConnectionBase } from "./transport.js";
@@ -386,24 +386,10 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     if (this.onFree !== null) this.onFree(this);
   }
 
-  /**
-   * {@link Wire.sizeHint}: the size of the response whose head starts `buf` (head plus
-   * Content-Length body), or 0 (no complete head yet, another framing, an interim or bodiless
-   * answer, or a head the parser refuses: getResponse() reports that one).
-   */
+  /** {@link Wire.sizeHint} for the response to the oldest outstanding request (see {@link responseSize}). */
   readonly #sizeHint = (buf: Buffer): number => {
     const p = this.#active ?? this.#queue[0];
-    if (p === undefined || p.skipBody) return 0;
-    const end = findHeadEnd(buf, 0);
-    if (end === -1) return 0;
-    try {
-      const head = parseResponseHead(buf, 0, end, this.headLimits);
-      if (head.status < 200) return 0;
-      const framing = responseBodyFraming(head.status, head.headers, p.method);
-      return framing.kind === "length" ? end + framing.length : 0;
-    } catch {
-      return 0;
-    }
+    return p === undefined || p.skipBody ? 0 : responseSize(buf, p.method, this.headLimits);
   };
 
   #wakeWaiters(): void {

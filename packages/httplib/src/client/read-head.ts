@@ -4,7 +4,7 @@
  * @module
  */
 import { HeadTooLarge, LineTooLong, RemoteDisconnected } from "../errors.js";
-import { findHeadEnd, parseResponseHead, skipEmptyLines, type HeadLimits, type ResponseHead } from "../message/index.js";
+import { findHeadEnd, parseResponseHead, responseBodyFraming, skipEmptyLines, type HeadLimits, type ResponseHead } from "../message/index.js";
 import type { Wire } from "./wire.js";
 
 /** {@link HeadLimits} with every field present. */
@@ -77,4 +77,23 @@ export async function readHead(wire: Wire, lim: ResolvedLimits): Promise<Respons
   let head: ResponseHead | null;
   while ((head = headStep(wire, lim)) === null) await wire.wait();
   return head;
+}
+
+/**
+ * The size of the response whose head starts `buf` (head plus Content-Length body) for a request
+ * with `method`, or 0 when it cannot be known yet: no complete head, another framing, an interim
+ * or bodiless answer, or a head the parser refuses (reading the head reports that one).
+ * Used as the wire's size hint, to receive a large body in place.
+ */
+export function responseSize(buf: Buffer, method: string, lim: ResolvedLimits): number {
+  const end = findHeadEnd(buf, 0);
+  if (end === -1) return 0;
+  try {
+    const head = parseResponseHead(buf, 0, end, lim);
+    if (head.status < 200) return 0;
+    const framing = responseBodyFraming(head.status, head.headers, method);
+    return framing.kind === "length" ? end + framing.length : 0;
+  } catch {
+    return 0;
+  }
 }

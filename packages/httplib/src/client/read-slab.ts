@@ -45,6 +45,17 @@ export class ReadSlab {
     this.#reserved = true;
   }
 
+  /**
+   * Gives up the adopted block: the next read starts an ordinary block (bytes already taken stay
+   * valid). For a consumer that takes the body piece by piece, so that no big block is kept.
+   */
+  dropReservation(): void {
+    if (this.#reserved) {
+      this.#reserved = false;
+      this.#block = null;
+    }
+  }
+
   /** Free bytes left in an adopted block (0 when the current block is an ordinary one). */
   get reservedRoom(): number {
     return this.#reserved && this.#block !== null ? this.#block.length - this.#pos : 0;

@@ -159,6 +159,15 @@ export class Wire {
     return room > 0 && n - this.buf.length <= room && (this.buf.length === 0 || slab.endsAtTail(this.buf));
   }
 
+  /**
+   * Stops receiving into a block reserved through {@link Wire.sizeHint}: called when the body is
+   * read piece by piece (or into the caller's own buffer), so that memory stays bounded by the
+   * read blocks and the high-water mark instead of the whole body.
+   */
+  dropReservation(): void {
+    this.#slab?.dropReservation();
+  }
+
   /** Waits until {@link Wire.buf} holds at least `n` bytes, or EOF, an error or {@link Wire.wakeUp}. */
   async waitFor(n: number): Promise<void> {
     while (this.buf.length < n && !this.ended && this.error === null) {
@@ -194,6 +203,7 @@ export class Wire {
    * socket. Resolves with the number of bytes now in `target` (short on EOF or error).
    */
   async fill(target: Uint8Array, pos: number): Promise<number> {
+    this.dropReservation();
     let at = pos;
     const have = this.buf.length;
     if (have > 0) {
@@ -318,8 +328,7 @@ export class Wire {
       return;
     }
     this.buf = this.buf.length === 0 ? chunk : joinBytes(this.buf, chunk);
-    // Bytes landing in a reserved block are already paid for: no reason to pause.
-    if (this.buf.length >= HIGH_WATER && this.#wake === null && !(this.#slab !== null && this.#slab.reservedRoom > 0)) {
+    if (this.buf.length >= HIGH_WATER && this.#wake === null) {
       this.#paused = true;
       this.socket.pause();
     }
