@@ -14,7 +14,7 @@ describe("HTTPStatus", () => {
     const table = HTTPStatus as Readonly<Record<string, number>>;
     for (const [value, name, phrase, description] of fixture.members) {
       expect(table[name]).toBe(value);
-      expect(statusInfo(value)).toEqual({ value, name, phrase, description });
+      expect(statusInfo(value)).toMatchObject({ value, name, phrase, description });
     }
     for (const [alias, value] of Object.entries(fixture.aliases)) expect(table[alias]).toBe(value);
     expect(Object.keys(table).length).toBe(fixture.members.length + Object.keys(fixture.aliases).length);

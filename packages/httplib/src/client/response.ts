@@ -61,6 +61,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   /** Debug level copied from the connection (CPython `debuglevel`). */
   debugLevel: number;
   readonly #body: BodyReader;
+  #closed = false;
 
   /** Built by the connection from a parsed head; not meant to be called directly. */
   constructor(owner: ResponseOwner, wire: Wire, head: ResponseHead, method: string, forceClose = false, debugLevel = 0) {
@@ -118,10 +119,17 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     return this.headers;
   }
 
-  /** Value of header `name` (several values joined with ", "), or `fallback` (CPython `getheader`). */
-  getHeader(name: string, fallback?: string): string | undefined {
+  /**
+   * Value of header `name` (several values joined with ", "), or `fallback` when there is none
+   * (CPython `getheader`: a list of strings as fallback is joined with ", ", any other value is
+   * returned as is).
+   */
+  getHeader(name: string): string | undefined;
+  getHeader(name: string, fallback: string | readonly string[]): string;
+  getHeader<T>(name: string, fallback: T): string | T;
+  getHeader(name: string, fallback?: unknown): unknown {
     const all = this.headers.getAll(name);
-    if (all.length === 0) return fallback;
+    if (all.length === 0) return Array.isArray(fallback) ? fallback.join(", ") : fallback;
     return all.length === 1 ? all[0] : all.join(", ");
   }
 
@@ -181,6 +189,23 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     return this.#body.readline(limit);
   }
 
+  /**
+   * Reads lines (LF included) to the end of the body, or until the lines read so far total more
+   * than `hint` bytes when `hint` is positive (CPython `readlines`, from `IOBase`).
+   */
+  async readlines(hint = -1): Promise<Buffer[]> {
+    const lines: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) break;
+      lines.push(line);
+      total += line.length;
+      if (hint > 0 && total >= hint) break;
+    }
+    return lines;
+  }
+
   /** Body chunks as they arrive. Leaving the loop early closes the response (and its socket). */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     try {
@@ -190,7 +215,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
         yield chunk;
       }
     } finally {
-      this.close();
+      this.#body.close(); // frees (or, when left early, closes) the connection; `closed` stays as it was
     }
   }
 
@@ -199,6 +224,15 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
    * (unless the rest of a Content-Length body is already buffered, then it is skipped).
    */
   close(): void {
+    this.#closed = true;
     this.#body.close();
+  }
+
+  /**
+   * Whether {@link HTTPResponse.close} was called (CPython's `closed`, from `IOBase`); unlike
+   * {@link HTTPResponse.isClosed}, reading the body to its end does not set it.
+   */
+  get closed(): boolean {
+    return this.#closed;
   }
 }

@@ -166,12 +166,36 @@ export interface StatusInfo {
   phrase: string;
   /** A longer description (may be empty), e.g. `"Nothing matches the given URI"`. */
   description: string;
+  /** 1xx (CPython 3.12 `is_informational`). */
+  isInformational: boolean;
+  /** 2xx (`is_success`). */
+  isSuccess: boolean;
+  /** 3xx (`is_redirection`). */
+  isRedirection: boolean;
+  /** 4xx (`is_client_error`). */
+  isClientError: boolean;
+  /** 5xx (`is_server_error`). */
+  isServerError: boolean;
 }
 
 const INFO = new Map<number, Readonly<StatusInfo>>();
 const PHRASES: Record<number, string> = {};
 for (const [value, name, phrase, description] of TABLE) {
-  INFO.set(value, Object.freeze({ value, name, phrase, description }));
+  const klass = Math.floor(value / 100);
+  INFO.set(
+    value,
+    Object.freeze({
+      value,
+      name,
+      phrase,
+      description,
+      isInformational: klass === 1,
+      isSuccess: klass === 2,
+      isRedirection: klass === 3,
+      isClientError: klass === 4,
+      isServerError: klass === 5,
+    }),
+  );
   PHRASES[value] = phrase;
 }
 
@@ -180,7 +204,7 @@ for (const [value, name, phrase, description] of TABLE) {
  * (`http.HTTPStatus(code)` raises instead).
  * @example
  * ```ts
- * statusInfo(413); // { value: 413, name: "CONTENT_TOO_LARGE", phrase: "Content Too Large", description: "Content is too large" }
+ * statusInfo(413); // { value: 413, name: "CONTENT_TOO_LARGE", phrase: "Content Too Large", description: "Content is too large", isClientError: true, ... }
  * ```
  */
 export function statusInfo(code: number): StatusInfo | undefined {
