@@ -8,7 +8,7 @@ import { open, rm, writeFile } from "node:fs/promises";
 import type * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HTTPConnection, HTTPStatus, statusInfo } from "../src/index.js";
+import { HTTPConnection, HTTPStatus, InvalidURL, statusInfo } from "../src/index.js";
 import { chunkedEnd, lastChunk, withCanned, withResponse } from "./helpers/canned.js";
 import { connectProxy } from "./helpers/proxy.js";
 import { nodeServer, rawServer } from "./helpers/servers.js";
@@ -232,5 +232,32 @@ describe("TunnelTests", () => {
       rec.close();
       await proxy.close();
     }
+  });
+});
+
+describe("request target encoding", () => {
+  // cpython test_httplib: BasicTest.test_putrequest_override_encoding (bpo-36274)
+  test("test_putrequest_override_encoding", async () => {
+    class UnsafeHTTPConnection extends HTTPConnection {
+      protected override encodeRequestTarget(url: string): string {
+        return Buffer.from(url, "utf8").toString("latin1");
+      }
+    }
+    const server = await rawServer((socket) => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    const conn = new UnsafeHTTPConnection("127.0.0.1", server.port);
+    try {
+      conn.putRequest("GET", "/☃");
+      await conn.endHeaders();
+      await (await conn.getResponse()).read();
+      const line = server.received[0].subarray(0, server.received[0].indexOf("\r\n"));
+      expect(line.equals(Buffer.concat([Buffer.from("GET /"), Buffer.from("☃", "utf8"), Buffer.from(" HTTP/1.1")]))).toBe(true);
+      // Control characters are refused whatever the hook returns.
+      expect(() => conn.putRequest("GET", "/a b")).toThrow(InvalidURL);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+    // The default refuses non-ASCII (CPython: UnicodeEncodeError from the ascii codec).
+    expect(() => new HTTPConnection("example.com").putRequest("GET", "/☃")).toThrow(InvalidURL);
   });
 });

@@ -60,6 +60,19 @@ export function validatePath(url: string): void {
   }
 }
 
+/**
+ * Refuses control characters and spaces in a request target already encoded for the wire (one
+ * character per byte), and characters that are not bytes: throws `InvalidURL`.
+ */
+export function validateTargetBytes(target: string): void {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c > 0xff) {
+      throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(target)} (found at least ${JSON.stringify(target[i])})`);
+    }
+  }
+}
+
 /** Refuses control characters, spaces and non-ASCII in a host (CPython `_validate_host`): throws `InvalidURL`. */
 export function validateHost(host: string): void {
   const i = firstBadUrlChar(host);

@@ -7,7 +7,7 @@
 import { CannotSendHeader, CannotSendRequest, NotConnected, ResponseNotReady } from "../errors.js";
 import type { ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
-import { formatHeaderLine, headerPairs, validateMethod, validatePath, type HeaderValue, type RequestHeaders } from "./checks.js";
+import { formatHeaderLine, headerPairs, validateMethod, validatePath, validateTargetBytes, type HeaderValue, type RequestHeaders } from "./checks.js";
 import { RequestAborted } from "./errors.js";
 import { awaitContinue } from "./expect-continue.js";
 import type { HTTPConnectionOptions, InformationalResponse } from "./options.js";
@@ -111,6 +111,17 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
   }
 
   /**
+   * Hook (CPython `_encode_request`): the request target as sent, one character per byte. Default:
+   * `url` as is, refusing control characters, spaces and non-ASCII (`InvalidURL`). Override it to
+   * send other bytes, e.g. UTF-8 (`return Buffer.from(url, "utf8").toString("latin1")`) or a
+   * percent-encoded form; control characters and spaces are refused whatever it returns.
+   */
+  protected encodeRequestTarget(url: string): string {
+    validatePath(url);
+    return url;
+  }
+
+  /**
    * Starts a request: the request line plus Host and `Accept-Encoding: identity` unless skipped
    * (CPython `putrequest`). Control characters in `method` or `url` throw before anything is
    * sent (`InvalidMethod`, `InvalidURL`); a request already started or outstanding throws `CannotSendRequest`.
@@ -119,8 +130,8 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     if (this.#state === REQ_STARTED) throw new CannotSendRequest(this.#state);
     if (this.#queue.length + (this.#response !== null ? 1 : 0) >= this.pipelining) throw new CannotSendRequest(this.#state);
     validateMethod(method);
-    const target = url === "" ? "/" : url;
-    validatePath(target);
+    const target = this.encodeRequestTarget(url === "" ? "/" : url);
+    validateTargetBytes(target);
     let head = `${method} ${target} ${this.httpVsnStr}\r\n`;
     if (options.skipHost !== true) {
       const netloc = target.startsWith("http") ? netlocOf(target) : "";
