@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HTTPConnection, HTTPStatus, InvalidURL, statusInfo } from "../src/index.js";
 import { chunkedEnd, lastChunk, withCanned, withResponse } from "./helpers/canned.js";
+import { capture } from "./helpers/capture.js";
 import { connectProxy } from "./helpers/proxy.js";
 import { nodeServer, rawServer } from "./helpers/servers.js";
 
@@ -260,4 +261,36 @@ describe("request target encoding", () => {
     // The default refuses non-ASCII (CPython: UnicodeEncodeError from the ascii codec).
     expect(() => new HTTPConnection("example.com").putRequest("GET", "/☃")).toThrow(InvalidURL);
   });
+});
+
+describe("internationalized host names", () => {
+  // cpython test_httplib: TunnelTests.test_connect_with_tunnel_idna
+  test("test_connect_with_tunnel_idna", async () => {
+    const target = await nodeServer((req, res) => res.end(`host=${req.headers.host}`));
+    const proxy = await connectProxy(target.port);
+    const conn = new HTTPConnection("127.0.0.1", proxy.port);
+    try {
+      conn.setTunnel("\u03b4\u03c0\u03b8.gr");
+      await conn.request("HEAD", "/", "");
+      await (await conn.getResponse()).read();
+      expect(proxy.heads[0]).toBe("CONNECT xn--pxaix.gr:80 HTTP/1.1\r\nHost: xn--pxaix.gr:80\r\n\r\n");
+      await conn.request("GET", "/");
+      expect((await (await conn.getResponse()).read()).toString()).toBe("host=xn--pxaix.gr");
+    } finally {
+      conn.close();
+      await proxy.close();
+      await target.close();
+    }
+  });
+
+  test("a non-ASCII host is sent in its IDNA form (CPython's putrequest encodes the Host with idna)", async () => {
+    const data = await capture(async (conn) => {
+      expect(conn.host).toBe("bücher.example"); // the name stays as given; only the wire sees the A-label
+      await conn.request("GET", "/");
+    }, "bücher.example");
+    expect(data.startsWith("GET / HTTP/1.1\r\nHost: xn--bcher-kva.example\r\n")).toBe(true);
+    expect(() => new HTTPConnection("a\u00a0b\u0000.com")).toThrow(InvalidURL);
+    expect(() => new HTTPConnection("xn--a.\u00e9")).toThrow(InvalidURL); // no IDNA form
+  });
+
 });

@@ -4,6 +4,7 @@
  * fields (CPython `_validate_method`, `_validate_path`, `_validate_host`, `putheader`).
  * @module
  */
+import { domainToASCII } from "node:url";
 import { InvalidMethod, InvalidURL } from "../errors.js";
 import { isToken, validateHeaderName, validateHeaderValue } from "../message/index.js";
 
@@ -73,12 +74,37 @@ export function validateTargetBytes(target: string): void {
   }
 }
 
-/** Refuses control characters, spaces and non-ASCII in a host (CPython `_validate_host`): throws `InvalidURL`. */
+/** True when every character of `s` is ASCII. */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * `host` as it goes on the wire (socket, Host header, CONNECT, TLS server name): as is when it
+ * is ASCII, else its IDNA A-label form (`δπθ.gr` -> `xn--pxaix.gr`; UTS #46 through
+ * `url.domainToASCII`, where CPython uses its "idna" codec). Throws `InvalidURL` for a name that
+ * has no such form.
+ */
+export function asciiHost(host: string): string {
+  if (isAscii(host)) return host;
+  const ascii = domainToASCII(host);
+  if (ascii === "") throw new InvalidURL(`invalid host name ${JSON.stringify(host)} (no IDNA form)`);
+  return ascii;
+}
+
+/**
+ * Refuses control characters and spaces in a host (CPython `_validate_host`), and a non-ASCII
+ * name without an IDNA form: throws `InvalidURL`.
+ */
 export function validateHost(host: string): void {
-  const i = firstBadUrlChar(host);
-  if (i !== -1) {
-    throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(host)} (found at least ${JSON.stringify(host[i])})`);
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) {
+      throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(host)} (found at least ${JSON.stringify(host[i])})`);
+    }
   }
+  asciiHost(host);
 }
 
 /** A header value as `putHeader` accepts it (CPython: str, bytes or int). */

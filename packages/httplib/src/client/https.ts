@@ -5,6 +5,7 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { asciiHost } from "./checks.js";
 import { HTTPConnection } from "./connection.js";
 import type { HTTPConnectionOptions } from "./options.js";
 import type { Wire } from "./wire.js";
@@ -63,7 +64,7 @@ export class HTTPSConnection extends HTTPConnection {
   protected override async secureWire(wire: Wire): Promise<Wire> {
     const o = this.options as HTTPSConnectionOptions;
     const target = this.tunnelTarget;
-    const host = target !== null ? target[0] : this.host;
+    const host = asciiHost(target !== null ? target[0] : this.host);
     const extra = o.tls ?? {};
     const servername = extra.servername ?? (net.isIP(host) === 0 ? host : undefined);
     const raw = wire.detach();

@@ -5,6 +5,7 @@
  */
 import { encodeChunk } from "../message/index.js";
 import { toBuffer } from "./body.js";
+import { asciiHost } from "./checks.js";
 import { wrapIPv6 } from "./tunnel.js";
 import type { Wire } from "./wire.js";
 
@@ -25,9 +26,9 @@ export function netlocOf(url: string): string {
   return url.slice(start, end);
 }
 
-/** Host header value: `host` or `host:port` when the port is not the default; IPv6 in brackets. */
+/** Host header value: `host` (IDNA-encoded when not ASCII) or `host:port` when the port is not the default; IPv6 in brackets. */
 export function hostHeader(host: string, port: number, defaultPort: number): string {
-  const h = wrapIPv6(host);
+  const h = wrapIPv6(asciiHost(host));
   return port === defaultPort ? h : `${h}:${port}`;
 }
 

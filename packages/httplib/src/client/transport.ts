@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import * as net from "node:net";
 import { ImproperConnectionState } from "../errors.js";
 import type { HTTPMessage, ResponseHead } from "../message/index.js";
-import { formatHeaderLine, getHostPort, headerPairs, validateHost, type RequestHeaders } from "./checks.js";
+import { asciiHost, formatHeaderLine, getHostPort, headerPairs, validateHost, type RequestHeaders } from "./checks.js";
 import { resolveExpectContinueMs, resolveHeadLimits, resolveTimeouts, type HTTPConnectionOptions } from "./options.js";
 import type { ResolvedLimits } from "./read-head.js";
 import { openTunnel, wrapIPv6 } from "./tunnel.js";
@@ -107,7 +107,7 @@ export class ConnectionBase extends EventEmitter {
       pairs.push([name, line.slice(name.length + 2, -2)]);
       if (name.toLowerCase() === "host") hasHost = true;
     }
-    if (!hasHost) pairs.unshift(["Host", `${wrapIPv6(h)}:${p}`]);
+    if (!hasHost) pairs.unshift(["Host", `${wrapIPv6(asciiHost(h))}:${p}`]);
     this.tunnelHost = h;
     this.tunnelPort = p;
     this.#tunnelHeaders = pairs;
@@ -139,7 +139,7 @@ export class ConnectionBase extends EventEmitter {
     if (path !== undefined && path !== null && path !== "") return net.connect({ path, onread });
     const src = this.sourceAddress;
     return net.connect({
-      host: this.host,
+      host: asciiHost(this.host),
       port: this.port,
       localAddress: src !== null && src[0] !== "" ? src[0] : undefined,
       localPort: src !== null && src[1] !== 0 ? src[1] : undefined,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { HTTPMessage } from "../message/index.js";
+import { asciiHost } from "./checks.js";
 import { TunnelError } from "./errors.js";
 import { readHead, type ResolvedLimits } from "./read-head.js";
 import type { Wire } from "./wire.js";
@@ -34,7 +35,7 @@ export async function openTunnel(
   lim: ResolvedLimits,
   debug: ((line: string) => void) | null,
 ): Promise<HTTPMessage> {
-  let head = `CONNECT ${wrapIPv6(spec.host)}:${spec.port} ${spec.versionString}\r\n`;
+  let head = `CONNECT ${wrapIPv6(asciiHost(spec.host))}:${spec.port} ${spec.versionString}\r\n`;
   for (const [name, value] of spec.headers) head += `${name}: ${value}\r\n`;
   head += "\r\n";
   if (debug !== null) debug(`send: ${JSON.stringify(head)}`);
