@@ -264,7 +264,6 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
     if (this.#sendTail === null && simple && !expect && wire !== null && wire.usable && (wire.buf.length === 0 || this.#queue.length > 1 || this.#response !== null)) {
       pending.wire = wire;
-      wire.sizeHint ??= this.#sizeHint;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
       if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       writeHeadAndBytes(wire, head, body, chunked);
@@ -298,7 +297,6 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       }
       if (pending.error !== null) throw pending.error;
       pending.wire = wire;
-      wire.sizeHint ??= this.#sizeHint;
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
       if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
@@ -398,9 +396,9 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
   }
 
   /** {@link Wire.sizeHint} for the response to the oldest outstanding request (see {@link responseSize}). */
-  readonly #sizeHint = (buf: Buffer): number => {
+  protected override readonly sizeHint = (wire: Wire): number => {
     const p = this.#active ?? this.#queue[0];
-    return p === undefined || p.skipBody ? 0 : responseSize(buf, p.method, this.headLimits);
+    return p === undefined || p.skipBody ? 0 : responseSize(wire, p.method, this.headLimits);
   };
 
   #wakeWaiters(): void {

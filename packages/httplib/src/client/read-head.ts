@@ -12,6 +12,11 @@ export type ResolvedLimits = Required<HeadLimits>;
 
 /** Head of the next response if it is complete in `wire.buf` (consumed), else null. */
 export function tryHead(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
+  const ahead = wire.headAhead;
+  if (ahead !== null) {
+    wire.consume(ahead.end);
+    return ahead.head;
+  }
   let buf = wire.buf;
   if (buf.length === 0) return null;
   if (buf[0] === 0x0d || buf[0] === 0x0a) {
@@ -80,20 +85,24 @@ export async function readHead(wire: Wire, lim: ResolvedLimits): Promise<Respons
 }
 
 /**
- * The size of the response whose head starts `buf` (head plus Content-Length body) for a request
- * with `method`, or 0 when it cannot be known yet: no complete head, another framing, an interim
- * or bodiless answer, or a head the parser refuses (reading the head reports that one).
- * Used as the wire's size hint, to receive a large body in place.
+ * The size of the response whose head starts `wire.buf` (head plus Content-Length body) for a
+ * request with `method`, or 0 when it cannot be known yet: no complete head, another framing, an
+ * interim or bodiless answer, or a head the parser refuses (reading the head reports that one).
+ * A head it parses is kept in `wire.headAhead` for {@link tryHead}. Used as the wire's size hint,
+ * to receive a large body in place.
  */
-export function responseSize(buf: Buffer, method: string, lim: ResolvedLimits): number {
+export function responseSize(wire: Wire, method: string, lim: ResolvedLimits): number {
+  const buf = wire.buf;
   const end = findHeadEnd(buf, 0);
   if (end === -1) return 0;
+  let head: ResponseHead;
   try {
-    const head = parseResponseHead(buf, 0, end, lim);
-    if (head.status < 200) return 0;
-    const framing = responseBodyFraming(head.status, head.headers, method);
-    return framing.kind === "length" ? end + framing.length : 0;
+    head = parseResponseHead(buf, 0, end, lim);
   } catch {
     return 0;
   }
+  wire.headAhead = { head, end };
+  if (head.status < 200) return 0;
+  const framing = responseBodyFraming(head.status, head.headers, method);
+  return framing.kind === "length" ? end + framing.length : 0;
 }

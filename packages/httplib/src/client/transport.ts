@@ -58,6 +58,11 @@ export class ConnectionBase extends EventEmitter {
   protected tunnelHost: string | null = null;
   /** Tunnel target port. */
   protected tunnelPort = 0;
+  /**
+   * Given to each new socket's {@link Wire} as its `sizeHint` (large bodies received in place);
+   * null here, set by {@link HTTPConnection}.
+   */
+  protected readonly sizeHint: ((wire: Wire) => number) | null = null;
   #tunnelHeaders: Array<[string, string]> = [];
   #proxyHeaders: HTTPMessage | null = null;
   #connecting: Promise<Wire> | null = null;
@@ -201,6 +206,7 @@ export class ConnectionBase extends EventEmitter {
       this.connectingWire = null;
     }
     wire.setPhase(Phase.Idle);
+    wire.sizeHint = this.sizeHint;
     this.wire = wire;
     return wire;
   }

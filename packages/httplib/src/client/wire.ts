@@ -11,6 +11,7 @@
  * @module
  */
 import type { OnReadOpts, Socket } from "node:net";
+import type { ResponseHead } from "../message/index.js";
 import { secondsToMs } from "./durations.js";
 import { BodyTimeout, ConnectTimeout, HeadersTimeout } from "./errors.js";
 import { joinBytes, ReadSlab } from "./read-slab.js";
@@ -55,9 +56,14 @@ export class Wire {
    * how many bytes from the start of {@link Wire.buf} make up the whole response (head plus a
    * Content-Length body), or 0 when that is not known. The wire then reads the rest straight into
    * one Buffer of that size, so the body is received in place instead of copied out of 64 KiB
-   * blocks (see {@link Wire.growsInPlaceTo}).
+   * blocks (see {@link Wire.growsInPlaceTo}). A head it parsed goes in {@link Wire.headAhead}.
    */
-  sizeHint: ((buf: Buffer) => number) | null = null;
+  sizeHint: ((wire: Wire) => number) | null = null;
+  /**
+   * A response head already parsed from the front of {@link Wire.buf} (by the size hint), with
+   * its length in bytes, so that it is not parsed again; cleared whenever the front changes.
+   */
+  headAhead: { head: ResponseHead; end: number } | null = null;
   readonly socket: Socket;
   readonly #timeouts: PhaseTimeouts;
   /** The timeout the socket timer runs with, in seconds (the timer itself is in ms). */
@@ -182,6 +188,7 @@ export class Wire {
 
   /** Drops `n` bytes from the front of {@link Wire.buf}. */
   consume(n: number): void {
+    this.headAhead = null;
     this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
     if (this.#paused && this.buf.length < HIGH_WATER) this.#resume();
   }
@@ -195,6 +202,7 @@ export class Wire {
 
   /** Puts bytes back in front of the buffer (bytes a decoder read past its end). */
   unshift(data: Buffer): void {
+    this.headAhead = null;
     this.buf = this.buf.length === 0 ? data : Buffer.concat([data, this.buf]);
   }
 
@@ -300,7 +308,7 @@ export class Wire {
     }
     this.#onData(this.#slab!.take(buf as Buffer, n));
     if (n === buf.length && this.sizeHint !== null && this.phase === Phase.Headers && this.#sink === null && this.#slab!.reservedRoom === 0) {
-      this.#reserve(this.sizeHint(this.buf));
+      this.#reserve(this.sizeHint(this));
     }
     return true;
   };
@@ -323,7 +331,10 @@ export class Wire {
       this.#sinkPos += n;
       if (this.#sinkPos < sink.length) return;
       this.#sink = null;
-      if (n < chunk.length) this.buf = chunk.subarray(n);
+      if (n < chunk.length) {
+        this.headAhead = null;
+        this.buf = chunk.subarray(n);
+      }
       this.wakeUp();
       return;
     }
