@@ -39,13 +39,19 @@ export function getHostPort(host: string, port: number | undefined | null, defau
   return [h, p];
 }
 
-/** Index of the first byte of `s` in 0x00-0x20, 0x7f or above 0x7e (non-ASCII), or -1. */
-function firstBadUrlChar(s: string): number {
+/** Index of the first character of `s` that is a control character, a space, DEL or above `max`, or -1. */
+function firstBadChar(s: string, max: number): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return i;
+    if (c <= 0x20 || c === 0x7f || c > max) return i;
   }
   return -1;
+}
+
+/** Throws `InvalidURL` (CPython's message) when `s` has a character {@link firstBadChar} refuses. */
+function checkUrlChars(s: string, max: number): void {
+  const i = firstBadChar(s, max);
+  if (i !== -1) throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(s)} (found at least ${JSON.stringify(s[i])})`);
 }
 
 /** Refuses a method that is not an RFC 9110 token (CPython `_validate_method` only refuses controls): throws `InvalidMethod`. */
@@ -55,10 +61,7 @@ export function validateMethod(method: string): void {
 
 /** Refuses control characters, spaces and non-ASCII in a request-target (CPython `_validate_path`): throws `InvalidURL`. */
 export function validatePath(url: string): void {
-  const i = firstBadUrlChar(url);
-  if (i !== -1) {
-    throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(url)} (found at least ${JSON.stringify(url[i])})`);
-  }
+  checkUrlChars(url, 0x7e);
 }
 
 /**
@@ -66,12 +69,7 @@ export function validatePath(url: string): void {
  * character per byte), and characters that are not bytes: throws `InvalidURL`.
  */
 export function validateTargetBytes(target: string): void {
-  for (let i = 0; i < target.length; i++) {
-    const c = target.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f || c > 0xff) {
-      throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(target)} (found at least ${JSON.stringify(target[i])})`);
-    }
-  }
+  checkUrlChars(target, 0xff);
 }
 
 /** True when every character of `s` is ASCII. */
@@ -98,12 +96,7 @@ export function asciiHost(host: string): string {
  * name without an IDNA form: throws `InvalidURL`.
  */
 export function validateHost(host: string): void {
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f) {
-      throw new InvalidURL(`URL can't contain control characters. ${JSON.stringify(host)} (found at least ${JSON.stringify(host[i])})`);
-    }
-  }
+  checkUrlChars(host, Number.POSITIVE_INFINITY);
   asciiHost(host);
 }
 
