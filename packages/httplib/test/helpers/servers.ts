@@ -96,21 +96,20 @@ export async function nodeServer(handler: http.RequestListener): Promise<TestSer
 }
 
 /**
- * Runs a Python script that prints `PORT <n>` once listening (the script binds 127.0.0.1:0),
- * and resolves when that line appears.
+ * Starts `python3 -u <args>` and resolves once a stdout line matches `portLine` (its first group
+ * is the port); rejects with what the child printed if it exits first. `close()` kills it.
  */
-export async function pythonServer(script: string, args: string[] = []): Promise<TestServer & { child: ChildProcess }> {
-  const child = spawn("python3", ["-u", "-c", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+async function spawnPython(args: string[], portLine: RegExp): Promise<TestServer & { child: ChildProcess }> {
+  const child = spawn("python3", ["-u", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  let err = "";
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
+      const m = portLine.exec(out);
       if (m !== null) resolve(Number(m[1]));
     });
-    child.once("exit", (code) => reject(new Error(`python exited ${code}: ${err}`)));
+    child.once("exit", (code) => reject(new Error(`python3 ${args.join(" ")} exited ${code}: ${out}`)));
   });
   return {
     child,
@@ -123,6 +122,14 @@ export async function pythonServer(script: string, args: string[] = []): Promise
         child.kill();
       }),
   };
+}
+
+/**
+ * Runs a Python script that prints `PORT <n>` once listening (the script binds 127.0.0.1:0),
+ * and resolves when that line appears.
+ */
+export function pythonServer(script: string, args: string[] = []): Promise<TestServer & { child: ChildProcess }> {
+  return spawnPython(["-c", script, ...args], /PORT (\d+)/);
 }
 
 /** A tiny HTTP/1.1 server in Python's http.server (SimpleHTTPRequestHandler-like, keep-alive). */
@@ -153,27 +160,6 @@ s.serve_forever()
 `;
 
 /** `python3 -m http.server 0 --bind 127.0.0.1 --directory dir`, resolved once its "Serving HTTP on ... port N" line appears. */
-export async function pythonHttpServer(dir: string): Promise<TestServer & { child: ChildProcess }> {
-  const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stderr.on("data", () => {});
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /Serving HTTP on \S+ port (\d+)/.exec(out);
-      if (m !== null) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`python -m http.server exited ${code}: ${out}`)));
-  });
-  return {
-    child,
-    port,
-    received: [],
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill();
-      }),
-  };
+export function pythonHttpServer(dir: string): Promise<TestServer & { child: ChildProcess }> {
+  return spawnPython(["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], /Serving HTTP on \S+ port (\d+)/);
 }
