@@ -5,6 +5,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { BadStatusLine, HTTPException, IncompleteRead, InvalidChunk, LineTooLong, type HTTPResponse } from "../src/index.js";
 import { chunkedEnd, chunkedExpected, chunkedStart, lastChunk, lastChunkExtended, trailers, withCanned, withResponse } from "./helpers/canned.js";
+import { incompleteRead } from "./helpers/bodies.js";
 
 describe("BasicTest", () => {
   // cpython test_httplib: BasicTest.test_status_lines
@@ -110,9 +111,8 @@ describe("BasicTest", () => {
     await withResponse("HTTP/1.1 200 Ok\r\nContent-Length: 10\r\n\r\nText", async (resp) => {
       expect((await resp.read(2)).toString()).toBe("Te");
       expect((await resp.read(2)).toString()).toBe("xt");
-      const err = await resp.read(1).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(IncompleteRead);
-      expect((err as IncompleteRead).expected).toBe(6);
+      const err = await incompleteRead(resp.read(1));
+      expect(err.expected).toBe(6);
       expect(resp.isClosed()).toBe(true);
     });
   });
@@ -203,10 +203,9 @@ describe("BasicTest", () => {
     }
     // Truncated after the last full chunk: IncompleteRead with everything decoded so far.
     await withResponse(chunkedStart, async (resp) => {
-      const err = await resp.read().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(IncompleteRead);
-      expect((err as IncompleteRead).partial.toString()).toBe(chunkedExpected);
-      expect((err as Error).message).toBe(`IncompleteRead(${chunkedExpected.length} bytes read)`);
+      const err = await incompleteRead(resp.read());
+      expect(err.partial.toString()).toBe(chunkedExpected);
+      expect(err.message).toBe(`IncompleteRead(${chunkedExpected.length} bytes read)`);
     });
     // Difference: CPython reports a non-hex chunk size as IncompleteRead; we throw InvalidChunk.
     await withResponse(`${chunkedStart}foo\r\n`, async (resp) => {
@@ -268,9 +267,7 @@ describe("BasicTest", () => {
   // cpython test_httplib: BasicTest.test_incomplete_read
   test("incomplete read", async () => {
     await withResponse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nHello\r\n", async (resp) => {
-      const err = await resp.read().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(IncompleteRead);
-      const ir = err as IncompleteRead;
+      const ir = await incompleteRead(resp.read());
       expect(ir.partial.toString()).toBe("Hello\r\n");
       expect(ir.expected).toBe(3);
       expect(ir.message).toBe("IncompleteRead(7 bytes read, 3 more expected)");

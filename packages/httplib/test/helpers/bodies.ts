@@ -4,7 +4,7 @@
  * @module
  */
 import { expect } from "@jest/globals";
-import type { HTTPResponse } from "../../src/index.js";
+import { IncompleteRead, type HTTPResponse } from "../../src/index.js";
 
 /** `n` bytes of `(i + seed) % 251` (a prime period: a chunk lost, repeated or shifted shows). */
 export function pattern(n: number, seed = 0): Buffer {
@@ -55,4 +55,14 @@ export async function readWhole(resp: HTTPResponse, mode: ReadMode): Promise<Buf
       break;
   }
   return Buffer.concat(parts);
+}
+
+/** Awaits `reading`, which must reject with `IncompleteRead`; returns that error for its fields to be checked. */
+export async function incompleteRead(reading: Promise<unknown>): Promise<IncompleteRead> {
+  const err = await reading.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(IncompleteRead);
+  return err as IncompleteRead;
 }
