@@ -55,6 +55,31 @@ interface Pending {
 
 const noop = (): void => {};
 
+/** Which of the fields `request()` would add (or must react to) the caller's headers already have. */
+interface GivenHeaders {
+  host: boolean;
+  acceptEncoding: boolean;
+  contentLength: boolean;
+  transferEncoding: boolean;
+  /** `Expect: 100-continue`. */
+  expectContinue: boolean;
+}
+
+/** One pass over the caller's header pairs (names compared case-insensitively). */
+function scanHeaders(pairs: ReadonlyArray<readonly [string, readonly HeaderValue[]]>): GivenHeaders {
+  const given: GivenHeaders = { host: false, acceptEncoding: false, contentLength: false, transferEncoding: false, expectContinue: false };
+  for (const [name, values] of pairs) {
+    switch (name.toLowerCase()) {
+      case "host": given.host = true; break;
+      case "accept-encoding": given.acceptEncoding = true; break;
+      case "content-length": given.contentLength = true; break;
+      case "transfer-encoding": given.transferEncoding = true; break;
+      case "expect": given.expectContinue = values.some((v) => String(v).toLowerCase() === "100-continue"); break;
+    }
+  }
+  return given;
+}
+
 /**
  * An HTTP/1.1 connection to one server (CPython `http.client.HTTPConnection`).
  *
@@ -188,17 +213,11 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       const signal = options.signal ?? null;
       if (signal !== null && signal.aborted) throw new RequestAborted(signal.reason);
       const pairs = headerPairs(headers);
-      let hasCL = false;
-      let hasTE = false;
-      for (const [name] of pairs) {
-        const key = name.toLowerCase();
-        if (key === "content-length") hasCL = true;
-        else if (key === "transfer-encoding") hasTE = true;
+      const given = scanHeaders(pairs);
+      if (!given.contentLength && !given.transferEncoding && isFileHandle(body)) {
+        return body.stat().then((st) => this.#request(method, url, body, pairs, given, options, st.size));
       }
-      if (!hasCL && !hasTE && isFileHandle(body)) {
-        return body.stat().then((st) => this.#request(method, url, body, pairs, options, st.size));
-      }
-      return this.#request(method, url, body, pairs, options, null);
+      return this.#request(method, url, body, pairs, given, options, null);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -210,27 +229,14 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     url: string,
     body: RequestBody | null | undefined,
     pairs: Array<[string, readonly HeaderValue[]]>,
+    given: GivenHeaders,
     options: RequestOptions,
     fileSize: number | null,
   ): Promise<void> {
-    let hasHost = false;
-    let hasAE = false;
-    let hasCL = false;
-    let hasTE = false;
-    let expect = false;
-    for (const [name, values] of pairs) {
-      switch (name.toLowerCase()) {
-        case "host": hasHost = true; break;
-        case "accept-encoding": hasAE = true; break;
-        case "content-length": hasCL = true; break;
-        case "transfer-encoding": hasTE = true; break;
-        case "expect": expect = values.some((v) => String(v).toLowerCase() === "100-continue"); break;
-      }
-    }
-    this.putRequest(method, url, { skipHost: hasHost, skipAcceptEncoding: hasAE });
+    this.putRequest(method, url, { skipHost: given.host, skipAcceptEncoding: given.acceptEncoding });
     let chunked = options.encodeChunked === true;
     try {
-      if (!hasCL && !hasTE) {
+      if (!given.contentLength && !given.transferEncoding) {
         chunked = false;
         const length = fileSize ?? getContentLength(body, method);
         if (length !== null) this.putHeader("Content-Length", length);
@@ -238,7 +244,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
           chunked = true;
           this.putHeader("Transfer-Encoding", "chunked");
         }
-      } else if (hasCL) chunked = false;
+      } else if (given.contentLength) chunked = false;
       for (const [name, values] of pairs) this.putHeader(name, ...values);
     } catch (err) {
       this.#state = this.#queue.length > 0 ? REQ_SENT : IDLE;
@@ -246,7 +252,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       throw err;
     }
     const hasBody = body !== undefined && body !== null;
-    return this.#dispatch(body ?? null, chunked && this.httpVsn === 11, options.signal ?? null, expect && hasBody);
+    return this.#dispatch(body ?? null, chunked && this.httpVsn === 11, options.signal ?? null, given.expectContinue && hasBody);
   }
 
   /** Queues the finished request and writes it (in one write when possible). */
