@@ -56,43 +56,49 @@ function withWarning(m: Measurement, warning: string | null): Measurement {
   return warning === null ? m : { ...m, warnings: [...m.warnings, warning] };
 }
 
-async function runClient(kind: ClientKind, path: string, inflight: number, options: RunOptions): Promise<Measurement> {
+/** Starts the fixture, runs one client child against its port (`start`), and stops both. */
+async function withFixture(options: RunOptions, start: (port: number) => Promise<{ child: Child; result: Promise<Measurement> }>): Promise<Measurement> {
   const server = await startFixture(options);
   let client: Child | null = null;
   try {
-    const config: HttpClientConfig = {
-      kind,
-      port: server.port,
-      path,
-      inflight: options.connections ?? inflight,
-      warmup: options.warmup,
-      duration: options.duration,
-    };
-    client = Child.fork("http-client", [JSON.stringify(config)], childOptions(options, "load"));
-    const result = await client.waitMessage("result", resultTimeoutMs(options.warmup, options.duration));
-    return withWarning(measurementFromResult(result), server.warning);
+    const started = await start(server.port);
+    client = started.child;
+    return withWarning(await started.result, server.warning);
   } finally {
     await client?.stop();
     await server.child.stop();
   }
 }
 
-async function runPython(path: string, options: RunOptions): Promise<Measurement> {
-  const server = await startFixture(options);
-  let client: Child | null = null;
-  try {
-    const args = [PYTHON_CLIENT, String(server.port), path, String(options.warmup), String(options.duration)];
-    client = Child.spawn("python3", ["-u", ...args], "python3 http_client.py", childOptions(options, "load"));
-    const m = await client.waitLine(/^RESULT (.*)$/m, resultTimeoutMs(options.warmup, options.duration));
-    const parsed = JSON.parse(m[1]) as Record<string, unknown>;
-    return withWarning(measurementFromResult({ type: "result", ...parsed }), server.warning);
-  } catch (err) {
-    const why = client?.stderr ?? "";
-    throw why === "" ? err : new Error(`${err instanceof Error ? err.message : String(err)}: ${why}`);
-  } finally {
-    await client?.stop();
-    await server.child.stop();
-  }
+function runClient(kind: ClientKind, path: string, inflight: number, options: RunOptions): Promise<Measurement> {
+  return withFixture(options, (port) => {
+    const config: HttpClientConfig = {
+      kind,
+      port,
+      path,
+      inflight: options.connections ?? inflight,
+      warmup: options.warmup,
+      duration: options.duration,
+    };
+    const child = Child.fork("http-client", [JSON.stringify(config)], childOptions(options, "load"));
+    const result = child.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)).then(measurementFromResult);
+    return Promise.resolve({ child, result });
+  });
+}
+
+function runPython(path: string, options: RunOptions): Promise<Measurement> {
+  return withFixture(options, (port) => {
+    const args = [PYTHON_CLIENT, String(port), path, String(options.warmup), String(options.duration)];
+    const child = Child.spawn("python3", ["-u", ...args], "python3 http_client.py", childOptions(options, "load"));
+    const result = child.waitLine(/^RESULT (.*)$/m, resultTimeoutMs(options.warmup, options.duration)).then(
+      (m) => measurementFromResult({ type: "result", ...(JSON.parse(m[1]) as Record<string, unknown>) }),
+      (err: unknown) => {
+        const why = child.stderr;
+        throw why === "" ? err : new Error(`${err instanceof Error ? err.message : String(err)}: ${why}`);
+      },
+    );
+    return Promise.resolve({ child, result });
+  });
 }
 
 function contenders(path: string, inflight: number): Contender[] {
