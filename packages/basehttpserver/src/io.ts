@@ -53,10 +53,9 @@ export class HTTPSocketReader extends SocketReader {
     this.consumed -= data.length;
   }
 
-  /** Consume `n` bytes that are already buffered, synchronously (the parsed head). */
-  skip(n: number): void {
-    // With n bytes buffered, SocketReader.read takes them before returning its promise.
-    void super.read(n);
+  /** Consume `n` bytes that are already buffered, synchronously (the parsed head), and count them. */
+  override skip(n: number): void {
+    super.skip(n);
     this.consumed += n;
   }
 }

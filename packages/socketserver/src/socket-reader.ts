@@ -1,7 +1,8 @@
 /**
  * `rfile` for stream sockets: a buffered async reader with Python's file semantics
  * (`read(n)` may return fewer bytes only at end of stream, `b''` / an empty Buffer means EOF).
- * Pauses the socket while more than `highWaterMark` bytes wait unread (backpressure).
+ * Pauses the socket while more than `highWaterMark` bytes wait unread and no read is waiting
+ * for more (backpressure that never starves a read).
  * @module
  */
 import type { Duplex } from "node:stream";
@@ -16,7 +17,10 @@ export interface SocketReaderOptions {
   maxLineLength?: number;
   /** Seconds a read may wait for the peer before rejecting with {@link SocketTimeout}; `null` waits forever. */
   timeout?: number | null;
-  /** Unread bytes above which the socket is paused. Default `2 * maxLineLength` (128 KiB), at least 64 KiB. */
+  /**
+   * Unread bytes above which the socket is paused while no read waits (a waiting read always gets
+   * the bytes it needs). Default `2 * maxLineLength` (128 KiB), at least 64 KiB.
+   */
   highWaterMark?: number;
 }
 
@@ -122,9 +126,18 @@ export class SocketReader {
     return this.settle<Buffer>((done) => (this.buffered > 0 || this.eof ? done(this.buf.subarray(this.pos)) : this.failed()));
   }
 
-  /** The bytes buffered now, without consuming them and without waiting (consume with `read(n)`). */
+  /** The bytes buffered now, without consuming them and without waiting (consume with {@link SocketReader.skip}). */
   peekBuffered(): Buffer {
     return this.buf.subarray(this.pos);
+  }
+
+  /**
+   * Consume `n` bytes that are already buffered (seen with `peekBuffered()`), synchronously.
+   * Throws `RangeError` when fewer are buffered.
+   */
+  skip(n: number): void {
+    if (!(n >= 0 && n <= this.buffered)) throw new RangeError(`skip(${n}): only ${this.buffered} bytes are buffered`);
+    if (n > 0) this.take(n);
   }
 
   /**
@@ -133,11 +146,9 @@ export class SocketReader {
    */
   fill(): Promise<boolean> {
     const before = this.buffered;
-    let first = true;
     return this.settle<boolean>((done) => {
-      // The first attempt runs before any new byte could have arrived.
-      if (!first && this.buffered > before) return done(true);
-      first = false;
+      // The first attempt runs at once, before any new byte could arrive: it only sees EOF or an error.
+      if (this.buffered > before) return done(true);
       if (this.eof) return done(false);
       return this.failed();
     });
@@ -296,11 +307,13 @@ export class SocketReader {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
       this.pos = 0;
     }
-    if (this.buffered >= this.highWaterMark && !this.paused) {
+    this.poke();
+    // Pause only when nobody waits: a read still waiting after this chunk needs more bytes
+    // (a readline with a limit above the mark, a parser's fill()); pausing would starve it.
+    if (this.pending === null && this.buffered >= this.highWaterMark && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
-    this.poke();
   };
 
   private readonly onEnd = (): void => {
