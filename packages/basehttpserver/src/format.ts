@@ -96,9 +96,9 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** `dd/Mon/yyyy hh:mm:ss` in local time (CPython's `log_date_time_string`). */
-export function logDateTime(now: Date = new Date()): string {
-  return `${pad2(now.getDate())}/${MONTH_NAMES[now.getMonth() + 1]}/${String(now.getFullYear()).padStart(4, "0")} ${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}`;
+/** `dd/Mon/yyyy hh:mm:ss` in local time, months named by `monthNames` (CPython's `log_date_time_string`). */
+export function logDateTime(now: Date = new Date(), monthNames: readonly (string | null)[] = MONTH_NAMES): string {
+  return `${pad2(now.getDate())}/${monthNames[now.getMonth() + 1]}/${String(now.getFullYear()).padStart(4, "0")} ${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}`;
 }
 
 let cachedSecond = -1;

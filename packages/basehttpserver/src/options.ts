@@ -54,12 +54,10 @@ export interface HTTPSettings {
   maxRequestsPerConnection: number;
   maxBodySize: number;
   maxLineLength: number;
-  maxHeaders: number;
   maxHeadSize: number;
   accessLog: ((entry: AccessLogEntry) => void) | null;
-  limits: { maxLineLength: number; maxHeaders: number; maxHeadSize: number };
-  /** `limits` for the head parser: `undefined` when they are httplib's defaults (it then allocates nothing per call). */
-  parseLimits: HeadLimits | undefined;
+  /** The head parser's limits, complete (httplib then uses them as they are: nothing allocated per request). */
+  parseLimits: Readonly<Required<HeadLimits>>;
 }
 
 /** A connection as the server sees it between requests. @internal */
@@ -94,10 +92,10 @@ export const HTTP_DEFAULTS = Object.freeze({
   requestTimeout: 300,
   maxRequestsPerConnection: 0,
   maxBodySize: 10 * 1024 * 1024,
-  maxHeaders: 100,
-  maxHeadSize: 81920,
+  maxHeaders: DEFAULT_HEAD_LIMITS.maxHeaders,
+  maxHeadSize: DEFAULT_HEAD_LIMITS.maxHeadSize,
   idleTimeout: 120,
-  maxLineLength: 65536,
+  maxLineLength: DEFAULT_HEAD_LIMITS.maxLineLength,
 });
 
 function pick<T>(value: T | undefined, fallback: T): T {
@@ -119,14 +117,9 @@ export function resolveSettings(options: Readonly<HTTPServerOptions> | undefined
     maxRequestsPerConnection: o.maxRequestsPerConnection ?? 0,
     maxBodySize: maxBody === null ? Number.MAX_SAFE_INTEGER : maxBody,
     maxLineLength,
-    maxHeaders,
     maxHeadSize,
     accessLog: o.accessLog ?? null,
-    limits: { maxLineLength, maxHeaders, maxHeadSize },
-    parseLimits:
-      maxLineLength === DEFAULT_HEAD_LIMITS.maxLineLength && maxHeaders === DEFAULT_HEAD_LIMITS.maxHeaders && maxHeadSize === DEFAULT_HEAD_LIMITS.maxHeadSize
-        ? undefined
-        : { maxLineLength, maxHeaders, maxHeadSize },
+    parseLimits: Object.freeze({ ...DEFAULT_HEAD_LIMITS, maxLineLength, maxHeaders, maxHeadSize }),
   };
 }
 

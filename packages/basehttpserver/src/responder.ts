@@ -57,9 +57,9 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
   protocolVersion = "HTTP/1.0";
   /** Code to `[phrase, description]`, used by `sendResponse` and `sendError`. */
   responses: Readonly<Record<number, readonly [string, string]>> = RESPONSES;
-  /** CPython's `weekdayname`. */
+  /** CPython's `weekdayname` (kept for subclasses; like CPython 3, nothing here reads it). */
   weekdayname: readonly string[] = WEEKDAY_NAMES;
-  /** CPython's `monthname` (index 0 unused). */
+  /** CPython's `monthname` (index 0 unused): the month names of `logDateTimeString()`. */
   monthname: readonly (string | null)[] = MONTH_NAMES;
   /** Send small writes at once (TCP_NODELAY): a head and a small body are coalesced into one buffer instead. */
   override disableNagleAlgorithm = true;
@@ -244,7 +244,7 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
 
   /** The current local time as `dd/Mon/yyyy hh:mm:ss`, for logs. */
   logDateTimeString(): string {
-    return logDateTime();
+    return logDateTime(new Date(), this.monthname);
   }
 
   /** The client's host (or the Unix socket path), for logs. */

@@ -250,6 +250,15 @@ describe("BaseHTTPRequestHandlerTestCase", () => {
 });
 
 describe("log formatting helpers", () => {
+  test("logDateTimeString() names months with the handler's monthname, as CPython's log_date_time_string", () => {
+    const h = Object.create(BaseHTTPRequestHandler.prototype) as BaseHTTPRequestHandler;
+    h.monthname = [null, "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
+    const month = new Date().getMonth() + 1;
+    const text = h.logDateTimeString();
+    // This month, or the next one if the month changed in between.
+    expect([h.monthname[month], h.monthname[(month % 12) + 1]]).toContain(text.split("/")[1]);
+    expect(text).toMatch(/^\d\d\/[a-z]{3}\/\d{4} \d\d:\d\d:\d\d$/);
+  });
   test("percentFormat handles %s %d %r %%", () => {
     expect(percentFormat("code %d, message %s", [404, "x"])).toBe("code 404, message x");
     expect(percentFormat("%r and 100%%", ["it's"])).toBe(`"it's" and 100%`);
