@@ -1,22 +1,17 @@
 /**
- * `rfile` and `wfile` of an HTTP connection: socketserver's reader and writer, plus byte
- * counters. The reader counts what was consumed, so the server knows how much of a request
- * body a handler read straight from `rfile` (CPython's `self.rfile.read(length)` idiom) and can
- * drain the rest before the next request. The writer counts body bytes for the access log.
+ * `rfile` and `wfile` of an HTTP connection: socketserver's reader and writer. The reader's
+ * `consumed` count tells the server how much of a request body a handler read straight from
+ * `rfile` (CPython's `self.rfile.read(length)` idiom), so it can drain the rest before the next
+ * request. The writer counts body bytes for the access log.
  * @module
  */
 import { SocketReader, SocketWriter, ConnectionClosed } from "@stdhttp/socketserver";
 
-/** `rfile` of an HTTP connection: a `SocketReader` that counts the bytes consumed. */
+/**
+ * `rfile` of an HTTP connection: a `SocketReader` (whose `consumed` tells the server how much of a
+ * request body a handler read) whose reads fall back to the server's wait limit.
+ */
 export class HTTPSocketReader extends SocketReader {
-  /** Bytes consumed (read, minus those put back with `unshift`) since the connection opened. */
-  consumed = 0;
-
-  private readonly count = (data: Buffer): Buffer => {
-    this.consumed += data.length;
-    return data;
-  };
-
   /**
    * @internal Seconds a read by the handler may wait when no timeout is set: between requests
    * the keep-alive sweeper bounds the wait instead of a socket timer, and a `do_*` method that
@@ -26,17 +21,17 @@ export class HTTPSocketReader extends SocketReader {
 
   override read(n = -1): Promise<Buffer> {
     this.guard();
-    return super.read(n).then(this.count);
+    return super.read(n);
   }
 
   override read1(n = -1): Promise<Buffer> {
     this.guard();
-    return super.read1(n).then(this.count);
+    return super.read1(n);
   }
 
   override readline(limit?: number): Promise<Buffer> {
     this.guard();
-    return super.readline(limit).then(this.count);
+    return super.readline(limit);
   }
 
   override peek(): Promise<Buffer> {
@@ -46,17 +41,6 @@ export class HTTPSocketReader extends SocketReader {
 
   private guard(): void {
     if (this.waitTimeout !== null && this.timeout === null) this.timeout = this.waitTimeout;
-  }
-
-  override unshift(data: Buffer): void {
-    super.unshift(data);
-    this.consumed -= data.length;
-  }
-
-  /** Consume `n` bytes that are already buffered, synchronously (the parsed head), and count them. */
-  override skip(n: number): void {
-    super.skip(n);
-    this.consumed += n;
   }
 }
 

@@ -34,6 +34,12 @@ export interface SocketReaderOptions {
 export class SocketReader {
   /** The configured line limit used by `readline()` without an explicit limit. */
   readonly maxLineLength: number;
+  /**
+   * Bytes consumed since the reader was created (returned by a read or skipped, minus those put
+   * back with `unshift()`): where the reader stands in the stream. Protocol layers use it to
+   * know how much a handler read (an HTTP server, of a request body).
+   */
+  consumed = 0;
   private readonly socket: Duplex;
   private readonly highWaterMark: number;
   private timeoutSeconds: number | null;
@@ -207,6 +213,7 @@ export class SocketReader {
    */
   unshift(data: Buffer): void {
     if (data.length === 0) return;
+    this.consumed -= data.length;
     this.buf = this.buffered === 0 ? data : Buffer.concat([data, this.buf.subarray(this.pos)]);
     this.pos = 0;
   }
@@ -282,6 +289,7 @@ export class SocketReader {
   private take(n: number): Buffer {
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
+    this.consumed += n;
     if (this.pos === this.buf.length) {
       this.buf = EMPTY;
       this.pos = 0;

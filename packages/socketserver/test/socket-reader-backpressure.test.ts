@@ -62,3 +62,23 @@ describe("SocketReader.skip", () => {
     expect(rfile.buffered).toBe(0);
   });
 });
+
+describe("SocketReader.consumed", () => {
+  test("counts what reads return and skip() takes, minus what unshift() puts back", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    stream.write("line one\nline two\n0123456789");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rfile.consumed).toBe(0);
+    await rfile.readline();
+    expect(rfile.consumed).toBe(9);
+    rfile.skip(9);
+    expect(rfile.consumed).toBe(18);
+    const four = await rfile.read(4);
+    expect(rfile.consumed).toBe(22);
+    rfile.unshift(four);
+    expect(rfile.consumed).toBe(18);
+    expect((await rfile.read1()).toString()).toBe("0123456789");
+    expect(rfile.consumed).toBe(28);
+  });
+});
