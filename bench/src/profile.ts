@@ -25,13 +25,21 @@ export interface HotFunction {
   percent: number;
 }
 
+/** What one profile says: busy (not idle) and total time, and the hottest functions. */
+export interface ProfileSummary {
+  busyMs: number;
+  totalMs: number;
+  /** The `top` functions by self time (idle excluded), same-named frames of one location merged. */
+  hot: HotFunction[];
+}
+
 /**
- * The `top` functions by self time (idle excluded), same-named frames of one location merged.
+ * Busy time and the `top` functions by self time of `profile`, in one pass over its samples.
  *
  * @example
- * hotFunctions(JSON.parse(text), 10)[0]; // { name: "readline dist/socket-reader.js:120", selfMs: 812, percent: 21.4 }
+ * summarizeProfile(JSON.parse(text), 10).hot[0]; // { name: "readline dist/socket-reader.js:120", selfMs: 812, percent: 21.4 }
  */
-export function hotFunctions(profile: CpuProfile, top: number): HotFunction[] {
+export function summarizeProfile(profile: CpuProfile, top: number): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const counts = new Map<string, number>();
   let busy = 0;
@@ -43,19 +51,13 @@ export function hotFunctions(profile: CpuProfile, top: number): HotFunction[] {
     counts.set(key, (counts.get(key) ?? 0) + 1);
     busy++;
   }
-  const msPerSample = profile.samples.length > 0 ? (profile.endTime - profile.startTime) / 1000 / profile.samples.length : 0;
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
+  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const msPerSample = profile.samples.length > 0 ? totalMs / profile.samples.length : 0;
+  const hot = [...counts.entries()]
+    .sort((x, y) => y[1] - x[1])
     .slice(0, top)
     .map(([name, n]) => ({ name, selfMs: n * msPerSample, percent: (100 * n) / Math.max(1, busy) }));
-}
-
-/** Milliseconds the profiled process was not idle, out of the profile's whole span. */
-export function busyTime(profile: CpuProfile): { busyMs: number; totalMs: number } {
-  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
-  const busy = profile.samples.filter((id) => !idle.has(id)).length;
-  return { busyMs: profile.samples.length > 0 ? (totalMs * busy) / profile.samples.length : 0, totalMs };
+  return { busyMs: busy * msPerSample, totalMs, hot };
 }
 
 async function profilesUnder(dir: string): Promise<string[]> {
@@ -73,9 +75,9 @@ export async function summarizeProfiles(dir: string, top = 8): Promise<string> {
   if (files.length === 0) out.push("  (none written)");
   for (const file of files) {
     const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-    const { busyMs, totalMs } = busyTime(profile);
+    const { busyMs, totalMs, hot } = summarizeProfile(profile, top);
     out.push(`  ${relative(dir, file)}: busy ${busyMs.toFixed(0)} of ${totalMs.toFixed(0)} ms`);
-    for (const h of hotFunctions(profile, top)) out.push(`    ${h.percent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`);
+    for (const h of hot) out.push(`    ${h.percent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`);
   }
   return `${out.join("\n")}\n`;
 }

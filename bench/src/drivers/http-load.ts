@@ -3,6 +3,7 @@
  * timed run whose numbers are kept.
  * @module
  */
+import { childOptions } from "../child.js";
 import type { Measurement, RunOptions } from "../types.js";
 import { runAutocannon } from "./autocannon.js";
 import type { HttpLoadSpec } from "./types.js";
@@ -16,8 +17,7 @@ import { runWrk } from "./wrk.js";
  */
 export async function driveHttp(spec: Omit<HttpLoadSpec, "duration" | "cpu">, options: RunOptions): Promise<Measurement> {
   const run = options.driver === "wrk" ? runWrk : runAutocannon;
-  // With --pin the server is on CPU 0 (see childOptions), the load generator on CPU 1.
-  const cpu = options.pin ? 1 : null;
+  const cpu = childOptions(options, "load").cpu ?? null;
   if (options.warmup > 0) await run({ ...spec, duration: options.warmup, cpu });
   return run({ ...spec, duration: options.duration, cpu });
 }

@@ -57,11 +57,11 @@ function withWarning(m: Measurement, warning: string | null): Measurement {
 }
 
 /** Starts the fixture, runs one client child against its port (`start`), and stops both. */
-async function withFixture(options: RunOptions, start: (port: number) => Promise<{ child: Child; result: Promise<Measurement> }>): Promise<Measurement> {
+async function withFixture(options: RunOptions, start: (port: number) => { child: Child; result: Promise<Measurement> }): Promise<Measurement> {
   const server = await startFixture(options);
   let client: Child | null = null;
   try {
-    const started = await start(server.port);
+    const started = start(server.port);
     client = started.child;
     return withWarning(await started.result, server.warning);
   } finally {
@@ -81,8 +81,7 @@ function runClient(kind: ClientKind, path: string, inflight: number, options: Ru
       duration: options.duration,
     };
     const child = Child.fork("http-client", [JSON.stringify(config)], childOptions(options, "load"));
-    const result = child.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)).then(measurementFromResult);
-    return Promise.resolve({ child, result });
+    return { child, result: child.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)).then(measurementFromResult) };
   });
 }
 
@@ -90,14 +89,11 @@ function runPython(path: string, options: RunOptions): Promise<Measurement> {
   return withFixture(options, (port) => {
     const args = [PYTHON_CLIENT, String(port), path, String(options.warmup), String(options.duration)];
     const child = Child.spawn("python3", ["-u", ...args], "python3 http_client.py", childOptions(options, "load"));
-    const result = child.waitLine(/^RESULT (.*)$/m, resultTimeoutMs(options.warmup, options.duration)).then(
-      (m) => measurementFromResult({ type: "result", ...(JSON.parse(m[1]) as Record<string, unknown>) }),
-      (err: unknown) => {
-        const why = child.stderr;
-        throw why === "" ? err : new Error(`${err instanceof Error ? err.message : String(err)}: ${why}`);
-      },
-    );
-    return Promise.resolve({ child, result });
+    // A failure (timeout, exit) already carries the child's stderr tail (Child.waitLine).
+    const result = child
+      .waitLine(/^RESULT (.*)$/m, resultTimeoutMs(options.warmup, options.duration))
+      .then((m) => measurementFromResult({ type: "result", ...(JSON.parse(m[1]) as Record<string, unknown>) }));
+    return { child, result };
   });
 }
 
