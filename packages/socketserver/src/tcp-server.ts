@@ -4,7 +4,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { createServer, type ListenOptions, type Server, type Socket } from "node:net";
-import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions, type TlsOptions } from "node:tls";
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions, type TLSSocketOptions } from "node:tls";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type SocketAddress } from "./types.js";
 
@@ -39,8 +39,8 @@ export class TCPServer extends BaseServer<Socket> {
   /** The listening socket (a `net.Server`). */
   readonly socket: Server;
 
-  private readonly tlsContext: SecureContext | null;
-  private readonly tlsSocketOptions: TlsOptions;
+  /** What each accepted connection's TLSSocket is made with (built once), or null without TLS. */
+  private readonly tlsSocketOptions: TLSSocketOptions | null;
   private readonly tlsSockets = new WeakMap<Socket, TLSSocket>();
   private readonly tlsEstablished = new WeakSet<TLSSocket>();
 
@@ -55,10 +55,11 @@ export class TCPServer extends BaseServer<Socket> {
     this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, this.onConnection);
     if (this.options.maxConnections != null) this.socket.maxConnections = this.options.maxConnections;
     const tls = this.options.tls;
-    // A ready context may come alone or as `secureContext` beside per-connection options (ALPN, ...).
-    this.tlsContext = tls ? (isSecureContext(tls) ? tls : (tls.secureContext ?? createSecureContext(tls))) : null;
-    // Per-connection settings (ALPNProtocols, requestCert, SNICallback, ...) go to each TLSSocket.
-    this.tlsSocketOptions = tls && !isSecureContext(tls) ? tls : {};
+    if (!tls) this.tlsSocketOptions = null;
+    // A ready context may come alone, or as `secureContext` beside per-connection settings
+    // (ALPNProtocols, requestCert, SNICallback, ...), which go to each TLSSocket.
+    else if (isSecureContext(tls)) this.tlsSocketOptions = { isServer: true, secureContext: tls };
+    else this.tlsSocketOptions = { ...tls, isServer: true, secureContext: tls.secureContext ?? createSecureContext(tls) };
   }
 
   /** Bind and listen (Node does both in one call); `serverAddress` then holds the real port. */
@@ -94,8 +95,8 @@ export class TCPServer extends BaseServer<Socket> {
    * May be overridden.
    */
   override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
-    if (this.tlsContext) {
-      const secure = new TLSSocket(request, { ...this.tlsSocketOptions, isServer: true, secureContext: this.tlsContext });
+    if (this.tlsSocketOptions !== null) {
+      const secure = new TLSSocket(request, this.tlsSocketOptions);
       this.tlsSockets.set(request, secure);
       secure.on("error", () => undefined);
       secure.once("secure", () => this.tlsEstablished.add(secure));
@@ -138,7 +139,7 @@ export class TCPServer extends BaseServer<Socket> {
     request.destroy();
   }
 
-  /** Stop listening and drop connections not yet served; waits for the listener to close. */
+  /** Stop listening and drop connections not yet served (without waiting for open connections to end, as Python's `server_close`). */
   override serverClose(): Promise<void> {
     void super.serverClose();
     for (const socket of this.drainQueue()) socket.destroy();
