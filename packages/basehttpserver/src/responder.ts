@@ -4,7 +4,7 @@
  * class; they are split here by role. Extend `BaseHTTPRequestHandler`, not this class.
  * @module
  */
-import { HTTPStatus, statusInfo, validateHeaderName, validateHeaderValue } from "@stdhttp/httplib";
+import { HTTPStatus, isFieldValue, statusInfo, validateHeaderName, validateHeaderValue } from "@stdhttp/httplib";
 import { StreamRequestHandler } from "@stdhttp/socketserver";
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
@@ -106,7 +106,7 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
     const msg = message ?? short;
     const exp = explain ?? (entry ? entry[1] : "???");
     this.logError("code %d, message %s", code, msg);
-    this.sendResponse(code, isStatusText(msg) ? msg : short);
+    this.sendResponse(code, isFieldValue(msg) ? msg : short);
     this.sendHeader("Connection", "close");
     let body: Buffer | null = null;
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
@@ -280,11 +280,4 @@ function serverDateLines(server: string, sys: string, date: string): string {
   return lines;
 }
 
-function isStatusText(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 ? c === 0x7f || c > 0xff : c !== 0x09) return false;
-  }
-  return true;
-}
 

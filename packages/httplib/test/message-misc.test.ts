@@ -3,6 +3,7 @@ import { INVALID_HEADER_FIELDS } from "./fixtures/invalid-headers.js";
 import { HeadTooLarge, InvalidHeader, LineTooLong, TooManyHeaders } from "../src/errors.js";
 import {
   formatHttpDate,
+  isFieldValue,
   isToken,
   parseHeaders,
   parseHttpDate,
@@ -122,5 +123,13 @@ describe("writer checks", () => {
     expect(isToken("a b")).toBe(false);
     expect(isToken("é")).toBe(false);
     expect(isToken("a\u0100")).toBe(false);
+  });
+});
+
+describe("isFieldValue", () => {
+  test("the same characters as validateHeaderValue, without throwing", () => {
+    expect(isFieldValue("a b\tc ~ \xe9\xff")).toBe(true);
+    expect(isFieldValue("")).toBe(true);
+    for (const [, value] of INVALID_HEADER_FIELDS.filter(([name]) => name === "ValidName")) expect(isFieldValue(value)).toBe(false);
   });
 });

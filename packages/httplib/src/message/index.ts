@@ -14,5 +14,5 @@ export { requestBodyFraming, responseBodyFraming, parseContentLength, transferCo
 export { ChunkedDecoder, type ChunkedLimits, type ChunkedPushResult } from "./chunked-decoder.js";
 export { encodeChunk, encodeLastChunk } from "./chunked-encode.js";
 export { formatHttpDate, parseHttpDate } from "./date.js";
-export { validateHeaderName, validateHeaderValue } from "./validate.js";
+export { isFieldValue, validateHeaderName, validateHeaderValue } from "./validate.js";
 export { isToken } from "./chars.js";
