@@ -51,18 +51,6 @@ export function answerFor(err: unknown, requestLine: string): Answer | null {
 }
 
 /**
- * RFC 9112 6.1: a Transfer-Encoding whose final coding is not `chunked` cannot be framed (400,
- * close); a known framing with a coding the server does not implement gets 501.
- */
-export function transferEncodingAnswer(codings: readonly string[]): Answer {
-  const last = codings.length > 0 ? codings[codings.length - 1] : "";
-  if (last !== "chunked" || codings.indexOf("chunked") !== codings.length - 1) {
-    return [400, "Bad message framing", "Transfer-Encoding must end with chunked (RFC 9112 6.1)"];
-  }
-  return [501, "Unsupported Transfer-Encoding", `Transfer-Encoding ${codings.join(", ")} is not implemented`];
-}
-
-/**
  * CPython answers `HTTP/` + up to 10 digits `.` up to 10 digits with a major version >= 2 with 505;
  * the strict parser only reads one digit each, so a request line it rejected as `bad-version`
  * is looked at again here. Returns the version digits when 505 applies.

@@ -12,12 +12,10 @@ import {
   parseHeaderFields,
   parseRequestLine,
   requestBodyFraming,
-  transferCodings,
-  UnknownTransferEncoding,
   type BodyFraming,
   type RequestLine,
 } from "@stdhttp/httplib";
-import { answerFor, salvageVersion, transferEncodingAnswer, unsupportedVersion, type Answer } from "./answers.js";
+import { answerFor, salvageVersion, unsupportedVersion, type Answer } from "./answers.js";
 import { pyRepr } from "./format.js";
 import { firstLine } from "./head-reader.js";
 import type { BaseHTTPRequestHandler } from "./handler.js";
@@ -73,10 +71,10 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
   let framing = NO_BODY;
   if (headers.has("content-length") || headers.has("transfer-encoding")) {
     try {
-      // RFC 9112 6.1, 6.3: CL with TE, TE in HTTP/1.0, a bad or conflicting CL: 400; TE not chunked: 400/501.
+      // RFC 9112 6.1, 6.3: CL with TE, TE in HTTP/1.0, chunked not last, a bad or conflicting CL: 400;
+      // a coding before chunked: 501 (answerFor).
       framing = requestBodyFraming(headers, line);
     } catch (err) {
-      if (err instanceof UnknownTransferEncoding) return answer(h, transferEncodingAnswer(transferCodings(headers) ?? []));
       return rejectHead(h, err, buf);
     }
   }
@@ -175,12 +173,14 @@ export function rejectHead(h: BaseHTTPRequestHandler<unknown>, err: unknown, buf
     const version = salvageVersion(h.requestLine);
     if (version !== null) h.requestVersion = version;
   }
-  const unsupported = err instanceof BadRequestLine && err.reason === "bad-version" ? unsupportedVersion(h.requestLine) : null;
-  if (unsupported !== null) {
-    h.requestVersion = "HTTP/1.1";
-    result = [HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, `Invalid HTTP version (${unsupported})`];
-  } else if (err instanceof BadRequestLine && err.reason === "bad-version") {
-    result = [HTTPStatus.BAD_REQUEST, `Bad request version (${pyRepr(h.requestLine.slice(h.requestLine.lastIndexOf(" ") + 1))})`];
+  if (err instanceof BadRequestLine && err.reason === "bad-version") {
+    const unsupported = unsupportedVersion(h.requestLine);
+    if (unsupported !== null) {
+      h.requestVersion = "HTTP/1.1";
+      result = [HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, `Invalid HTTP version (${unsupported})`];
+    } else {
+      result = [HTTPStatus.BAD_REQUEST, `Bad request version (${pyRepr(h.requestLine.slice(h.requestLine.lastIndexOf(" ") + 1))})`];
+    }
   } else {
     result = answerFor(err, h.requestLine);
     if (result !== null && result[0] === HTTPStatus.URI_TOO_LONG) {

@@ -94,7 +94,8 @@ function isHttp10(version: MessageVersion | undefined): boolean {
 /**
  * Body framing of a request (RFC 9112 6.1, 6.3):
  * Transfer-Encoding together with Content-Length throws `ConflictingFraming` (smuggling, 400);
- * a Transfer-Encoding other than exactly `chunked` throws `UnknownTransferEncoding` (answer 501);
+ * a Transfer-Encoding whose last coding is not `chunked` (or that names it twice) throws
+ * `ConflictingFraming` (400, close); `chunked` after other codings throws `UnknownTransferEncoding` (501);
  * a bad Content-Length throws `InvalidContentLength` (400); neither field means no body.
  * Pass the parsed head as `version` to also refuse Transfer-Encoding in an HTTP/1.0 request
  * (RFC 9112 6.1: faulty framing) with `ConflictingFraming`.
@@ -109,9 +110,10 @@ export function requestBodyFraming(headers: HTTPMessage, version?: MessageVersio
   if (codings !== undefined) {
     if (headers.has("content-length")) throw new ConflictingFraming();
     if (isHttp10(version)) throw new ConflictingFraming("Transfer-Encoding in an HTTP/1.0 message");
-    if (codings.length !== 1 || codings[0] !== "chunked") {
-      throw new UnknownTransferEncoding(headers.getAll("transfer-encoding").join(", "));
-    }
+    // RFC 9112 6.1: chunked not last (or twice) leaves the length unknowable: 400 and close.
+    if (!chunkedLast(codings)) throw new ConflictingFraming("Transfer-Encoding must end with chunked (RFC 9112 6.1)");
+    // A coding before chunked that we do not implement: 501.
+    if (codings.length !== 1) throw new UnknownTransferEncoding(headers.getAll("transfer-encoding").join(", "));
     return CHUNKED;
   }
   const length = parseContentLength(headers);
