@@ -71,10 +71,14 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
     handler.releaseBatch();
     const idle = buf.length === 0;
     if (idle && state.closing) return false;
-    const timeout = idle && handler.requestCount > 1 ? settings.keepAliveTimeout : settings.headerTimeout;
+    // Between keep-alive requests the server's sweeper bounds the wait (keep-alive.ts), as in the
+    // handler's own wait for the next request; otherwise the socket timer (header timeout).
+    const keepAliveWait = idle && handler.requestCount > 1;
+    const timeout = keepAliveWait ? null : settings.headerTimeout;
     if (rfile.timeout !== timeout) rfile.timeout = timeout;
     if (!idle && Date.now() > deadline) return timedOut(handler, buf);
     if (idle) handler.awaitingRequest = true;
+    if (keepAliveWait && settings.keepAliveTimeout !== null) handler.keepAliveSweep = state.sweeps;
     let more: boolean;
     try {
       more = await rfile.fill();
@@ -82,7 +86,10 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
       if (!idle && err instanceof SocketTimeout) return timedOut(handler, buf);
       return false;
     } finally {
-      if (idle) handler.awaitingRequest = false;
+      if (idle) {
+        handler.awaitingRequest = false;
+        handler.keepAliveSweep = -1;
+      }
     }
     if (!more) {
       const rest = rfile.peekBuffered();

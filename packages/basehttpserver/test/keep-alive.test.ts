@@ -241,6 +241,31 @@ describe("keep-alive timeout sweeper (one per server, no socket timer per reques
     }
   });
 
+  test("with handleOneRequest overridden (the slow head path), the idle wait is the sweeper's too, with no socket timer", async () => {
+    class Overriding extends handlerFor("HTTP/1.1") {
+      override async handleOneRequest(): Promise<void> {
+        await super.handleOneRequest();
+      }
+    }
+    const s = await serve(Overriding, { keepAliveTimeout: 0.2 });
+    try {
+      const sock = await connectTo(s.port);
+      const got = collect(sock);
+      sock.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+      await got.waitFor("path=/1");
+      const state = serverState(s.server);
+      const waiting = (): Array<{ keepAliveSweep: number; rfile: { timeout: number | null } }> =>
+        [...state.connections].filter((c) => c.awaitingRequest) as unknown as Array<{ keepAliveSweep: number; rfile: { timeout: number | null } }>;
+      for (let i = 0; i < 100 && waiting().length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+      const [idle] = waiting();
+      expect(idle.keepAliveSweep).toBeGreaterThanOrEqual(0);
+      expect(idle.rfile.timeout).toBeNull();
+      expect(splitResponses(await got.closed).map((r) => r.body)).toEqual(["path=/1"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("keepAliveTimeout null: an idle connection stays open until the client or a shutdown closes it", async () => {
     const s = await serve(handlerFor("HTTP/1.1"), { keepAliveTimeout: null });
     const c = await connectTo(s.port);
