@@ -64,19 +64,17 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
   if (conn !== undefined) keepAlive(h, conn);
   // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host or with several.
   if (http11) {
-    const hosts = headers.size === 1 ? (headers.has("host") ? 1 : 0) : headers.getAll("host").length;
+    const hosts = headers.count("host");
     if (hosts !== 1) return answer(h, [HTTPStatus.BAD_REQUEST, hosts === 0 ? "Missing Host header" : "Multiple Host headers"]);
   }
 
-  let framing = NO_BODY;
-  if (headers.has("content-length") || headers.has("transfer-encoding")) {
-    try {
-      // RFC 9112 6.1, 6.3: CL with TE, TE in HTTP/1.0, chunked not last, a bad or conflicting CL: 400;
-      // a coding before chunked: 501 (answerFor).
-      framing = requestBodyFraming(headers, line);
-    } catch (err) {
-      return rejectHead(h, err, buf);
-    }
+  let framing: BodyFraming;
+  try {
+    // RFC 9112 6.1, 6.3: CL with TE, TE in HTTP/1.0, chunked not last, a bad or conflicting CL: 400;
+    // a coding before chunked: 501 (answerFor).
+    framing = requestBodyFraming(headers, line);
+  } catch (err) {
+    return rejectHead(h, err, buf);
   }
   if (framing.kind === "length" && framing.length > settings.maxBodySize) {
     return answer(h, [HTTPStatus.CONTENT_TOO_LARGE, "Content Too Large", `The body is larger than ${settings.maxBodySize} bytes`]);

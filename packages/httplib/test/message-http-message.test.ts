@@ -74,3 +74,17 @@ describe("HTTPMessage", () => {
     expect(m.getContentCharset("fallback")).toBe(charset ?? "fallback");
   });
 });
+
+describe("count", () => {
+  test("counts the fields of a name, case-insensitively, as getAll().length", () => {
+    const m = new HTTPMessage([
+      ["Host", "a"],
+      ["X", "1"],
+      ["host", "b"],
+    ]);
+    expect(m.count("HOST")).toBe(2);
+    expect(m.count("x")).toBe(1);
+    expect(m.count("missing")).toBe(0);
+    expect(m.count("host")).toBe(m.getAll("host").length);
+  });
+});

@@ -106,6 +106,8 @@ function isHttp10(version: MessageVersion | undefined): boolean {
  * ```
  */
 export function requestBodyFraming(headers: HTTPMessage, version?: MessageVersion): BodyFraming {
+  // Most requests have neither field: answer without building any list.
+  if (!headers.has("transfer-encoding") && !headers.has("content-length")) return NONE;
   const codings = transferCodings(headers);
   if (codings !== undefined) {
     if (headers.has("content-length")) throw new ConflictingFraming();

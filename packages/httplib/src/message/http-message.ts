@@ -78,6 +78,14 @@ export class HTTPMessage implements Iterable<[string, string]> {
     return this.#lower.includes(name.toLowerCase());
   }
 
+  /** How many fields are called `name` (without building the list `getAll` returns). */
+  count(name: string): number {
+    const key = name.toLowerCase();
+    let n = 0;
+    for (let i = 0; i < this.#lower.length; i++) if (this.#lower[i] === key) n++;
+    return n;
+  }
+
   /** Replaces every field called `name` with one field, kept at the place of the first one (appended when absent). */
   set(name: string, value: string): this {
     const key = name.toLowerCase();
