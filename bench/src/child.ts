@@ -38,14 +38,17 @@ const TAIL = 2000;
 export class Child {
   readonly proc: ChildProcess;
   readonly label: string;
+  /** Started by {@link Child.fork} (talks over IPC) rather than {@link Child.spawn} (stdout lines). */
+  private readonly ipc: boolean;
   private stderrTail = "";
   private stdoutBuf = "";
   private exitCode: number | null | undefined = undefined;
   private readonly exited: Promise<void>;
 
-  private constructor(proc: ChildProcess, label: string) {
+  private constructor(proc: ChildProcess, label: string, ipc: boolean) {
     this.proc = proc;
     this.label = label;
+    this.ipc = ipc;
     proc.stderr?.setEncoding("utf8");
     proc.stderr?.on("data", (s: string) => {
       this.stderrTail = (this.stderrTail + s).slice(-TAIL);
@@ -80,13 +83,13 @@ export class Child {
     // A profile is written when the child exits (it exits through process.exit, see procs/ipc.ts).
     const execArgv = dir === null ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`];
     const proc = fork(script, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv });
-    return new Child(proc, `${name} ${args.join(" ")}`.trim()).pinOrKill(options.cpu ?? null);
+    return new Child(proc, `${name} ${args.join(" ")}`.trim(), true).pinOrKill(options.cpu ?? null);
   }
 
   /** Run any program (a non-Node peer); it reports through stdout lines. */
   static spawn(command: string, args: string[], label = command, options: ChildOptions = {}): Child {
     const proc = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    return new Child(proc, label).pinOrKill(options.cpu ?? null);
+    return new Child(proc, label, false).pinOrKill(options.cpu ?? null);
   }
 
   /** Pin every thread of the child to `cpu` (no-op for `null`); kills it and throws when `taskset` fails. */
@@ -103,6 +106,20 @@ export class Child {
   /** Last lines the child wrote to stderr (for error messages). */
   get stderr(): string {
     return this.stderrTail.trim();
+  }
+
+  /**
+   * The port a server child announces once listening: its IPC `{ type: "ready", port }` message
+   * (forked children) or a `PORT <n>` stdout line (spawned ones). Stops the child when it fails to.
+   */
+  async announcedPort(): Promise<number> {
+    try {
+      if (this.ipc) return Number((await this.waitMessage("ready")).port);
+      return Number((await this.waitLine(/^PORT (\d+)$/m))[1]);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** Wait for the first IPC message of `type`; reject on an `error` message, on exit, or after `timeoutMs`. */

@@ -32,24 +32,12 @@ async function startFixture(options: RunOptions): Promise<Fixture> {
     const build = buildNative("http_fixture");
     if (build.path !== null) {
       const child = Child.spawn(build.path, ["0"], "http_fixture", childOptions(options, "server"));
-      try {
-        const m = await child.waitLine(/^PORT (\d+)$/m);
-        return { child, port: Number(m[1]), warning };
-      } catch (err) {
-        await child.stop();
-        throw err;
-      }
+      return { child, port: await child.announcedPort(), warning };
     }
     warning = `native fixture unavailable (${build.error}); the node:net fixture served this run`;
   }
   const child = Child.fork("http-fixture", [], childOptions(options, "server"));
-  try {
-    const ready = await child.waitMessage("ready");
-    return { child, port: Number(ready.port), warning };
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
+  return { child, port: await child.announcedPort(), warning };
 }
 
 function withWarning(m: Measurement, warning: string | null): Measurement {

@@ -28,9 +28,8 @@ export async function runWithEchoLoad(
   const server = Child.fork(serverProc, [JSON.stringify(serverConfig)], serverOptions);
   let load: Child | null = null;
   try {
-    const ready = await server.waitMessage("ready");
     const loadConfig: EchoLoadConfig = {
-      port: Number(ready.port),
+      port: await server.announcedPort(),
       connections: options.connections ?? defaultConnections,
       size,
       warmup: options.warmup,

@@ -17,25 +17,11 @@ const PYTHON_SERVER = fileURLToPath(new URL("../../scripts/hello_server.py", imp
 type ServerKind = HelloServerConfig["kind"] | "cpython";
 
 async function startServer(kind: ServerKind, options: RunOptions): Promise<{ child: Child; port: number }> {
-  if (kind === "cpython") {
-    const child = Child.spawn("python3", ["-u", PYTHON_SERVER], "python3 hello_server.py", childOptions(options, "server"));
-    try {
-      const m = await child.waitLine(/^PORT (\d+)$/m);
-      return { child, port: Number(m[1]) };
-    } catch (err) {
-      await child.stop();
-      throw err;
-    }
-  }
-  const config: HelloServerConfig = { kind };
-  const child = Child.fork("hello-server", [JSON.stringify(config)], childOptions(options, "server"));
-  try {
-    const ready = await child.waitMessage("ready");
-    return { child, port: Number(ready.port) };
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
+  const child =
+    kind === "cpython"
+      ? Child.spawn("python3", ["-u", PYTHON_SERVER], "python3 hello_server.py", childOptions(options, "server"))
+      : Child.fork("hello-server", [JSON.stringify({ kind } satisfies HelloServerConfig)], childOptions(options, "server"));
+  return { child, port: await child.announcedPort() };
 }
 
 async function runHello(kind: ServerKind, connections: number, pipelining: number, options: RunOptions): Promise<Measurement> {
