@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { ForkingTCPServer, StreamRequestHandler, ThreadingTCPServer, isForkingWorker } from "@stdhttp/socketserver";
 import { exitWithParent, fail, readConfig, send } from "./ipc.js";
+import { serveOnLoopback } from "./listen.js";
 
 /** What the parent asks of this child. */
 export interface ForkingServerConfig {
@@ -43,11 +44,7 @@ async function main(): Promise<void> {
     return;
   }
   exitWithParent();
-  await server.ready;
-  void server.serveForever();
-  const address = server.serverAddress;
-  if (typeof address === "string") throw new Error(`expected a TCP address, got ${address}`);
-  await send({ type: "ready", port: address[1] });
+  await send({ type: "ready", port: await serveOnLoopback(server) });
 }
 
 void main().catch(fail);

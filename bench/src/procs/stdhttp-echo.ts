@@ -3,6 +3,7 @@
  * by line, exactly the code a user would write from the socketserver README.
  * @module
  */
+import { serveOnLoopback } from "./listen.js";
 
 /** Start the server on an ephemeral 127.0.0.1 port; resolves with the port once it listens. */
 export async function startStdhttpEcho(maxLineLength: number): Promise<number> {
@@ -23,9 +24,5 @@ export async function startStdhttpEcho(maxLineLength: number): Promise<number> {
   }
 
   const server = new ThreadingTCPServer(["127.0.0.1", 0], Echo, { maxLineLength });
-  await server.ready;
-  void server.serveForever();
-  const address = server.serverAddress;
-  if (typeof address === "string") throw new Error(`expected a TCP address, got ${address}`);
-  return address[1];
+  return serveOnLoopback(server);
 }

@@ -4,6 +4,7 @@
  * (the same as the CPython peer's `log_message`).
  * @module
  */
+import { serveOnLoopback } from "./listen.js";
 
 /** Start the server on an ephemeral 127.0.0.1 port; resolves with the port once it listens. */
 export async function startStdhttpHello(text: string): Promise<number> {
@@ -26,9 +27,5 @@ export async function startStdhttpHello(text: string): Promise<number> {
   }
 
   const server = new ThreadingHTTPServer(["127.0.0.1", 0], Hello);
-  await server.ready;
-  void server.serveForever();
-  const address = server.serverAddress;
-  if (typeof address === "string") throw new Error(`expected a TCP address, got ${address}`);
-  return address[1];
+  return serveOnLoopback(server);
 }
