@@ -4,7 +4,7 @@
  * timeouts and rejects over-long lines and heads before they have fully arrived.
  * @module
  */
-import { BadRequestLine, findHeadEnd, HeadTooLarge, HTTPStatus, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
+import { BadRequestLine, findHeadEnd, HeadTooLarge, HTTPStatus, InvalidMethod, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
 import { SocketTimeout } from "@stdhttp/socketserver";
 import { salvageVersion } from "./answers.js";
 import { rejectHead } from "./parse.js";
@@ -12,6 +12,7 @@ import type { BaseHTTPRequestHandler } from "./handler.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
 
 /**
  * Wait until a whole request head is buffered; sets `handler.head` / `handler.headEnd`.
@@ -110,6 +111,7 @@ function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer)
   const lf = buf.indexOf(LF);
   if (lf === -1) {
     if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
+    checkRequestLinePrefix(buf);
     return false;
   }
   try {
@@ -127,6 +129,53 @@ function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer)
   if (buf.length - buf.lastIndexOf(LF) - 1 > settings.maxLineLength + 1) throw new LineTooLong("header line", settings.maxLineLength);
   return false;
 }
+
+/**
+ * The start of a request line whose end has not arrived: refuse it at once when no request line
+ * could begin this way (RFC 9112 3: `method SP request-target SP HTTP-version`), so that a TLS
+ * ClientHello, an HTTP/2 frame or binary noise on a plain-HTTP port is answered 400 now rather
+ * than left waiting for the header timeout. Throws `InvalidMethod` or `BadRequestLine`.
+ */
+function checkRequestLinePrefix(buf: Buffer): void {
+  const n = buf.length;
+  let i = 0;
+  while (i < n && buf[i] !== SP) {
+    if (!isTokenByte(buf[i])) throw new InvalidMethod(buf.toString("latin1", 0, i + 1));
+    i++;
+  }
+  if (i === 0 && n > 0) throw new BadRequestLine(firstLine(buf), "missing-method");
+  // The target, then "HTTP/" DIGIT "." DIGIT; a CR may only be the last byte (its LF is coming).
+  let part = 1;
+  let versionStart = -1;
+  for (i++; i < n; i++) {
+    const b = buf[i];
+    if (b === CR) {
+      if (i !== n - 1) throw new BadRequestLine(firstLine(buf), "bare-cr");
+      break;
+    }
+    if (b === SP) {
+      part++;
+      if (part > 2) throw new BadRequestLine(firstLine(buf), "bad-version");
+      versionStart = i + 1;
+      continue;
+    }
+    if (b <= 0x20 || b === 0x7f) throw new BadRequestLine(firstLine(buf), "bad-target");
+    if (versionStart !== -1) {
+      const at = i - versionStart;
+      const ok = at < 5 ? b === HTTP_SLASH[at] : (b >= 0x30 && b <= 0x39) || b === 0x2e;
+      if (!ok) throw new BadRequestLine(firstLine(buf), "bad-version");
+    }
+  }
+}
+
+/** `HTTP/` */
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f];
+
+/** `tchar` (RFC 9110 5.6.2). */
+function isTokenByte(b: number): boolean {
+  return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || (b < 0x7f && b > 0x20 && TOKEN_SYMBOLS.includes(String.fromCharCode(b)));
+}
+const TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
 
 /** The first line of `buf` without its line end, latin1 (CPython's `requestline`). */
 export function firstLine(buf: Buffer, limit = 65536): string {

@@ -18,6 +18,7 @@ import {
 import { answerFor, salvageVersion, unsupportedVersion, type Answer } from "./answers.js";
 import { pyRepr } from "./format.js";
 import { firstLine } from "./head-reader.js";
+import { formAllowed, isValidHost, requestTargetForm, targetAuthority, type RequestTargetForm } from "./request-target.js";
 import type { BaseHTTPRequestHandler } from "./handler.js";
 
 const LF = 0x0a;
@@ -51,6 +52,8 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
   if (http11 && h.protocolVersion >= "HTTP/1.1") h.closeConnection = false;
   h.command = line.method;
   h.path = collapse(line.target);
+  const form = requestTargetForm(line.target);
+  if (form === null || !formAllowed(line.method, form)) return answer(h, badTarget(line.method, line.target, form));
 
   let headers: HTTPMessage;
   try {
@@ -66,6 +69,15 @@ export function parseRequest(h: BaseHTTPRequestHandler<unknown>): boolean | Prom
   if (http11) {
     const hosts = headers.count("host");
     if (hosts !== 1) return answer(h, [HTTPStatus.BAD_REQUEST, hosts === 0 ? "Missing Host header" : "Multiple Host headers"]);
+  }
+  const host = headers.get("host");
+  if (host !== undefined && !isValidHost(host)) {
+    return answer(h, [HTTPStatus.BAD_REQUEST, `Bad Host header (${pyRepr(host)})`, "The Host field must be uri-host [ \":\" port ] (RFC 9112 3.2, RFC 3986 3.2)."]);
+  }
+  // RFC 9112 3.2.2: with an absolute-form target, the target's authority replaces Host.
+  if (form === "absolute") {
+    const authority = targetAuthority(line.target);
+    if (authority !== null && authority !== host) h.headers.set("host", authority);
   }
 
   let framing: BodyFraming;
@@ -98,7 +110,10 @@ function parseSimpleRequest(h: BaseHTTPRequestHandler<unknown>, text: string, bu
   h.rawRequestLine = buf.subarray(0, lf === -1 ? end : lf + 1);
   h.command = text.slice(0, sp);
   if (h.command !== "GET") return answer(h, [HTTPStatus.BAD_REQUEST, `Bad HTTP/0.9 request type (${pyRepr(h.command)})`]);
-  h.path = collapse(text.slice(sp + 1));
+  const target = text.slice(sp + 1);
+  h.path = collapse(target);
+  const form = requestTargetForm(target);
+  if (form === null || !formAllowed(h.command, form)) return answer(h, badTarget(h.command, target, form));
   let headers = new HTTPMessage();
   if (lf !== -1 && lf + 1 < end) {
     try {
@@ -152,6 +167,16 @@ function startBody(h: BaseHTTPRequestHandler<unknown>, framing: BodyFraming): vo
   if (h.rfile.timeout !== h.bodyTimeout) h.rfile.timeout = h.bodyTimeout;
 }
 
+/** The 400 answer to a request-target whose form the method does not allow (RFC 9112 3.2). */
+function badTarget(method: string, target: string, form: RequestTargetForm | null): Answer {
+  let why: string;
+  if (form === null) why = "The request-target is none of origin-form, absolute-form, authority-form or asterisk-form (RFC 9112 3.2).";
+  else if (method === "CONNECT") why = "CONNECT needs an authority-form target, host:port (RFC 9112 3.2.3).";
+  else if (form === "authority") why = "Only CONNECT takes an authority-form target (RFC 9112 3.2.3).";
+  else why = "Only OPTIONS takes the asterisk-form target (RFC 9112 3.2.4).";
+  return [HTTPStatus.BAD_REQUEST, `Bad request target (${pyRepr(target)})`, why];
+}
+
 function answer(h: BaseHTTPRequestHandler<unknown>, [code, message, explain]: Answer): false {
   h.closeConnection = true;
   h.trySendError(code, message, explain);
@@ -170,6 +195,9 @@ export function rejectHead(h: BaseHTTPRequestHandler<unknown>, err: unknown, buf
     // CPython takes the version from the line's last word even when the rest is bad.
     const version = salvageVersion(h.requestLine);
     if (version !== null) h.requestVersion = version;
+    // CPython would answer a line it could not read in HTTP/0.9 form (a body without status line
+    // or headers), which a client cannot tell from a crash: only a real HTTP/0.9 request gets that.
+    else if (h.requestVersion === "HTTP/0.9") h.requestVersion = "HTTP/1.0";
   }
   if (err instanceof BadRequestLine && err.reason === "bad-version") {
     const unsupported = unsupportedVersion(h.requestLine);
