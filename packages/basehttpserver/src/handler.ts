@@ -1,7 +1,8 @@
 /**
  * `BaseHTTPRequestHandler`: CPython's http.server request handler, async, with a byte-level
  * head parser, decoded request bodies and strict RFC 9112 rules. The request loop and the
- * response writing live here; reading the head is in `head-reader.ts`, parsing it in `parse.ts`.
+ * response writing live here; reading the head is in `head-reader.ts`, parsing it in `parse.ts`
+ * (both return plain values: a head, a parsed request or a refusal, answered by `refusal.ts`).
  * @module
  */
 import type { Socket } from "node:net";
@@ -9,11 +10,13 @@ import { HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
 import { ConnectionClosed, SocketTimeout } from "@stdhttp/socketserver";
 import { answerFor } from "./answers.js";
 import { pyRepr } from "./format.js";
-import { readHead } from "./head-reader.js";
+import { readHead, type HeadResult, type HeadWaiter } from "./head-reader.js";
 import { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
 import { addConnection, removeConnection } from "./keep-alive.js";
-import { serverState, type IdleConnection } from "./options.js";
-import { parseRequest } from "./parse.js";
+import { serverState } from "./options.js";
+import { isRefusal, parseHead, type ParsedRequest } from "./parse.js";
+import { HEADER_TIMEOUT, refusalAnswer, type HeadRefusal } from "./refusal.js";
+import { collapseLeadingSlashes } from "./request-target.js";
 import { RequestBody } from "./request-body.js";
 import { HTTPResponder } from "./responder.js";
 import type { HTTPServer } from "./server.js";
@@ -75,7 +78,7 @@ function methodName(command: string): string {
  * await using httpd = new HTTPServer(["", 8000], WelcomeHandler);
  * await httpd.serveForever();
  */
-export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<TServer> implements IdleConnection {
+export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<TServer> implements HeadWaiter {
   /** The class the request headers are built with (a subclass of `HTTPMessage`). */
   MessageClass: new (init?: Iterable<readonly [string, string]>) => HTTPMessage = HTTPMessage;
   /** The request line as received, line end included. */
@@ -113,15 +116,12 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     const settings = this.state.settings;
     this.bodyTimeout = this.timeout ?? settings.bodyTimeout;
     if (this.disableNagleAlgorithm) this.connection.setNoDelay?.(true);
-    this.rfile = new HTTPSocketReader(this.connection, { timeout: settings.headerTimeout, maxLineLength: settings.maxLineLength });
-    this.rfile.waitTimeout = this.bodyTimeout;
+    this.rfile = new HTTPSocketReader(this.connection, { head: settings.headerTimeout, body: this.bodyTimeout }, settings.maxLineLength);
     this.wfile = new HTTPSocketWriter(this.connection);
     this.wfile.timeout = this.bodyTimeout;
-    // rfile and wfile share the socket's idle timer: a write that waits uses the body timeout,
-    // not the keep-alive or header timeout the reader may have left set.
-    this.wfile.beforeWait = () => {
-      if (this.rfile.timeout !== this.bodyTimeout) this.rfile.timeout = this.bodyTimeout;
-    };
+    // rfile and wfile share the socket's idle timer, whose owner is rfile's phase: a write that
+    // waits for the client is in the body phase, not the keep-alive or header wait.
+    this.wfile.beforeWait = () => this.rfile.enterPhase("body");
     this.body = new RequestBody(this.rfile);
     addConnection(this.state, this);
   }
@@ -181,6 +181,10 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
       const got = readHead(this);
       if (got !== true) {
         if (got === false) return this.requestClosed();
+        if (!(got instanceof Promise)) {
+          this.refuseHead(got);
+          return this.requestClosed();
+        }
         pending = got;
       } else {
         step = PARSE;
@@ -213,7 +217,9 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
   private async serveRequestLater(step: Step, pending: Promise<unknown> | undefined): Promise<void> {
     try {
       if (step === HEAD) {
-        if (!(await pending)) {
+        const got = (await pending) as HeadResult;
+        if (got !== true) {
+          if (got !== false) this.refuseHead(got);
           this.closeConnection = true;
           return;
         }
@@ -303,7 +309,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     if (state.closing || rfile.atEof) return null;
     this.releaseBatch();
     // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
-    if (rfile.timeout !== null) rfile.timeout = null;
+    rfile.enterPhase("idle");
     this.awaitingRequest = true;
     if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
     // The caller clears both marks once the promise settles.
@@ -316,7 +322,79 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
    * Returns true to go on; false when an error answer was already sent.
    */
   parseRequest(): boolean | Promise<boolean> {
-    return parseRequest(this);
+    this.command = null;
+    this.requestVersion = this.defaultRequestVersion;
+    this.closeConnection = true;
+    const settings = this.state.settings;
+    this.rfile.skip(this.headEnd);
+    const parsed = parseHead(this.head, this.headEnd, settings);
+    if (isRefusal(parsed)) return this.refuseHead(parsed);
+    return this.startRequest(parsed, settings.maxRequestsPerConnection);
+  }
+
+  /** Take a parsed head as the current request: keep-alive, `body`, `Expect: 100-continue`. */
+  private startRequest(request: ParsedRequest, maxRequests: number): boolean | Promise<boolean> {
+    const http11Handler = this.protocolVersion >= "HTTP/1.1";
+    this.rawRequestLine = request.rawRequestLine;
+    this.requestLine = request.requestLine;
+    if (request.version !== null) this.requestVersion = request.version;
+    this.command = request.command;
+    this.path = collapseLeadingSlashes(request.target);
+    const headers = request.headers;
+    this.headers = this.MessageClass === HTTPMessage ? headers : new this.MessageClass(headers);
+    this.closeConnection = !(request.http11 && http11Handler);
+    const conn = headers.get("connection");
+    if (conn !== undefined) this.applyConnection(conn, http11Handler);
+    if (request.version === null || (maxRequests > 0 && this.requestCount >= maxRequests) || this.state.closing) this.closeConnection = true;
+    this.startBody(request.framing);
+    const expect = headers.get("expect");
+    if (expect !== undefined && request.http11 && http11Handler && expect.toLowerCase() === "100-continue") return this.handleExpect100();
+    return true;
+  }
+
+  /** CPython's Connection rule (`close`; `keep-alive` only for an HTTP/1.1 handler), also inside a list. */
+  private applyConnection(value: string, http11Handler: boolean): void {
+    const v = value.toLowerCase();
+    if (v === "close") this.closeConnection = true;
+    else if (v === "keep-alive") {
+      if (http11Handler) this.closeConnection = false;
+    } else if (v.includes(",")) {
+      const tokens = v.split(",").map((t) => t.trim());
+      if (tokens.includes("close")) this.closeConnection = true;
+      else if (tokens.includes("keep-alive") && http11Handler) this.closeConnection = false;
+    }
+  }
+
+  /** Prepare `body` for the request's framing; a body's reads run in the body phase under `requestTimeout`. */
+  private startBody(framing: ParsedRequest["framing"]): void {
+    const body = this.body;
+    if (framing.kind === "none") {
+      if (body.kind !== "none") body.reset("none", null, 0, 0, null);
+      return;
+    }
+    // Answers held back for pipelining must leave before we wait for this body (or send 100 Continue).
+    this.releaseBatch();
+    const settings = this.state.settings;
+    const start = this.requestStart === 0 ? Date.now() : this.requestStart;
+    const deadline = settings.requestTimeout === null ? 0 : start + settings.requestTimeout * 1000;
+    if (framing.kind === "length") body.reset("length", framing.length, settings.maxBodySize, deadline, this.bodyTimeout);
+    else body.reset("chunked", null, settings.maxBodySize, deadline, this.bodyTimeout);
+    this.rfile.enterPhase("body");
+  }
+
+  /** Answer a refused head (its error page and a log line), then close: returns false. */
+  private refuseHead(refusal: HeadRefusal): false {
+    const settings = this.state.settings;
+    const refused = refusalAnswer(refusal, settings.maxLineLength, this.defaultRequestVersion);
+    this.requestLine = refused.requestLine;
+    this.command = refused.command;
+    this.path = collapseLeadingSlashes(refused.target);
+    if (refused.requestVersion !== null) this.requestVersion = refused.requestVersion;
+    this.closeConnection = true;
+    if (refusal.error === HEADER_TIMEOUT) this.logError("Request timed out: %r", "header timeout");
+    const [code, message, explain] = refused.answer;
+    this.trySendError(code, message, explain);
+    return false;
   }
 
   /**

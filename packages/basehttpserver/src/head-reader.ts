@@ -4,37 +4,56 @@
  * timeouts and rejects over-long lines and heads before they have fully arrived.
  * @module
  */
-import { BadRequestLine, findHeadEnd, HeadTooLarge, HTTPStatus, InvalidMethod, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
+import { BadRequestLine, findHeadEnd, HeadTooLarge, InvalidMethod, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
 import { SocketTimeout } from "@stdhttp/socketserver";
-import { salvageVersion } from "./answers.js";
-import { rejectHead } from "./parse.js";
-import type { BaseHTTPRequestHandler } from "./handler.js";
+import type { HTTPSocketReader } from "./io.js";
+import type { IdleConnection, ServerState } from "./options.js";
+import { firstLine, HEADER_TIMEOUT, type HeadRefusal } from "./refusal.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 
+/** What the head reader needs of a connection (a `BaseHTTPRequestHandler`). */
+export interface HeadWaiter extends IdleConnection {
+  readonly rfile: HTTPSocketReader;
+  readonly state: ServerState;
+  /** Requests started on this connection, this one included. */
+  readonly requestCount: number;
+  /** Set to `Date.now()` when the head's first byte is seen. */
+  requestStart: number;
+  /** Where the head was found: `head` (`rfile`'s buffered bytes) up to `headEnd`. */
+  head: Buffer;
+  headEnd: number;
+  /** Send the answers held back for pipelining before waiting for the client. */
+  releaseBatch(): void;
+}
+
+/** What {@link readHead} found: true (a head: `waiter.head`/`headEnd`), false (close, nothing to answer), or a refusal to answer. */
+export type HeadResult = boolean | HeadRefusal;
+
 /**
- * Wait until a whole request head is buffered; sets `handler.head` / `handler.headEnd`.
- * Resolves false when the connection should close: end of stream or keep-alive timeout before
- * a request, or an error that was already answered (414, 431, 400, 408).
+ * Wait until a whole request head is buffered; sets `waiter.head` / `waiter.headEnd`.
+ * Resolves false when the connection should close without an answer (end of stream or
+ * keep-alive timeout before a request), or a {@link HeadRefusal} for a head that must be
+ * answered (414, 431, 400, 408).
  */
-export function readHead(handler: BaseHTTPRequestHandler<unknown>): boolean | Promise<boolean> {
-  const buf = handler.rfile.peekBuffered();
+export function readHead(waiter: HeadWaiter): HeadResult | Promise<HeadResult> {
+  const buf = waiter.rfile.peekBuffered();
   if (buf.length > 0 && buf[0] !== CR && buf[0] !== LF) {
     const end = findHeadEnd(buf, 0);
     if (end !== -1) {
-      handler.head = buf;
-      handler.headEnd = end;
+      waiter.head = buf;
+      waiter.headEnd = end;
       return true;
     }
   }
-  return readHeadSlow(handler);
+  return readHeadSlow(waiter);
 }
 
-async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<boolean> {
-  const rfile = handler.rfile;
-  const state = handler.state;
+async function readHeadSlow(waiter: HeadWaiter): Promise<HeadResult> {
+  const rfile = waiter.rfile;
+  const state = waiter.state;
   const settings = state.settings;
   let from = 0;
   let skipped = 0;
@@ -51,52 +70,51 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
     }
     if (buf.length > 0) {
       if (deadline === 0) {
-        handler.requestStart = Date.now();
-        deadline = settings.headerTimeout === null ? Infinity : handler.requestStart + settings.headerTimeout * 1000;
+        waiter.requestStart = Date.now();
+        deadline = settings.headerTimeout === null ? Infinity : waiter.requestStart + settings.headerTimeout * 1000;
       }
       if (!(buf.length === 1 && buf[0] === CR)) {
         const end = findHeadEnd(buf, from);
         if (end !== -1) {
-          handler.head = buf;
-          handler.headEnd = end;
+          waiter.head = buf;
+          waiter.headEnd = end;
           return true;
         }
         try {
-          if (checkPartialHead(handler, buf)) return true;
+          if (checkPartialHead(waiter, buf)) return true;
         } catch (err) {
-          return rejectHead(handler, err, buf);
+          return { error: err, received: buf };
         }
         from = Math.max(0, buf.length - 3);
       }
     }
-    handler.releaseBatch();
+    waiter.releaseBatch();
     const idle = buf.length === 0;
     if (idle && state.closing) return false;
     // Between keep-alive requests the server's sweeper bounds the wait (keep-alive.ts), as in the
     // handler's own wait for the next request; otherwise the socket timer (header timeout).
-    const keepAliveWait = idle && handler.requestCount > 1;
-    const timeout = keepAliveWait ? null : settings.headerTimeout;
-    if (rfile.timeout !== timeout) rfile.timeout = timeout;
-    if (!idle && Date.now() > deadline) return timedOut(handler, buf);
-    if (idle) handler.awaitingRequest = true;
-    if (keepAliveWait && settings.keepAliveTimeout !== null) handler.keepAliveSweep = state.sweeps;
+    const keepAliveWait = idle && waiter.requestCount > 1;
+    rfile.enterPhase(keepAliveWait ? "idle" : "head");
+    if (!idle && Date.now() > deadline) return { error: HEADER_TIMEOUT, received: buf };
+    if (idle) waiter.awaitingRequest = true;
+    if (keepAliveWait && settings.keepAliveTimeout !== null) waiter.keepAliveSweep = state.sweeps;
     let more: boolean;
     try {
       more = await rfile.fill();
     } catch (err) {
-      if (!idle && err instanceof SocketTimeout) return timedOut(handler, buf);
+      if (!idle && err instanceof SocketTimeout) return { error: HEADER_TIMEOUT, received: buf };
       return false;
     } finally {
       if (idle) {
-        handler.awaitingRequest = false;
-        handler.keepAliveSweep = -1;
+        waiter.awaitingRequest = false;
+        waiter.keepAliveSweep = -1;
       }
     }
     if (!more) {
       const rest = rfile.peekBuffered();
       if (rest.length === 0 || (rest.length === 1 && rest[0] === CR)) return false;
       // The client ended its side in the middle of a head: answer what we can, then close.
-      return rejectHead(handler, new BadRequestLine(firstLine(rest), "empty"), rest);
+      return { error: new BadRequestLine(firstLine(rest), "empty"), received: rest };
     }
   }
 }
@@ -106,8 +124,8 @@ async function readHeadSlow(handler: BaseHTTPRequestHandler<unknown>): Promise<b
  * over the limit: 414; bad request line: 400; head or a field line over the limit: 431).
  * Returns true for an HTTP/0.9 simple request (`GET /` and nothing after it), which has no head.
  */
-function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer): boolean {
-  const settings = handler.state.settings;
+function checkPartialHead(waiter: HeadWaiter, buf: Buffer): boolean {
+  const settings = waiter.state.settings;
   const lf = buf.indexOf(LF);
   if (lf === -1) {
     if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
@@ -119,8 +137,8 @@ function checkPartialHead(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer)
   } catch (err) {
     if (!(err instanceof BadRequestLine && err.reason === "missing-version")) throw err;
     if (buf.length === lf + 1) {
-      handler.head = buf;
-      handler.headEnd = lf + 1;
+      waiter.head = buf;
+      waiter.headEnd = lf + 1;
       return true;
     }
     // An HTTP/0.9-style line followed by more bytes: wait for the fields, as CPython reads them.
@@ -176,22 +194,3 @@ function isTokenByte(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || (b < 0x7f && b > 0x20 && TOKEN_SYMBOLS.includes(String.fromCharCode(b)));
 }
 const TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
-
-/** The first line of `buf` without its line end, latin1 (CPython's `requestline`). */
-export function firstLine(buf: Buffer, limit = 65536): string {
-  let end = buf.indexOf(LF);
-  if (end === -1) end = buf.length;
-  if (end > 0 && buf[end - 1] === CR) end--;
-  return end > limit ? "" : buf.toString("latin1", 0, end);
-}
-
-/** The header timeout expired with part of a head received: 408 (RFC 9110 15.5.9), then close. */
-function timedOut(handler: BaseHTTPRequestHandler<unknown>, buf: Buffer): false {
-  handler.requestLine = firstLine(buf, handler.state.settings.maxLineLength);
-  const version = buf.includes(LF) ? salvageVersion(handler.requestLine) : null;
-  if (version !== null) handler.requestVersion = version;
-  handler.logError("Request timed out: %r", "header timeout");
-  handler.closeConnection = true;
-  handler.trySendError(HTTPStatus.REQUEST_TIMEOUT);
-  return false;
-}

@@ -8,16 +8,46 @@
 import { SocketReader, SocketWriter, ConnectionClosed } from "@stdhttp/socketserver";
 
 /**
+ * What an HTTP connection is waiting for, each with its own limit on the socket: the rest of a
+ * request head (`headerTimeout`), a body or the client taking an answer (`idleTimeout` or the
+ * handler's `timeout`), or the next request (no socket timer: the server's keep-alive sweeper
+ * bounds that wait, keep-alive.ts).
+ */
+export type WaitPhase = "head" | "body" | "idle";
+
+/** The seconds each {@link WaitPhase} may wait (`null`: no socket timer). */
+export interface PhaseTimeouts {
+  head: number | null;
+  body: number | null;
+}
+
+/**
  * `rfile` of an HTTP connection: a `SocketReader` (whose `consumed` tells the server how much of a
- * request body a handler read) whose reads fall back to the server's wait limit.
+ * request body a handler read) and the one owner of the socket's deadline: the server says which
+ * phase the connection is in ({@link HTTPSocketReader.enterPhase}) and the reader applies that
+ * phase's limit. A read by the handler during the idle phase moves to the body phase, so that a
+ * `do_*` method reading `rfile` itself never waits forever.
  */
 export class HTTPSocketReader extends SocketReader {
-  /**
-   * @internal Seconds a read by the handler may wait when no timeout is set: between requests
-   * the keep-alive sweeper bounds the wait instead of a socket timer, and a `do_*` method that
-   * reads `rfile` itself must not wait forever.
-   */
-  waitTimeout: number | null = null;
+  private phase: WaitPhase = "head";
+  private readonly limits: PhaseTimeouts;
+
+  constructor(socket: ConstructorParameters<typeof SocketReader>[0], limits: PhaseTimeouts, maxLineLength: number) {
+    super(socket, { timeout: limits.head, maxLineLength });
+    this.limits = limits;
+  }
+
+  /** The phase the connection is in. */
+  get waitPhase(): WaitPhase {
+    return this.phase;
+  }
+
+  /** @internal Enter `phase`: the socket's timer gets that phase's limit (re-armed only when it changes). */
+  enterPhase(phase: WaitPhase): void {
+    this.phase = phase;
+    const seconds = phase === "head" ? this.limits.head : phase === "body" ? this.limits.body : null;
+    if (this.timeout !== seconds) this.timeout = seconds;
+  }
 
   override read(n = -1): Promise<Buffer> {
     this.guard();
@@ -40,7 +70,7 @@ export class HTTPSocketReader extends SocketReader {
   }
 
   private guard(): void {
-    if (this.waitTimeout !== null && this.timeout === null) this.timeout = this.waitTimeout;
+    if (this.phase === "idle") this.enterPhase("body");
   }
 }
 

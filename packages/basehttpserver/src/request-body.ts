@@ -189,6 +189,6 @@ export class RequestBody implements AsyncIterable<Buffer> {
   /** About to wait for the client: enforce the whole-request deadline and set the body read timeout. */
   private beforeWait(): void {
     if (this.deadline !== 0 && Date.now() > this.deadline) throw new SocketTimeout(this.timeout ?? 0);
-    if (this.rfile.timeout !== this.timeout) this.rfile.timeout = this.timeout;
+    this.rfile.enterPhase("body");
   }
 }

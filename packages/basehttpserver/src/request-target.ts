@@ -164,3 +164,14 @@ function isIpLiteral(inner: string): boolean {
   }
   return isIPv6(inner);
 }
+
+/**
+ * gh-87389: a path starting with `//` is reduced to one `/`, so a redirect built from it cannot
+ * become a scheme-relative URL pointing at another host.
+ */
+export function collapseLeadingSlashes(target: string): string {
+  if (target.length < 2 || target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
+  let i = 2;
+  while (i < target.length && target.charCodeAt(i) === 0x2f) i++;
+  return `/${target.slice(i)}`;
+}

@@ -15,7 +15,7 @@ describe("README", () => {
     expect(readme).toContain(`| \`${name}\` |`);
   });
 
-  const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "awaitNextRequest", "expireIdle", "releaseRequest"];
+  const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "awaitNextRequest", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
   const methods = [...Object.getOwnPropertyNames(BaseHTTPRequestHandler.prototype), ...Object.getOwnPropertyNames(HTTPResponder.prototype)].filter(
     (n) => n !== "constructor" && !internal.includes(n),
   );
