@@ -10,15 +10,12 @@ import { HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
 import { ConnectionClosed, SocketTimeout } from "@stdhttp/socketserver";
 import { answerFor } from "./answers.js";
 import { pyRepr } from "./format.js";
-import { readHead, type HeadResult, type HeadWaiter } from "./head-reader.js";
+import { readHead, type HeadResult } from "./head-reader.js";
 import { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
 import { addConnection, removeConnection } from "./keep-alive.js";
 import { serverState } from "./options.js";
-import { isRefusal, parseHead, type ParsedRequest } from "./parse.js";
-import { HEADER_TIMEOUT, refusalAnswer, type HeadRefusal } from "./refusal.js";
-import { collapseLeadingSlashes } from "./request-target.js";
-import { RequestBody } from "./request-body.js";
-import { HTTPResponder } from "./responder.js";
+import { IncomingBody } from "./incoming-body.js";
+import { HTTPRequestReader } from "./request-reader.js";
 import type { HTTPServer } from "./server.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -78,34 +75,7 @@ function methodName(command: string): string {
  * await using httpd = new HTTPServer(["", 8000], WelcomeHandler);
  * await httpd.serveForever();
  */
-export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<TServer> implements HeadWaiter {
-  /** The class the request headers are built with (a subclass of `HTTPMessage`). */
-  MessageClass: new (init?: Iterable<readonly [string, string]>) => HTTPMessage = HTTPMessage;
-  /** The request line as received, line end included. */
-  rawRequestLine: Buffer = EMPTY;
-  /** The request's header fields. */
-  headers: HTTPMessage = new HTTPMessage();
-  /** The decoded body of the current request. */
-  body!: RequestBody;
-  /** Buffered reader over the connection (counts what is consumed). */
-  declare rfile: HTTPSocketReader;
-
-  /** @internal Where the current head lies in `head` (set by the head reader). */
-  head: Buffer = EMPTY;
-  /** @internal */
-  headEnd = 0;
-  /** @internal Requests started on this connection. */
-  requestCount = 0;
-  /** @internal `Date.now()` when the current request's first byte was seen (0: unknown). */
-  requestStart = 0;
-  /** @internal Seconds a body read may wait. */
-  bodyTimeout: number | null = null;
-
-  /** @internal True while waiting for the next request. */
-  awaitingRequest = false;
-  /** @internal The keep-alive sweep count when the wait began (-1: not under the sweeper). */
-  keepAliveSweep = -1;
-
+export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestReader<TServer> {
   private tookConnection = false;
   private batching = false;
 
@@ -122,7 +92,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     // rfile and wfile share the socket's idle timer, whose owner is rfile's phase: a write that
     // waits for the client is in the body phase, not the keep-alive or header wait.
     this.wfile.beforeWait = () => this.rfile.enterPhase("body");
-    this.body = new RequestBody(this.rfile);
+    this.body = new IncomingBody(this.rfile);
     addConnection(this.state, this);
   }
 
@@ -314,102 +284,6 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPResponder<
     if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
     // The caller clears both marks once the promise settles.
     return rfile.fill();
-  }
-
-  /**
-   * Parse the head the head reader found (CPython's `parse_request`): sets `command`, `path`,
-   * `requestVersion`, `headers`, `closeConnection`, prepares `body` and runs `handleExpect100()`.
-   * Returns true to go on; false when an error answer was already sent.
-   */
-  parseRequest(): boolean | Promise<boolean> {
-    this.command = null;
-    this.requestVersion = this.defaultRequestVersion;
-    this.closeConnection = true;
-    const settings = this.state.settings;
-    this.rfile.skip(this.headEnd);
-    const parsed = parseHead(this.head, this.headEnd, settings);
-    if (isRefusal(parsed)) return this.refuseHead(parsed);
-    return this.startRequest(parsed, settings.maxRequestsPerConnection);
-  }
-
-  /** Take a parsed head as the current request: keep-alive, `body`, `Expect: 100-continue`. */
-  private startRequest(request: ParsedRequest, maxRequests: number): boolean | Promise<boolean> {
-    const http11Handler = this.protocolVersion >= "HTTP/1.1";
-    this.rawRequestLine = request.rawRequestLine;
-    this.requestLine = request.requestLine;
-    if (request.version !== null) this.requestVersion = request.version;
-    this.command = request.command;
-    this.path = collapseLeadingSlashes(request.target);
-    const headers = request.headers;
-    this.headers = this.MessageClass === HTTPMessage ? headers : new this.MessageClass(headers);
-    this.closeConnection = !(request.http11 && http11Handler);
-    const conn = headers.get("connection");
-    if (conn !== undefined) this.applyConnection(conn, http11Handler);
-    if (request.version === null || (maxRequests > 0 && this.requestCount >= maxRequests) || this.state.closing) this.closeConnection = true;
-    this.startBody(request.framing);
-    const expect = headers.get("expect");
-    if (expect !== undefined && request.http11 && http11Handler && expect.toLowerCase() === "100-continue") return this.handleExpect100();
-    return true;
-  }
-
-  /** CPython's Connection rule (`close`; `keep-alive` only for an HTTP/1.1 handler), also inside a list. */
-  private applyConnection(value: string, http11Handler: boolean): void {
-    const v = value.toLowerCase();
-    if (v === "close") this.closeConnection = true;
-    else if (v === "keep-alive") {
-      if (http11Handler) this.closeConnection = false;
-    } else if (v.includes(",")) {
-      const tokens = v.split(",").map((t) => t.trim());
-      if (tokens.includes("close")) this.closeConnection = true;
-      else if (tokens.includes("keep-alive") && http11Handler) this.closeConnection = false;
-    }
-  }
-
-  /** Prepare `body` for the request's framing; a body's reads run in the body phase under `requestTimeout`. */
-  private startBody(framing: ParsedRequest["framing"]): void {
-    const body = this.body;
-    if (framing.kind === "none") {
-      if (body.kind !== "none") body.reset("none", null, 0, 0, null);
-      return;
-    }
-    // Answers held back for pipelining must leave before we wait for this body (or send 100 Continue).
-    this.releaseBatch();
-    const settings = this.state.settings;
-    const start = this.requestStart === 0 ? Date.now() : this.requestStart;
-    const deadline = settings.requestTimeout === null ? 0 : start + settings.requestTimeout * 1000;
-    if (framing.kind === "length") body.reset("length", framing.length, settings.maxBodySize, deadline, this.bodyTimeout);
-    else body.reset("chunked", null, settings.maxBodySize, deadline, this.bodyTimeout);
-    this.rfile.enterPhase("body");
-  }
-
-  /** Answer a refused head (its error page and a log line), then close: returns false. */
-  private refuseHead(refusal: HeadRefusal): false {
-    const settings = this.state.settings;
-    const refused = refusalAnswer(refusal, settings.maxLineLength, this.defaultRequestVersion);
-    this.requestLine = refused.requestLine;
-    this.command = refused.command;
-    this.path = collapseLeadingSlashes(refused.target);
-    if (refused.requestVersion !== null) this.requestVersion = refused.requestVersion;
-    this.closeConnection = true;
-    if (refusal.error === HEADER_TIMEOUT) this.logError("Request timed out: %r", "header timeout");
-    const [code, message, explain] = refused.answer;
-    this.trySendError(code, message, explain);
-    return false;
-  }
-
-  /**
-   * Answer `Expect: 100-continue` (HTTP/1.1 requests to an HTTP/1.1 handler). The default sends
-   * `100 Continue` and returns true. Override to refuse: send an error (e.g. 417) and return false.
-   */
-  handleExpect100(): boolean | Promise<boolean> {
-    this.sendResponseOnly(HTTPStatus.CONTINUE);
-    this.endHeaders();
-    return true;
-  }
-
-  /** Read the whole request body (at most `limit` bytes, default the server's `maxBodySize`). */
-  readBody(limit?: number): Promise<Buffer> {
-    return this.body.readAll(limit);
   }
 
   /**

@@ -20,9 +20,10 @@
  */
 export { BaseHTTPRequestHandler } from "./handler.js";
 export { HTTPResponder, RESPONSES, VERSION } from "./responder.js";
+export { HTTPRequestReader } from "./request-reader.js";
 export { HTTPServer, ThreadingHTTPServer } from "./server.js";
 export { HTTPSServer, ThreadingHTTPSServer, type HTTPSServerOptions } from "./https-server.js";
-export { RequestBody, type BodyKind } from "./request-body.js";
-export { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
+export { IncomingBody, type IncomingBodyKind } from "./incoming-body.js";
+export { HTTPSocketReader, HTTPSocketWriter, type WaitPhase } from "./io.js";
 export { HTTP_DEFAULTS, type HTTPServerOptions, type AccessLogEntry, type HTTPSettings } from "./options.js";
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE } from "./format.js";

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { BaseHTTPRequestHandler, HTTP_DEFAULTS, HTTPResponder } from "../src/index.js";
+import { BaseHTTPRequestHandler, HTTP_DEFAULTS, HTTPRequestReader, HTTPResponder } from "../src/index.js";
 import { raw } from "./helpers.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -16,7 +16,7 @@ describe("README", () => {
   });
 
   const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "awaitNextRequest", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
-  const methods = [...Object.getOwnPropertyNames(BaseHTTPRequestHandler.prototype), ...Object.getOwnPropertyNames(HTTPResponder.prototype)].filter(
+  const methods = [...Object.getOwnPropertyNames(BaseHTTPRequestHandler.prototype), ...Object.getOwnPropertyNames(HTTPRequestReader.prototype), ...Object.getOwnPropertyNames(HTTPResponder.prototype)].filter(
     (n) => n !== "constructor" && !internal.includes(n),
   );
   test("finds the handler methods", () => {

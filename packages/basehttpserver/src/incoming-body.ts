@@ -1,5 +1,5 @@
 /**
- * `RequestBody`: the decoded body of the current request, Content-Length or chunked, that
+ * `IncomingBody`: the decoded body of the current request, Content-Length or chunked, that
  * stops exactly at this request's end so keep-alive and pipelining stay correct.
  * @module
  */
@@ -10,11 +10,11 @@ import type { HTTPSocketReader } from "./io.js";
 const EMPTY = Buffer.alloc(0);
 
 /** How the current request's body is delimited. */
-export type BodyKind = "none" | "length" | "chunked";
+export type IncomingBodyKind = "none" | "length" | "chunked";
 
 /**
  * The body of the current request (`this.body` in a handler), decoded: Content-Length bodies
- * are passed through, chunked bodies are de-chunked (trailers in {@link RequestBody.trailers}).
+ * are passed through, chunked bodies are de-chunked (trailers in {@link IncomingBody.trailers}).
  * Reading never goes past the end of this request's body.
  *
  * A handler may also read a Content-Length body straight from `rfile` as in CPython; the server
@@ -28,9 +28,9 @@ export type BodyKind = "none" | "length" | "chunked";
  *   this.wfile.write(data);
  * }
  */
-export class RequestBody implements AsyncIterable<Buffer> {
+export class IncomingBody implements AsyncIterable<Buffer> {
   /** `"none"`, `"length"` or `"chunked"`. */
-  kind: BodyKind = "none";
+  kind: IncomingBodyKind = "none";
   /** The Content-Length, or `null` for chunked or no body. */
   length: number | null = null;
   /** Trailer fields of a chunked body once it was read to the end; `null` before (and for other bodies). */
@@ -54,7 +54,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
   }
 
   /** @internal Start a new request's body. `deadline` is a `Date.now()` value (0: none). */
-  reset(kind: BodyKind, length: number | null, maxSize: number, deadline: number, timeout: number | null): void {
+  reset(kind: IncomingBodyKind, length: number | null, maxSize: number, deadline: number, timeout: number | null): void {
     this.kind = kind;
     this.length = length;
     this.trailers = null;
