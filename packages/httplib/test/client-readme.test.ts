@@ -22,6 +22,14 @@ describe("README", () => {
     expect(readme).toContain(`\`${cls.code}\``);
   });
 
+  test("the error table has one row per exported error class, with that class's code", () => {
+    const section = readme.slice(readme.indexOf("## Error codes"), readme.indexOf("\n## ", readme.indexOf("## Error codes") + 1));
+    const rows = new Map<string, string>();
+    for (const m of section.matchAll(/^\| `(\w+)` \| [^|]+ \| `(ERR_[A-Z_]+)` \|/gm)) rows.set(m[1], m[2]);
+    for (const [name, cls] of errorClasses) expect([name, rows.get(name)]).toEqual([name, cls.code]);
+    expect(new Set(rows.values()).size).toBe(rows.size);
+  });
+
   test("documents the handbook example", () => {
     expect(readme).toContain('h.putRequest("GET", "/index.html");');
     expect(readme).toContain("const [errcode, errmsg, headers] = await h.getReply();");

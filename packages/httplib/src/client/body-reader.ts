@@ -79,7 +79,16 @@ export class BodyReader {
         if (this.length === 0) this.finish();
         continue;
       }
-      const piece = await this.available(null, 0);
+      let piece: Buffer | null;
+      try {
+        piece = await this.available(null, 0);
+      } catch (err) {
+        // The bytes already put in `target` by this call are part of what arrived.
+        if (at > 0 && err instanceof IncompleteRead) {
+          throw new IncompleteRead(Buffer.concat([target.subarray(0, at), err.partial]), err.expected, { cause: err.cause });
+        }
+        throw err;
+      }
       if (piece === null) break;
       const n = Math.min(piece.length, target.length - at);
       target.set(n === piece.length ? piece : piece.subarray(0, n), at);

@@ -6,6 +6,7 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { encodeChunk } from "../message/index.js";
+import { ClosedWhileSending } from "./errors.js";
 import type { Wire } from "./wire.js";
 
 /**
@@ -55,7 +56,7 @@ export function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
 
 /** Writes `data` and waits for 'drain' when the socket asks for it. */
 async function write(wire: Wire, data: Buffer): Promise<void> {
-  if (wire.destroyed) throw wire.error ?? new Error("socket closed while sending the request body");
+  if (wire.destroyed) throw wire.error ?? new ClosedWhileSending();
   if (!wire.socket.write(data)) await wire.drain();
 }
 

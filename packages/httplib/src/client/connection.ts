@@ -8,7 +8,7 @@ import { CannotSendHeader, CannotSendRequest, NotConnected, ResponseNotReady } f
 import type { ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
 import { formatHeaderLine, headerPairs, validateMethod, validatePath, validateTargetBytes, type HeaderValue, type RequestHeaders } from "./checks.js";
-import { RequestAborted } from "./errors.js";
+import { asError, RequestAborted, UnsolicitedUpgrade } from "./errors.js";
 import { awaitContinue } from "./expect-continue.js";
 import type { HTTPConnectionOptions, InformationalResponse } from "./options.js";
 import { headStep, responseSize } from "./read-head.js";
@@ -48,6 +48,8 @@ interface Pending {
   signal: AbortSignal | null;
   onAbort: (() => void) | null;
   skipBody: boolean;
+  /** The request had an `Upgrade` header field: only then may the answer be `101 Switching Protocols`. */
+  upgrade: boolean;
   error: Error | null;
   /** The transmission still running (slow path only), or null. */
   sending: Promise<void> | null;
@@ -116,6 +118,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
   #state = IDLE;
   #head = "";
   #method = "";
+  #upgrade = false;
   #queue: Pending[] = [];
   #active: Pending | null = null;
   #response: HTTPResponse | null = null;
@@ -167,6 +170,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     if (options.skipAcceptEncoding !== true && this.httpVsn === 11) head += "Accept-Encoding: identity\r\n";
     this.#head = head;
     this.#method = method;
+    this.#upgrade = false;
     this.#state = REQ_STARTED;
   }
 
@@ -174,6 +178,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
   putHeader(name: string, ...values: HeaderValue[]): void {
     if (this.#state !== REQ_STARTED) throw new CannotSendHeader();
     this.#head += formatHeaderLine(name, values);
+    if (name.length === 7 && name.toLowerCase() === "upgrade") this.#upgrade = true;
   }
 
   /**
@@ -219,7 +224,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       }
       return this.#request(method, url, body, pairs, given, options, null);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(asError(err));
     }
   }
 
@@ -260,7 +265,7 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
     const head = `${this.#head}\r\n`;
     this.#head = "";
     this.#state = REQ_SENT;
-    const pending: Pending = { method: this.#method, wire: null, signal, onAbort: null, skipBody: false, error: null, sending: null };
+    const pending: Pending = { method: this.#method, wire: null, signal, onAbort: null, skipBody: false, upgrade: this.#upgrade, error: null, sending: null };
     this.#queue.push(pending);
     if (signal !== null) {
       pending.onAbort = () => this.#abort(pending);
@@ -319,8 +324,9 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
       await writeBody(wire, body, chunked, this.blocksize);
       if (chunked) wire.socket.write("0\r\n\r\n", "latin1");
     } catch (err) {
-      if (pending.error === null) pending.error = err instanceof Error ? err : new Error(String(err));
-      throw err;
+      const e = asError(err);
+      if (pending.error === null) pending.error = e;
+      throw e;
     }
   }
 
@@ -358,7 +364,12 @@ export class HTTPConnection extends ConnectionBase implements ResponseOwner {
         let head: ResponseHead | null;
         for (;;) {
           while ((head = headStep(wire, lim)) === null) await wire.wait();
-          if (head.status >= 200 || head.status === 101) break;
+          if (head.status >= 200) break;
+          if (head.status === 101) {
+            // RFC 9110 7.8, 15.2.2: a server switches only to a protocol the request asked for.
+            if (!pending.upgrade) throw new UnsolicitedUpgrade(head.headers.get("upgrade"));
+            break;
+          }
           this.#inform(head);
         }
         if (this.debugLevel > 0) this.debugHead(head);

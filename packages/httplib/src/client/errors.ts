@@ -3,6 +3,7 @@
  * closed pool. Like every error of the package they extend `HTTPException` and carry a stable `code`.
  * @module
  */
+import { isNativeError } from "node:util/types";
 import { HTTPException, type HTTPErrorOptions } from "../errors.js";
 
 /**
@@ -72,4 +73,48 @@ export class PoolClosed extends HTTPException {
   constructor(options?: HTTPErrorOptions) {
     super("the connection pool is closed", options);
   }
+}
+
+/**
+ * The server answered `101 Switching Protocols` to a request that asked for no protocol change
+ * (it had no `Upgrade` header field): RFC 9110 15.2.2 forbids that, and the bytes that follow
+ * cannot be read as HTTP. The connection is closed. (CPython does not check this.)
+ */
+export class UnsolicitedUpgrade extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_UNSOLICITED_UPGRADE";
+  /** The `Upgrade` field of the 101 answer, when it had one. */
+  readonly upgrade: string | undefined;
+  constructor(upgrade?: string, options?: HTTPErrorOptions) {
+    super("101 Switching Protocols to a request without Upgrade (RFC 9110 15.2.2)", options);
+    this.upgrade = upgrade;
+  }
+}
+
+/** The socket closed before its connection (TCP, or TLS) was established, without an error of its own. */
+export class ClosedWhileConnecting extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_CLOSED_WHILE_CONNECTING";
+  constructor(options?: HTTPErrorOptions) {
+    super("socket closed while connecting", options);
+  }
+}
+
+/** The socket was closed (by the server, a timeout or an abort without its own error) while the request body was being written. */
+export class ClosedWhileSending extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_CLOSED_WHILE_SENDING";
+  constructor(options?: HTTPErrorOptions) {
+    super("socket closed while sending the request body", options);
+  }
+}
+
+/** Something that is not an `Error` was thrown while a request was prepared or sent (e.g. by a body iterable); `cause` is the value. */
+export class NonErrorThrown extends HTTPException {
+  static override readonly code: string = "ERR_HTTP_NON_ERROR_THROWN";
+  constructor(value: unknown) {
+    super(`non-Error thrown: ${String(value)}`, { cause: value });
+  }
+}
+
+/** `err` itself when it is an `Error` (of any realm), else a {@link NonErrorThrown} holding it. */
+export function asError(err: unknown): Error {
+  return err instanceof Error || isNativeError(err) ? err : new NonErrorThrown(err);
 }

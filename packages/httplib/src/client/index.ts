@@ -11,5 +11,17 @@ export type { HTTPConnectionOptions, InformationalResponse } from "./options.js"
 export type { RequestBody } from "./body.js";
 export { METHODS_EXPECTING_BODY } from "./body.js";
 export { getHostPort, type HeaderValue, type RequestHeaders } from "./checks.js";
-export { ClientTimeout, ConnectTimeout, HeadersTimeout, BodyTimeout, RequestAborted, TunnelError, PoolClosed } from "./errors.js";
+export {
+  ClientTimeout,
+  ConnectTimeout,
+  HeadersTimeout,
+  BodyTimeout,
+  RequestAborted,
+  TunnelError,
+  PoolClosed,
+  UnsolicitedUpgrade,
+  ClosedWhileConnecting,
+  ClosedWhileSending,
+  NonErrorThrown,
+} from "./errors.js";
 export { HTTP_PORT, HTTPS_PORT } from "./ports.js";

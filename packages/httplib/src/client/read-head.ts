@@ -3,8 +3,8 @@
  * parses status line and fields in one pass over the accumulated Buffer (no readline per header).
  * @module
  */
-import { HeadTooLarge, LineTooLong, RemoteDisconnected } from "../errors.js";
-import { findHeadEnd, parseResponseHead, responseBodyFraming, skipEmptyLines, type HeadLimits, type ResponseHead } from "../message/index.js";
+import { BadStatusLine, HeadTooLarge, LineTooLong, RemoteDisconnected, TooManyHeaders } from "../errors.js";
+import { findHeadEnd, parseResponseHead, responseBodyFraming, type HeadLimits, type ResponseHead } from "../message/index.js";
 import type { Wire } from "./wire.js";
 
 /** {@link HeadLimits} with every field present. */
@@ -17,17 +17,12 @@ export function tryHead(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
     wire.consume(ahead.end);
     return ahead.head;
   }
-  let buf = wire.buf;
+  const buf = wire.buf;
   if (buf.length === 0) return null;
-  if (buf[0] === 0x0d || buf[0] === 0x0a) {
-    // RFC 9112 2.2: empty lines before the start line may be ignored.
-    const s = skipEmptyLines(buf, 0, buf.length, true);
-    if (s > 0) {
-      wire.consume(s);
-      buf = wire.buf;
-      if (buf.length === 0) return null;
-    }
-  }
+  // A status line never starts with CR or LF: an empty line where it should be is a bad status
+  // line at once (CPython reads it as the line "\r\n"); waiting for more bytes could wait forever.
+  // (RFC 9112 2.2 lets only a server skip empty lines before a request line.)
+  if (buf[0] === 0x0d || buf[0] === 0x0a) throw new BadStatusLine(buf.toString("latin1", 0, buf[0] === 0x0d && buf[1] === 0x0a ? 2 : 1));
   const end = findHeadEnd(buf, 0);
   if (end === -1) {
     checkGrowth(buf, lim);
@@ -38,11 +33,27 @@ export function tryHead(wire: Wire, lim: ResolvedLimits): ResponseHead | null {
   return head;
 }
 
-/** A head that has not ended yet but is already too big cannot succeed: fail now, not at EOF. */
+/**
+ * A head that has not ended yet but already breaks a limit cannot succeed: fail now, not at EOF
+ * or after a timeout. A status line over `maxLineLength`, more complete field lines than
+ * `maxHeaders` (CPython `_read_headers`: "got more than 100 headers" as soon as the line after
+ * the 100th arrives), or more bytes than `maxHeadSize`.
+ */
 function checkGrowth(buf: Buffer, lim: ResolvedLimits): void {
-  if (buf.length > lim.maxLineLength + 2) {
-    const lf = buf.indexOf(0x0a);
-    if (lf === -1 || lf > lim.maxLineLength + 1) throw new LineTooLong("status line", lim.maxLineLength);
+  const lf = buf.indexOf(0x0a);
+  if (lf === -1 || lf > lim.maxLineLength + 1) {
+    if (buf.length > lim.maxLineLength + 2) throw new LineTooLong("status line", lim.maxLineLength);
+  } else {
+    // Every complete line after the status line is a field line (an empty one would have ended
+    // the head). At most maxHeaders + 1 searches, each native: bounded whatever the server sends.
+    let lines = 0;
+    let at = lf + 1;
+    for (;;) {
+      const next = buf.indexOf(0x0a, at);
+      if (next === -1) break;
+      if (++lines > lim.maxHeaders) throw new TooManyHeaders(lim.maxHeaders);
+      at = next + 1;
+    }
   }
   if (buf.length > lim.maxHeadSize) {
     // Prefer the precise error (a too-long line, too many fields) when the bytes show one.

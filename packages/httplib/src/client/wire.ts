@@ -13,7 +13,7 @@
 import type { OnReadOpts, Socket } from "node:net";
 import type { ResponseHead } from "../message/index.js";
 import { secondsToMs } from "./durations.js";
-import { BodyTimeout, ConnectTimeout, HeadersTimeout } from "./errors.js";
+import { BodyTimeout, ClosedWhileConnecting, ConnectTimeout, HeadersTimeout } from "./errors.js";
 import { joinBytes, ReadSlab } from "./read-slab.js";
 
 /** What the socket is doing; selects the timeout and its error class. */
@@ -126,7 +126,7 @@ export class Wire {
       };
       const onClose = (): void => {
         done();
-        reject(this.error ?? new Error("socket closed while connecting"));
+        reject(this.error ?? new ClosedWhileConnecting());
       };
       this.socket.once(event, onReady);
       this.socket.once("close", onClose);
