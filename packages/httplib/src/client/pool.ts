@@ -8,6 +8,7 @@ import type { RequestHeaders } from "./checks.js";
 import { HTTPConnection } from "./connection.js";
 import { checkSeconds, secondsToMs } from "./durations.js";
 import { RemoteDisconnected } from "../errors.js";
+import { parseTokenList } from "../message/index.js";
 import { PoolClosed, RequestAborted } from "./errors.js";
 import { HTTPSConnection, type HTTPSConnectionOptions } from "./https.js";
 import { resolveExpectContinueMs, resolveTimeouts } from "./options.js";
@@ -68,13 +69,12 @@ const STALE_WRITE_CODES = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED"]);
  * HTTP/1.0-era hint servers still send (`Keep-Alive: timeout=5, max=100`; RFC 2068 19.7.1.1).
  */
 function keepAliveTimeoutHint(values: readonly string[]): number | null {
-  for (const v of values) {
-    for (const part of v.split(",")) {
-      const eq = part.indexOf("=");
-      if (eq === -1 || part.slice(0, eq).trim().toLowerCase() !== "timeout") continue;
-      const m = /^\s*"?(\d+)/.exec(part.slice(eq + 1));
-      if (m !== null) return Number(m[1]);
-    }
+  if (values.length === 0) return null;
+  for (const element of parseTokenList(values)) {
+    const eq = element.indexOf("=");
+    if (eq === -1 || element.slice(0, eq).trimEnd() !== "timeout") continue;
+    const m = /^\s*"?(\d+)/.exec(element.slice(eq + 1));
+    if (m !== null) return Number(m[1]);
   }
   return null;
 }

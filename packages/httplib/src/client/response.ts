@@ -4,7 +4,7 @@
  * @module
  */
 import { ConflictingFraming, UnknownProtocol } from "../errors.js";
-import { ChunkedDecoder, responseBodyFraming, type HTTPMessage, type ResponseHead } from "../message/index.js";
+import { ChunkedDecoder, hasToken, responseBodyFraming, type HTTPMessage, type ResponseHead } from "../message/index.js";
 import { BodyKind, BodyReader } from "./body-reader.js";
 import { Phase, type Wire } from "./wire.js";
 
@@ -14,12 +14,6 @@ const EMPTY = Buffer.alloc(0);
 export interface ResponseOwner {
   /** The body was consumed (`reuse`: the socket may carry the next response) or abandoned. */
   responseDone(resp: HTTPResponse, wire: Wire, reuse: boolean): void;
-}
-
-/** True when a comma-separated header value lists `token` (case-insensitive). */
-function listHas(values: string[], token: string): boolean {
-  for (const v of values) for (const part of v.split(",")) if (part.trim().toLowerCase() === token) return true;
-  return false;
 }
 
 /**
@@ -107,11 +101,11 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   /** CPython `_check_close`: does the connection end after this response? */
   #checkClose(): boolean {
     const conn = this.headers.getAll("connection");
-    if (this.version === 11) return listHas(conn, "close");
+    if (this.version === 11) return hasToken(conn, "close");
     // HTTP/1.0: close unless keep-alive is announced somehow.
     if (this.headers.has("keep-alive")) return false;
-    if (listHas(conn, "keep-alive")) return false;
-    return !listHas(this.headers.getAll("proxy-connection"), "keep-alive");
+    if (hasToken(conn, "keep-alive")) return false;
+    return !hasToken(this.headers.getAll("proxy-connection"), "keep-alive");
   }
 
   /** Same object as {@link HTTPResponse.headers} (CPython's `msg`). */

@@ -4,6 +4,7 @@
  */
 import { ConflictingFraming, InvalidContentLength, UnknownTransferEncoding } from "../errors.js";
 import type { HTTPMessage } from "./http-message.js";
+import { parseTokenList } from "./token-list.js";
 
 /**
  * How the body of a message is delimited:
@@ -63,15 +64,7 @@ function isDigits(s: string): boolean {
  */
 export function transferCodings(headers: HTTPMessage): string[] | undefined {
   const values = headers.getAll("transfer-encoding");
-  if (values.length === 0) return undefined;
-  const out: string[] = [];
-  for (const value of values) {
-    for (const part of value.split(",")) {
-      const item = part.trim().toLowerCase();
-      if (item !== "") out.push(item);
-    }
-  }
-  return out;
+  return values.length === 0 ? undefined : parseTokenList(values);
 }
 
 /** True when `codings` ends with `chunked` and names it only once (RFC 9112 6.1, 7). */

@@ -16,3 +16,4 @@ export { encodeChunk, encodeLastChunk } from "./chunked-encode.js";
 export { formatHttpDate, parseHttpDate } from "./date.js";
 export { isFieldValue, validateHeaderName, validateHeaderValue } from "./validate.js";
 export { isToken } from "./chars.js";
+export { hasToken, parseTokenList, type ListValues } from "./token-list.js";
