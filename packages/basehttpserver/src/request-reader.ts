@@ -6,7 +6,7 @@
  * Extend `BaseHTTPRequestHandler`, not this class.
  * @module
  */
-import { HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
+import { hasToken, HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
 import type { HeadWaiter } from "./head-reader.js";
 import type { HTTPSocketReader } from "./io.js";
 import { isRefusal, parseHead, type ParsedRequest } from "./parse.js";
@@ -73,8 +73,8 @@ export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPRespon
     const headers = request.headers;
     this.headers = this.MessageClass === HTTPMessage ? headers : new this.MessageClass(headers);
     this.closeConnection = !(request.http11 && http11Handler);
-    const conn = headers.get("connection");
-    if (conn !== undefined) this.applyConnection(conn, http11Handler);
+    const connectionFields = headers.count("connection");
+    if (connectionFields !== 0) this.applyConnection(headers, connectionFields, http11Handler);
     if (request.version === null || (maxRequests > 0 && this.requestCount >= maxRequests) || this.state.closing) this.closeConnection = true;
     this.startBody(request.framing);
     const expect = headers.get("expect");
@@ -82,17 +82,15 @@ export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPRespon
     return true;
   }
 
-  /** CPython's Connection rule (`close`; `keep-alive` only for an HTTP/1.1 handler), also inside a list. */
-  private applyConnection(value: string, http11Handler: boolean): void {
-    const v = value.toLowerCase();
-    if (v === "close") this.closeConnection = true;
-    else if (v === "keep-alive") {
-      if (http11Handler) this.closeConnection = false;
-    } else if (v.includes(",")) {
-      const tokens = v.split(",").map((t) => t.trim());
-      if (tokens.includes("close")) this.closeConnection = true;
-      else if (tokens.includes("keep-alive") && http11Handler) this.closeConnection = false;
-    }
+  /**
+   * CPython's Connection rule (`close` closes; `keep-alive` keeps an HTTP/1.1 handler's
+   * connection open), applied to the field's token list (RFC 9110 5.6.1, 7.6.1), several
+   * Connection fields included.
+   */
+  private applyConnection(headers: HTTPMessage, fields: number, http11Handler: boolean): void {
+    const value = fields === 1 ? headers.get("connection") : headers.getAll("connection");
+    if (hasToken(value, "close")) this.closeConnection = true;
+    else if (http11Handler && hasToken(value, "keep-alive")) this.closeConnection = false;
   }
 
   /** Prepare `body` for the request's framing; a body's reads run in the body phase under `requestTimeout`. */

@@ -4,7 +4,7 @@
  * class; they are split here by role. Extend `BaseHTTPRequestHandler`, not this class.
  * @module
  */
-import { HTTPStatus, isFieldValue, statusInfo, validateHeaderName, validateHeaderValue } from "@stdhttp/httplib";
+import { hasToken, HTTPStatus, isFieldValue, statusInfo, validateHeaderName, validateHeaderValue } from "@stdhttp/httplib";
 import { StreamRequestHandler } from "@stdhttp/socketserver";
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
@@ -163,9 +163,9 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
     }
     if (n === 10 && (keyword === "Connection" || keyword.toLowerCase() === "connection")) {
       this.connectionHeaderSent = true;
-      const v = text.toLowerCase();
-      if (v === "close") this.closeConnection = true;
-      else if (v === "keep-alive") this.closeConnection = false;
+      // RFC 9110 7.6.1: the field is a token list (CPython compares the whole value).
+      if (hasToken(text, "close")) this.closeConnection = true;
+      else if (hasToken(text, "keep-alive")) this.closeConnection = false;
     }
   }
 

@@ -235,3 +235,39 @@ describe("request-target.ts", () => {
     expect(targetAuthority("urn:x")).toBeNull();
   });
 });
+
+describe("RFC 9110 7.6.1: Connection is a token list", () => {
+  class KeepAlive extends BaseHTTPRequestHandler {
+    override protocolVersion = "HTTP/1.1";
+    override logMessage(): void {}
+    do_GET(): void {
+      this.sendResponse(204);
+      this.endHeaders();
+    }
+  }
+  let ka: Running;
+  beforeAll(async () => {
+    ka = await serve(KeepAlive);
+  });
+  afterAll(async () => ka.stop());
+
+  /** How many of two pipelined GETs are answered when the first carries `fields`. */
+  async function answered(fields: string): Promise<number> {
+    const socket = await connectTo(ka.port);
+    const got = collect(socket);
+    socket.write(`GET / HTTP/1.1\r\n${H}${fields}\r\nGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    return splitResponses(await got.closed).length;
+  }
+
+  test.each([
+    ["close among other tokens", "Connection: Upgrade, close\r\n"],
+    ["close in a second field", "Connection: keep-alive\r\nConnection: close\r\n"],
+    ["upper case, OWS and empty elements", "Connection: ,  CLOSE ,\r\n"],
+  ])("%s: the connection closes after the first answer", async (_name, fields) => {
+    expect(await answered(fields)).toBe(1);
+  });
+
+  test("keep-alive among other tokens keeps it open", async () => {
+    expect(await answered("Connection: Upgrade, keep-alive\r\n")).toBe(2);
+  });
+});
