@@ -7,12 +7,27 @@
 import { HTTPException, IncompleteRead } from "../errors.js";
 import type { ChunkedDecoder, HTTPMessage } from "../message/index.js";
 import { ownBytes } from "./read-slab.js";
-import type { HTTPResponse, ResponseOwner } from "./response.js";
 import type { Wire } from "./wire.js";
 
 const EMPTY = Buffer.alloc(0);
 /** Content-Length bodies up to this size are read into one preallocated Buffer. */
 const MAX_PREALLOC = 64 * 1024 * 1024;
+
+/**
+ * The response a {@link BodyReader} reads the body of, as far as the reader needs it (the
+ * reader knows this interface, not the `HTTPResponse` class). `willClose` may be set by the
+ * reader: a chunked body that ends at EOF without its final CRLF closes the connection.
+ */
+export interface BodyResponse {
+  /** Whether the connection closes after this response (CPython `will_close`). */
+  willClose: boolean;
+}
+
+/** What a response tells the connection that produced it. Internal. */
+export interface ResponseOwner {
+  /** The body was consumed (`reuse`: the socket may carry the next response) or abandoned. */
+  responseDone(resp: BodyResponse, wire: Wire, reuse: boolean): void;
+}
 
 /** How a body is delimited. */
 export const enum BodyKind {
@@ -38,10 +53,10 @@ export class BodyReader {
   readonly #kind: BodyKind;
   readonly #decoder: ChunkedDecoder | null;
   #pend: Buffer[] = [];
-  readonly #resp: HTTPResponse;
+  readonly #resp: BodyResponse;
   readonly #owner: ResponseOwner;
 
-  constructor(resp: HTTPResponse, owner: ResponseOwner, wire: Wire, kind: BodyKind, length: number | null, decoder: ChunkedDecoder | null) {
+  constructor(resp: BodyResponse, owner: ResponseOwner, wire: Wire, kind: BodyKind, length: number | null, decoder: ChunkedDecoder | null) {
     this.#resp = resp;
     this.#owner = owner;
     this.wire = wire;

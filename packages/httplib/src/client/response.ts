@@ -5,16 +5,10 @@
  */
 import { ConflictingFraming, UnknownProtocol } from "../errors.js";
 import { ChunkedDecoder, hasToken, responseBodyFraming, type HTTPMessage, type ResponseHead } from "../message/index.js";
-import { BodyKind, BodyReader } from "./body-reader.js";
+import { BodyKind, BodyReader, type ResponseOwner } from "./body-reader.js";
 import { Phase, type Wire } from "./wire.js";
 
 const EMPTY = Buffer.alloc(0);
-
-/** What a response tells the connection that produced it. Internal. */
-export interface ResponseOwner {
-  /** The body was consumed (`reuse`: the socket may carry the next response) or abandoned. */
-  responseDone(resp: HTTPResponse, wire: Wire, reuse: boolean): void;
-}
 
 /**
  * One HTTP response, returned by {@link HTTPConnection.getResponse}. The head is parsed; the body
