@@ -5,7 +5,7 @@
  * @module
  */
 import { HTTPException, IncompleteRead } from "../errors.js";
-import type { ChunkedDecoder, HTTPMessage } from "../message/index.js";
+import type { ChunkedBody, HTTPMessage } from "../message/index.js";
 import { ownBytes } from "./read-slab.js";
 import type { Wire } from "./wire.js";
 
@@ -51,18 +51,17 @@ export class BodyReader {
   /** Trailer fields once a chunked body has been read to the end. */
   trailers: HTTPMessage | null = null;
   readonly #kind: BodyKind;
-  readonly #decoder: ChunkedDecoder | null;
-  #pend: Buffer[] = [];
+  readonly #chunks: ChunkedBody | null;
   readonly #resp: BodyResponse;
   readonly #owner: ResponseOwner;
 
-  constructor(resp: BodyResponse, owner: ResponseOwner, wire: Wire, kind: BodyKind, length: number | null, decoder: ChunkedDecoder | null) {
+  constructor(resp: BodyResponse, owner: ResponseOwner, wire: Wire, kind: BodyKind, length: number | null, chunks: ChunkedBody | null) {
     this.#resp = resp;
     this.#owner = owner;
     this.wire = wire;
     this.#kind = kind;
     this.length = length;
-    this.#decoder = decoder;
+    this.#chunks = chunks;
   }
 
   /** The whole rest of the body, or up to `amt` bytes. */
@@ -162,37 +161,36 @@ export class BodyReader {
           break;
         }
         case BodyKind.Chunked: {
-          if (this.#pend.length > 0) return this.#pend[0];
-          const dec = this.#decoder!;
-          if (dec.done) {
+          // The shared loop of ChunkedBody (see its TSDoc), fed from the wire's buffer.
+          const body = this.#chunks!;
+          const piece = body.peek();
+          if (piece !== null) return piece;
+          if (body.ended) {
             this.finish();
             return null;
           }
           if (wire.buf.length > 0) {
             const input = wire.buf;
             wire.consume(input.length);
-            let res;
+            let rest: Buffer | null;
             try {
-              res = dec.push(input);
+              rest = body.feed(input);
             } catch (err) {
               this.#abandon(wire);
               throw err;
             }
-            for (const d of res.data) if (d.length > 0) this.#pend.push(d);
-            if (res.done) {
-              if (res.rest !== null) wire.unshift(res.rest);
-              this.trailers = dec.trailers;
-            }
+            if (rest !== null) wire.unshift(rest);
+            if (body.ended) this.trailers = body.trailers;
             continue;
           }
           if (wire.ended || wire.error !== null) {
-            if (dec.sawLastChunk && wire.error === null) {
+            if (body.sawLastChunk && wire.error === null) {
               // CPython tolerates a missing trailer section / final CRLF at EOF.
               this.#resp.willClose = true;
               this.finish();
               return null;
             }
-            throw this.#bodyError(partialOf(parts, total), dec.chunkRemaining > 0 ? dec.chunkRemaining : null);
+            throw this.#bodyError(partialOf(parts, total), body.expectedMore);
           }
           break;
         }
@@ -221,12 +219,9 @@ export class BodyReader {
         this.length! -= n;
         if (this.length === 0) this.finish();
         break;
-      case BodyKind.Chunked: {
-        const head = this.#pend[0];
-        if (n === head.length) this.#pend.shift();
-        else this.#pend[0] = head.subarray(n);
+      case BodyKind.Chunked:
+        this.#chunks!.consume(n);
         break;
-      }
       default:
         wire.consume(n);
     }
@@ -308,7 +303,6 @@ export class BodyReader {
 
   #abandon(wire: Wire): void {
     this.wire = null;
-    this.#pend = [];
     this.#owner.responseDone(this.#resp, wire, false);
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { ConflictingFraming, UnknownProtocol } from "../errors.js";
-import { ChunkedDecoder, hasToken, responseBodyFraming, type HTTPMessage, type ResponseHead } from "../message/index.js";
+import { ChunkedBody, hasToken, responseBodyFraming, type HTTPMessage, type ResponseHead } from "../message/index.js";
 import { BodyKind, BodyReader, type ResponseOwner } from "./body-reader.js";
 import { Phase, type Wire } from "./wire.js";
 
@@ -64,7 +64,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     let close = forceClose || this.#checkClose();
     let kind: BodyKind;
     let length: number | null = null;
-    let decoder: ChunkedDecoder | null = null;
+    let chunks: ChunkedBody | null = null;
     switch (framing.kind) {
       case "none":
         kind = BodyKind.None;
@@ -79,7 +79,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
         // RFC 9112 6.3: Transfer-Encoding with Content-Length "ought to be handled as an error".
         if (framing.close === true) throw new ConflictingFraming("response has both Content-Length and Transfer-Encoding");
         kind = BodyKind.Chunked;
-        decoder = new ChunkedDecoder();
+        chunks = new ChunkedBody();
         break;
       default:
         kind = BodyKind.Close;
@@ -87,7 +87,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     }
     this.chunked = kind === BodyKind.Chunked;
     this.willClose = close;
-    this.#body = new BodyReader(this, owner, wire, kind, length, decoder);
+    this.#body = new BodyReader(this, owner, wire, kind, length, chunks);
     if (length === 0) this.#body.finish();
     else wire.setPhase(Phase.Body);
   }

@@ -12,6 +12,7 @@ export { parseResponseHead, parseStatusLine, type ResponseHead, type StatusLine 
 export { parseHeaders, type LineReader } from "./parse-headers.js";
 export { requestBodyFraming, responseBodyFraming, parseContentLength, transferCodings, type BodyFraming, type MessageVersion } from "./framing.js";
 export { ChunkedDecoder, type ChunkedLimits, type ChunkedPushResult } from "./chunked-decoder.js";
+export { ChunkedBody, type ChunkedBodyLimits } from "./chunked-body.js";
 export { encodeChunk, encodeLastChunk } from "./chunked-encode.js";
 export { formatHttpDate, parseHttpDate } from "./date.js";
 export { isFieldValue, validateHeaderName, validateHeaderValue } from "./validate.js";
