@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { ThreadingMixIn, type RequestHandlerClass, type SocketAddress } from "@stdhttp/socketserver";
-import type { HTTPServerOptions } from "./options.js";
+import { HTTP_DEFAULTS, type HTTPServerOptions } from "./options.js";
+import { firstBytes, isPlainHttp, PLAIN_HTTP_ANSWER } from "./plain-http.js";
 import { HTTPServer } from "./server.js";
 
 /** Options of {@link HTTPSServer}: the HTTP options plus CPython's TLS arguments. */
@@ -45,6 +46,31 @@ function withTls(options: HTTPSServerOptions): HTTPServerOptions {
 export class HTTPSServer extends HTTPServer {
   constructor(serverAddress: SocketAddress, RequestHandlerClass: RequestHandlerClass<Socket>, options: HTTPSServerOptions) {
     super(serverAddress, RequestHandlerClass, withTls(options));
+  }
+
+  /**
+   * Look at the connection's first bytes before the TLS handshake: a plain HTTP request gets
+   * {@link HTTPSServer.refusePlainHttp} (as nginx answers it) instead of a silent close.
+   */
+  override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+    const timeout = this.options.headerTimeout === undefined ? HTTP_DEFAULTS.headerTimeout : this.options.headerTimeout;
+    const first = await firstBytes(request, timeout);
+    if (first === null) return;
+    if (isPlainHttp(first)) return this.refusePlainHttp(request, clientAddress);
+    // The TLS socket reads what was already taken off the connection first.
+    request.unshift(first);
+    await super.finishRequest(request, clientAddress);
+  }
+
+  /**
+   * Answer a plain HTTP request sent to this HTTPS port: `400` in plain text, then close (the
+   * connection ends when this returns). May be overridden; the default also writes a log line
+   * to stderr, in the handlers' format.
+   */
+  refusePlainHttp(request: Socket, clientAddress: SocketAddress): void {
+    const host = typeof clientAddress === "string" ? clientAddress : clientAddress[0];
+    process.stderr.write(`${host} - - code 400, message The plain HTTP request was sent to HTTPS port\n`);
+    if (!request.destroyed) request.write(PLAIN_HTTP_ANSWER);
   }
 }
 

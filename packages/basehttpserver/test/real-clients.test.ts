@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import type { SocketAddress } from "@stdhttp/socketserver";
 import { ThreadingHTTPSServer } from "../src/index.js";
-import { NoLogRequestHandler, python, run, serve, type Running } from "./helpers.js";
+import { connectTo, NoLogRequestHandler, python, raw, run, serve, type Running } from "./helpers.js";
 
 const connections = new Set<string>();
 
@@ -136,5 +138,32 @@ describe("HTTPS", () => {
     });
     await s.stop();
     expect(result).toEqual(["GET /secure", "http/1.1"]);
+  });
+
+  test("plain HTTP on the HTTPS port is answered 400 in plain text, as nginx does; TLS still works after it", async () => {
+    class QuietHTTPS extends ThreadingHTTPSServer {
+      refused = 0;
+      override refusePlainHttp(request: Socket, clientAddress: SocketAddress): void {
+        this.refused++;
+        const log = process.stderr.write;
+        process.stderr.write = (() => true);
+        try {
+          super.refusePlainHttp(request, clientAddress);
+        } finally {
+          process.stderr.write = log;
+        }
+      }
+    }
+    const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, QuietHTTPS as never);
+    const text = await raw(s.port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", true);
+    // A client that connects and leaves at once costs nothing and answers nothing.
+    (await connectTo(s.port)).destroy();
+    const curl = await run("curl", ["-sk", "--max-time", "10", `https://127.0.0.1:${s.port}/after`]);
+    const refused = (s.server as unknown as QuietHTTPS).refused;
+    await s.stop();
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text).toContain("The plain HTTP request was sent to HTTPS port");
+    expect(refused).toBe(1);
+    expect(curl).toBe("GET /after");
   });
 });
