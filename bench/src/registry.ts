@@ -9,10 +9,12 @@ import { client } from "./workloads/client.js";
 import { echo } from "./workloads/echo.js";
 import { forking } from "./workloads/forking.js";
 import { hello } from "./workloads/hello.js";
+import { idleConns } from "./workloads/idle-conns.js";
+import { slowloris } from "./workloads/slowloris.js";
 
 
 /** Every workload, in the order a full run executes them. */
-export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello];
+export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idleConns, slowloris];
 
 /**
  * The cases matching `selectors` (workload names or case ids), in registry order; all when empty.
