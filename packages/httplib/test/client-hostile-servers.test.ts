@@ -146,6 +146,22 @@ describe("the header count limit is enforced while the head is read", () => {
   });
 });
 
+describe("Expect: 100-continue reads heads too (expect-continue.ts)", () => {
+  test("an interim head with too many lines while the body waits: TooManyHeaders", async () => {
+    await withOpenServer(`HTTP/1.1 100 Continue\r\n${headerLines(101)}`, async (conn) => {
+      await conn.request("POST", "/", "body", { Expect: "100-continue" });
+      await expect(conn.getResponse()).rejects.toBeInstanceOf(TooManyHeaders);
+    });
+  });
+
+  test("a bare CRLF while the body waits: BadStatusLine", async () => {
+    await withOpenServer("\r\n", async (conn) => {
+      await conn.request("POST", "/", "body", { Expect: "100-continue" });
+      await expect(conn.getResponse()).rejects.toBeInstanceOf(BadStatusLine);
+    });
+  });
+});
+
 describe("an empty line where the status line should be", () => {
   // cpython http.client _read_status: the line "\r\n" has no version: BadStatusLine
   test("bare CRLF: BadStatusLine at once, the socket left open", async () => {
