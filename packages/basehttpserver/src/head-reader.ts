@@ -4,7 +4,7 @@
  * timeouts and rejects over-long lines and heads before they have fully arrived.
  * @module
  */
-import { BadRequestLine, findHeadEnd, HeadTooLarge, InvalidMethod, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
+import { BadRequestLine, findHeadEnd, HeadTooLarge, InvalidMethod, isToken, LineTooLong, parseRequestLine } from "@stdhttp/httplib";
 import { SocketTimeout } from "@stdhttp/socketserver";
 import type { HTTPSocketReader } from "./io.js";
 import type { IdleConnection, ServerState } from "./options.js";
@@ -191,6 +191,5 @@ const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f];
 
 /** `tchar` (RFC 9110 5.6.2). */
 function isTokenByte(b: number): boolean {
-  return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || (b < 0x7f && b > 0x20 && TOKEN_SYMBOLS.includes(String.fromCharCode(b)));
+  return isToken(String.fromCharCode(b));
 }
-const TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
