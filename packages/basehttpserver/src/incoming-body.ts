@@ -3,7 +3,7 @@
  * stops exactly at this request's end so keep-alive and pipelining stay correct.
  * @module
  */
-import { BodyTooLarge, ChunkedDecoder, IncompleteRead, type HTTPMessage } from "@stdhttp/httplib";
+import { BodyTooLarge, ChunkedBody, IncompleteRead, type HTTPMessage } from "@stdhttp/httplib";
 import { SocketTimeout } from "@stdhttp/socketserver";
 import type { HTTPSocketReader } from "./io.js";
 
@@ -39,13 +39,11 @@ export class IncomingBody implements AsyncIterable<Buffer> {
   private readonly rfile: HTTPSocketReader;
   private start = 0;
   private expected = 0;
-  private received = 0;
   private maxSize = Number.MAX_SAFE_INTEGER;
   private deadline = 0;
   private timeout: number | null = null;
-  private decoder: ChunkedDecoder | null = null;
-  private queue: Buffer[] = [];
-  private chunkedDone = false;
+  /** The chunked receiving loop's state (httplib's `ChunkedBody`), for a chunked body. */
+  private chunked: ChunkedBody | null = null;
   private failure: Error | null = null;
 
   /** @internal Created once per connection by the handler. */
@@ -59,13 +57,10 @@ export class IncomingBody implements AsyncIterable<Buffer> {
     this.length = length;
     this.trailers = null;
     this.start = this.expected = this.rfile.consumed;
-    this.received = 0;
     this.maxSize = maxSize;
     this.deadline = deadline;
     this.timeout = timeout;
-    this.decoder = kind === "chunked" ? new ChunkedDecoder() : null;
-    this.queue = [];
-    this.chunkedDone = false;
+    this.chunked = kind === "chunked" ? new ChunkedBody({ maxBodySize: maxSize }) : null;
     this.failure = null;
   }
 
@@ -78,7 +73,7 @@ export class IncomingBody implements AsyncIterable<Buffer> {
 
   /** True once the whole body has been read. */
   get done(): boolean {
-    if (this.kind === "chunked") return this.chunkedDone && this.queue.length === 0;
+    if (this.kind === "chunked") return this.chunked!.done;
     return (this.remaining ?? 0) <= 0;
   }
 
@@ -161,29 +156,22 @@ export class IncomingBody implements AsyncIterable<Buffer> {
 
   private async readChunked(n: number): Promise<Buffer> {
     const rfile = this.rfile;
-    while (this.queue.length === 0) {
-      if (this.chunkedDone) return EMPTY;
+    const chunked = this.chunked!;
+    for (;;) {
+      const piece = chunked.take(n);
+      if (piece !== null) return piece;
+      if (chunked.ended) {
+        this.trailers = chunked.trailers;
+        return EMPTY;
+      }
       if (rfile.buffered === 0) this.beforeWait();
       const data = await rfile.read1();
-      if (data.length === 0) throw new IncompleteRead(EMPTY, this.decoder?.chunkRemaining ?? null);
-      const result = this.decoder!.push(data);
-      if (result.rest) rfile.unshift(result.rest);
+      if (data.length === 0) throw chunked.incompleteRead(EMPTY);
+      const rest = chunked.feed(data);
+      if (rest !== null) rfile.unshift(rest);
       this.expected = rfile.consumed;
-      for (const piece of result.data) {
-        if (piece.length === 0) continue;
-        this.received += piece.length;
-        if (this.received > this.maxSize) throw new BodyTooLarge(this.maxSize);
-        this.queue.push(piece);
-      }
-      if (result.done) {
-        this.chunkedDone = true;
-        this.trailers = this.decoder!.trailers;
-      }
+      if (chunked.ended) this.trailers = chunked.trailers;
     }
-    const head = this.queue[0];
-    if (n < 0 || n >= head.length) return this.queue.shift()!;
-    this.queue[0] = head.subarray(n);
-    return head.subarray(0, n);
   }
 
   /** About to wait for the client: enforce the whole-request deadline and set the body read timeout. */
