@@ -45,7 +45,7 @@ export interface HTTPServerOptions extends ServerOptions {
   accessLog?: ((entry: AccessLogEntry) => void) | null;
 }
 
-/** The resolved HTTP settings of a server. @internal */
+/** The resolved HTTP settings of a server. */
 export interface HTTPSettings {
   headerTimeout: number | null;
   keepAliveTimeout: number | null;

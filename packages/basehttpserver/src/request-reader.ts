@@ -7,7 +7,6 @@
  * @module
  */
 import { hasToken, HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
-import type { HeadWaiter } from "./head-reader.js";
 import type { HTTPSocketReader } from "./io.js";
 import { isRefusal, parseHead, type ParsedRequest } from "./parse.js";
 import { HEADER_TIMEOUT, refusalAnswer, type HeadRefusal } from "./refusal.js";
@@ -21,9 +20,9 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Reads and parses requests (the request side of {@link BaseHTTPRequestHandler}, which documents
  * every member). May be overridden: `parseRequest()`, `handleExpect100()`; class property
- * `MessageClass`.
+ * `MessageClass`. It has every member the head reader needs (`HeadWaiter`).
  */
-export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPResponder<TServer> implements HeadWaiter {
+export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPResponder<TServer> {
   /** The class the request headers are built with (a subclass of `HTTPMessage`). */
   MessageClass: new (init?: Iterable<readonly [string, string]>) => HTTPMessage = HTTPMessage;
   /** The request line as received, line end included. */

@@ -56,7 +56,7 @@ export class HTTPConnection extends ResponseReader {
     super(host, port, options);
   }
 
-  /** @internal Called by {@link HTTPResponse} when its body is done or abandoned. */
+  /** Called by {@link HTTPResponse} when its body is done or abandoned. */
   responseDone(resp: BodyResponse, wire: Wire, reuse: boolean): void {
     if (this.exchange.response === resp) this.exchange.response = null;
     const p = this.exchange.active;

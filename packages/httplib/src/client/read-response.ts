@@ -95,6 +95,6 @@ export abstract class ResponseReader extends RequestSender implements ResponseOw
     return p === undefined || p.skipBody ? 0 : responseSize(wire, p.method, this.headLimits);
   };
 
-  /** @internal Called by {@link HTTPResponse} when its body is done or abandoned (see {@link ResponseOwner}). */
+  /** Called by {@link HTTPResponse} when its body is done or abandoned (see {@link ResponseOwner}). */
   abstract responseDone(resp: BodyResponse, wire: Wire, reuse: boolean): void;
 }

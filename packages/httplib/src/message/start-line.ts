@@ -7,7 +7,7 @@ import { LineTooLong } from "../errors.js";
 import { CR, LF } from "./chars.js";
 import type { HeadLimits } from "./limits.js";
 
-/** Start and end of the start line's content and the index after its line end. @internal */
+/** Start and end of the start line's content and the index after its line end. (For the parsers of this package.) */
 export interface LineSpan {
   pos: number;
   lineEnd: number;
