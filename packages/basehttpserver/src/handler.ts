@@ -6,7 +6,7 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
+import { HTTPStatus } from "@stdhttp/httplib";
 import { ConnectionClosed, SocketTimeout } from "@stdhttp/socketserver";
 import { answerFor } from "./answers.js";
 import { pyRepr } from "./format.js";
@@ -14,13 +14,10 @@ import { readHead, type HeadResult } from "./head-reader.js";
 import { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
 import { addConnection, removeConnection } from "./keep-alive.js";
 import { serverState } from "./options.js";
-import { IncomingBody } from "./incoming-body.js";
-import { HTTPRequestReader } from "./request-reader.js";
+import { HTTPRequestReader, NO_HEADERS } from "./request-reader.js";
 import type { HTTPServer } from "./server.js";
 
 const EMPTY = Buffer.alloc(0);
-/** `headers` between two keep-alive requests. */
-const NO_HEADERS = new HTTPMessage();
 
 /** The steps of a request, for resuming after one of them waited. */
 type Step = 0 | 1 | 2 | 3;
@@ -91,8 +88,7 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
     this.wfile.timeout = this.bodyTimeout;
     // rfile and wfile share the socket's idle timer, whose owner is rfile's phase: a write that
     // waits for the client is in the body phase, not the keep-alive or header wait.
-    this.wfile.beforeWait = () => this.rfile.enterPhase("body");
-    this.body = new IncomingBody(this.rfile);
+    this.wfile.phaseOwner = this.rfile;
     addConnection(this.state, this);
   }
 

@@ -180,3 +180,9 @@ export class IncomingBody implements AsyncIterable<Buffer> {
     this.rfile.enterPhase("body");
   }
 }
+
+/**
+ * The body of every request without one (`kind` `"none"`: reads return an empty Buffer), shared
+ * by all connections until their first request with a body. Never reset: it reads no socket.
+ */
+export const NO_BODY: IncomingBody = new IncomingBody(null as unknown as HTTPSocketReader);

@@ -30,11 +30,13 @@ export interface PhaseTimeouts {
  */
 export class HTTPSocketReader extends SocketReader {
   private phase: WaitPhase = "head";
-  private readonly limits: PhaseTimeouts;
+  private readonly headTimeout: number | null;
+  private readonly bodyTimeout: number | null;
 
   constructor(socket: ConstructorParameters<typeof SocketReader>[0], limits: PhaseTimeouts, maxLineLength: number) {
     super(socket, { timeout: limits.head, maxLineLength });
-    this.limits = limits;
+    this.headTimeout = limits.head;
+    this.bodyTimeout = limits.body;
   }
 
   /** The phase the connection is in. */
@@ -45,7 +47,7 @@ export class HTTPSocketReader extends SocketReader {
   /** @internal Enter `phase`: the socket's timer gets that phase's limit (re-armed only when it changes). */
   enterPhase(phase: WaitPhase): void {
     this.phase = phase;
-    const seconds = phase === "head" ? this.limits.head : phase === "body" ? this.limits.body : null;
+    const seconds = phase === "head" ? this.headTimeout : phase === "body" ? this.bodyTimeout : null;
     if (this.timeout !== seconds) this.timeout = seconds;
   }
 
@@ -170,12 +172,15 @@ export class HTTPSocketWriter extends SocketWriter {
     super.cork();
   }
 
-  /** Called before `flush()` waits for the client (the handler sets the write timeout there). */
-  beforeWait: (() => void) | null = null;
+  /**
+   * @internal The connection's `rfile`, owner of the socket's deadline (which the two share): a
+   * `flush()` that waits for the client enters the body phase.
+   */
+  phaseOwner: HTTPSocketReader | null = null;
 
   override flush(): Promise<void> {
     this.sendHead();
-    if (this.beforeWait !== null && (this.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) this.beforeWait();
+    if (this.phaseOwner !== null && (this.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) this.phaseOwner.enterPhase("body");
     return super.flush();
   }
 

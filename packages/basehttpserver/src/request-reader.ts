@@ -10,12 +10,14 @@ import { hasToken, HTTPMessage, HTTPStatus } from "@stdhttp/httplib";
 import type { HTTPSocketReader } from "./io.js";
 import { isRefusal, parseHead, type ParsedRequest } from "./parse.js";
 import { HEADER_TIMEOUT, refusalAnswer, type HeadRefusal } from "./refusal.js";
-import type { IncomingBody } from "./incoming-body.js";
+import { IncomingBody, NO_BODY } from "./incoming-body.js";
 import { collapseLeadingSlashes } from "./request-target.js";
 import { HTTPResponder } from "./responder.js";
 import type { HTTPServer } from "./server.js";
 
 const EMPTY = Buffer.alloc(0);
+/** `headers` before the first request and between requests. */
+export const NO_HEADERS = new HTTPMessage();
 
 /**
  * Reads and parses requests (the request side of {@link BaseHTTPRequestHandler}, which documents
@@ -23,14 +25,17 @@ const EMPTY = Buffer.alloc(0);
  * `MessageClass`. It has every member the head reader needs (`HeadWaiter`).
  */
 export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPResponder<TServer> {
-  /** The class the request headers are built with (a subclass of `HTTPMessage`). */
-  MessageClass: new (init?: Iterable<readonly [string, string]>) => HTTPMessage = HTTPMessage;
+  /** The class the request headers are built with (a subclass of `HTTPMessage`). A class property (on the prototype). */
+  declare MessageClass: new (init?: Iterable<readonly [string, string]>) => HTTPMessage;
   /** The request line as received, line end included. */
   rawRequestLine: Buffer = EMPTY;
-  /** The request's header fields. */
-  headers: HTTPMessage = new HTTPMessage();
-  /** The decoded body of the current request. */
-  body!: IncomingBody;
+  /** The request's header fields (an empty message between requests). */
+  headers: HTTPMessage = NO_HEADERS;
+  /**
+   * The decoded body of the current request. Requests without a body share one empty body
+   * object; a connection gets its own at its first request with a body.
+   */
+  body: IncomingBody = NO_BODY;
   /** Buffered reader over the connection (counts what is consumed). */
   declare rfile: HTTPSocketReader;
 
@@ -94,13 +99,14 @@ export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPRespon
 
   /** Prepare `body` for the request's framing; a body's reads run in the body phase under `requestTimeout`. */
   private startBody(framing: ParsedRequest["framing"]): void {
-    const body = this.body;
+    let body = this.body;
     if (framing.kind === "none") {
       if (body.kind !== "none") body.reset("none", null, 0, 0, null);
       return;
     }
     // Answers held back for pipelining must leave before we wait for this body (or send 100 Continue).
     this.releaseBatch();
+    if (body === NO_BODY) this.body = body = new IncomingBody(this.rfile);
     const settings = this.state.settings;
     const start = this.requestStart === 0 ? Date.now() : this.requestStart;
     const deadline = settings.requestTimeout === null ? 0 : start + settings.requestTimeout * 1000;
@@ -151,3 +157,5 @@ export abstract class HTTPRequestReader<TServer = HTTPServer> extends HTTPRespon
   /** @internal The keep-alive timeout expired: the wait for the next request ends as at end of stream. */
   abstract expireIdle(): void;
 }
+
+HTTPRequestReader.prototype.MessageClass = HTTPMessage;

@@ -43,24 +43,27 @@ export const RESPONSES: Readonly<Record<number, readonly [string, string]>> = Ob
  * `versionString()`, `addressString()`.
  */
 export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TServer> {
-  /** The runtime, as CPython's `sys_version` ("Python/3.x"). */
-  sysVersion = `Node.js/${process.versions.node}`;
-  /** The server software; sent in `Server` with `sysVersion`. */
-  serverVersion = `BaseHTTP/${VERSION}`;
+  // The class properties below live on the prototype, as CPython's class attributes do (see the
+  // end of this file): a handler object stores only the ones its class or code overrides, which
+  // keeps an idle keep-alive connection small.
+  /** The runtime, as CPython's `sys_version` ("Python/3.x"). Default `Node.js/<version>`. */
+  declare sysVersion: string;
+  /** The server software; sent in `Server` with `sysVersion`. Default `BaseHTTP/0.6`. */
+  declare serverVersion: string;
   /** The error page template (`%(code)d`, `%(message)s`, `%(explain)s`). */
-  errorMessageFormat = DEFAULT_ERROR_MESSAGE;
+  declare errorMessageFormat: string;
   /** Content-Type of error pages. */
-  errorContentType = DEFAULT_ERROR_CONTENT_TYPE;
+  declare errorContentType: string;
   /** The version assumed until the request line is parsed (and for HTTP/0.9 requests): `"HTTP/0.9"` sends no status line. */
-  defaultRequestVersion = "HTTP/0.9";
+  declare defaultRequestVersion: string;
   /** The version this handler answers with; `"HTTP/1.1"` enables keep-alive. Default `"HTTP/1.0"`. */
-  protocolVersion = "HTTP/1.0";
+  declare protocolVersion: string;
   /** Code to `[phrase, description]`, used by `sendResponse` and `sendError`. */
-  responses: Readonly<Record<number, readonly [string, string]>> = RESPONSES;
+  declare responses: Readonly<Record<number, readonly [string, string]>>;
   /** CPython's `weekdayname` (kept for subclasses; like CPython 3, nothing here reads it). */
-  weekdayname: readonly string[] = WEEKDAY_NAMES;
+  declare weekdayname: readonly string[];
   /** CPython's `monthname` (index 0 unused): the month names of `logDateTimeString()`. */
-  monthname: readonly (string | null)[] = MONTH_NAMES;
+  declare monthname: readonly (string | null)[];
   /** Send small writes at once (TCP_NODELAY): a head and a small body are coalesced into one buffer instead. */
   override disableNagleAlgorithm = true;
 
@@ -263,6 +266,18 @@ export class HTTPResponder<TServer = HTTPServer> extends StreamRequestHandler<TS
     }
   }
 }
+
+Object.assign(HTTPResponder.prototype, {
+  sysVersion: `Node.js/${process.versions.node}`,
+  serverVersion: `BaseHTTP/${VERSION}`,
+  errorMessageFormat: DEFAULT_ERROR_MESSAGE,
+  errorContentType: DEFAULT_ERROR_CONTENT_TYPE,
+  defaultRequestVersion: "HTTP/0.9",
+  protocolVersion: "HTTP/1.0",
+  responses: RESPONSES,
+  weekdayname: WEEKDAY_NAMES,
+  monthname: MONTH_NAMES,
+});
 
 let linesServer = "";
 let linesSys = "";

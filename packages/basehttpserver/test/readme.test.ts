@@ -16,9 +16,18 @@ describe("README", () => {
   });
 
   const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "awaitNextRequest", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
-  const methods = [...Object.getOwnPropertyNames(BaseHTTPRequestHandler.prototype), ...Object.getOwnPropertyNames(HTTPRequestReader.prototype), ...Object.getOwnPropertyNames(HTTPResponder.prototype)].filter(
-    (n) => n !== "constructor" && !internal.includes(n),
-  );
+  const prototypes = [BaseHTTPRequestHandler.prototype, HTTPRequestReader.prototype, HTTPResponder.prototype] as object[];
+  const own = prototypes.flatMap((proto) => Object.getOwnPropertyNames(proto).map((n) => [n, Object.getOwnPropertyDescriptor(proto, n)!] as const));
+  // CPython's class attributes live on the prototype here (sysVersion, protocolVersion, MessageClass, ...).
+  const isClassProperty = (n: string, d: PropertyDescriptor): boolean => d.value !== undefined && (typeof d.value !== "function" || n === "MessageClass");
+  const methods = own.filter(([n, d]) => n !== "constructor" && !internal.includes(n) && !isClassProperty(n, d) && typeof d.value === "function").map(([n]) => n);
+  const classProperties = own.filter(([n, d]) => isClassProperty(n, d)).map(([n]) => n);
+  test("finds the class properties", () => {
+    expect(classProperties).toEqual(expect.arrayContaining(["protocolVersion", "serverVersion", "MessageClass"]));
+  });
+  test.each(classProperties)("documents the class property %s", (name) => {
+    expect(readme).toContain(`\`${name}\``);
+  });
   test("finds the handler methods", () => {
     expect(methods.length).toBeGreaterThanOrEqual(20);
   });
