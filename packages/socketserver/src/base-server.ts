@@ -174,14 +174,8 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   }
 
   /** Construct the handler and run `setup()` -> `handle()` -> `finish()` (`finish` even when `handle` throws). */
-  async finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const handler = new this.RequestHandlerClass(request, clientAddress, this as never);
-    await handler.setup();
-    try {
-      await handler.handle();
-    } finally {
-      await handler.finish();
-    }
+  finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    return runHandler(new this.RequestHandlerClass(request, clientAddress, this as never));
   }
 
   /** Shut down and close one request. May be overridden. */
@@ -246,17 +240,30 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
    * For mix-ins: serve one request to the end, as a Python thread or forked child does:
    * `finishRequest`, `handleError` on failure, then `shutdownRequest` (its errors reported too).
    */
-  protected async finishAndShutdown(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+  protected finishAndShutdown(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    // Promise reactions rather than an async frame: a connection waiting in its handler for its
+    // next request keeps a few small objects alive here instead of a suspended function.
+    let served: Promise<void>;
     try {
-      await this.finishRequest(request, clientAddress);
+      served = Promise.resolve(this.finishRequest(request, clientAddress));
+    } catch (err) {
+      served = rejected(err);
+    }
+    return served.then(
+      () => this.shutdownReporting(request, clientAddress),
+      (err: unknown) => {
+        this.handleError(request, clientAddress, err);
+        return this.shutdownReporting(request, clientAddress);
+      },
+    );
+  }
+
+  /** `shutdownRequest`, its errors reported through `handleError`. */
+  private async shutdownReporting(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    try {
+      await this.shutdownRequest(request);
     } catch (err) {
       this.handleError(request, clientAddress, err);
-    } finally {
-      try {
-        await this.shutdownRequest(request);
-      } catch (err) {
-        this.handleError(request, clientAddress, err);
-      }
     }
   }
 
@@ -346,4 +353,59 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
       this.handleError(request, clientAddress, err);
     }
   }
+}
+
+/** The handler's part of a request, one step after the other (DESIGN.md 2, "Handler lifecycle"). */
+interface HandlerSteps {
+  setup(): void | Promise<void>;
+  handle(): void | Promise<void>;
+  finish(): void | Promise<void>;
+}
+
+/**
+ * `setup()` -> `handle()` -> `finish()`, `finish()` also when `handle()` throws (an error of
+ * `finish()` then wins, as with try/finally). Written with promise reactions, not as an async
+ * function: while `handle()` waits (a keep-alive connection between requests), only a reaction
+ * and two closures stay alive, not a suspended frame.
+ */
+function runHandler(handler: HandlerSteps): Promise<void> {
+  let setup: void | Promise<void>;
+  try {
+    setup = handler.setup();
+  } catch (err) {
+    return rejected(err);
+  }
+  if (setup instanceof Promise) return setup.then(() => handleThenFinish(handler));
+  return handleThenFinish(handler);
+}
+
+function handleThenFinish(handler: HandlerSteps): Promise<void> {
+  let handled: void | Promise<void>;
+  try {
+    handled = handler.handle();
+  } catch (err) {
+    return finishAfterError(handler, err);
+  }
+  if (handled instanceof Promise) {
+    return handled.then(
+      () => handler.finish(),
+      (err: unknown) => finishAfterError(handler, err),
+    );
+  }
+  try {
+    return Promise.resolve(handler.finish());
+  } catch (err) {
+    return rejected(err);
+  }
+}
+
+async function finishAfterError(handler: HandlerSteps, err: unknown): Promise<never> {
+  await handler.finish();
+  throw err;
+}
+
+/** A promise rejected with `err`, whatever a hook threw (passed on unchanged, as `await` would). */
+function rejected(err: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the hook's own value, not ours to wrap
+  return Promise.reject(err);
 }

@@ -94,7 +94,7 @@ export class TCPServer extends BaseServer<Socket> {
    * Wrap the connection in TLS when the server has a TLS context, then run the handler.
    * May be overridden.
    */
-  override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+  override finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
     if (this.tlsSocketOptions !== null) {
       const secure = new TLSSocket(request, this.tlsSocketOptions);
       this.tlsSockets.set(request, secure);
@@ -102,7 +102,8 @@ export class TCPServer extends BaseServer<Socket> {
       secure.once("secure", () => this.tlsEstablished.add(secure));
       request = secure;
     }
-    await super.finishRequest(request, clientAddress);
+    // Not an async function: nothing of it stays alive while the handler serves the connection.
+    return super.finishRequest(request, clientAddress);
   }
 
   /** Half-close (FIN after pending writes), then `closeRequest()`; resolves once closed. */

@@ -54,8 +54,8 @@ export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase): TBase & 
     }
 
     /** Serve one request to the end: `finishRequest`, `handleError` on failure, then `shutdownRequest`. */
-    async processRequestThread(request: unknown, clientAddress: SocketAddress): Promise<void> {
-      await this.finishAndShutdown(request, clientAddress);
+    processRequestThread(request: unknown, clientAddress: SocketAddress): Promise<void> {
+      return this.finishAndShutdown(request, clientAddress);
     }
 
     /** Close the server, then wait for running requests unless `daemonThreads` or not `blockOnClose`. */
