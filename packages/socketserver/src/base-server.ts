@@ -59,7 +59,8 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   private serving: Promise<void> | null = null;
   private resolveReady!: () => void;
   private rejectReady!: (err: unknown) => void;
-  private readonly inFlight = new Map<Promise<unknown>, TRequest>();
+  /** Requests being served, each with the promise that settles when it is done. */
+  private readonly inFlight = new Map<TRequest, Promise<unknown>>();
   private closed = false;
 
   constructor(
@@ -229,11 +230,9 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
 
   /** For mix-ins: register in-flight work so `shutdown()` and `serverClose()` can wait for it. */
   protected trackRequest(request: TRequest, work: Promise<unknown>): void {
-    const tracked: Promise<boolean> = work.then(
-      () => this.inFlight.delete(tracked),
-      () => this.inFlight.delete(tracked),
-    );
-    this.inFlight.set(tracked, request);
+    // One closure for both outcomes: this is kept alive for as long as the connection is served.
+    const untrack = (): void => void this.inFlight.delete(request);
+    this.inFlight.set(request, work.then(untrack, untrack));
   }
 
   /**
@@ -269,13 +268,13 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
 
   /** For mix-ins: wait until fewer than `limit` requests are in flight. */
   protected async waitForSlot(limit: number): Promise<void> {
-    while (this.inFlight.size >= limit) await Promise.race(this.inFlight.keys());
+    while (this.inFlight.size >= limit) await Promise.race(this.inFlight.values());
   }
 
   /** For mix-ins: wait for in-flight requests; after `deadline` seconds, abort them. */
   protected async drain(deadline: number | null): Promise<void> {
     if (this.inFlight.size === 0) return;
-    const all = Promise.all(this.inFlight.keys());
+    const all = Promise.all(this.inFlight.values());
     if (deadline === null) {
       await all;
       return;
@@ -287,7 +286,7 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
     const timedOut = await Promise.race([all.then(() => false), expired]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const request of this.inFlight.values()) this.abortRequest(request);
+      for (const request of this.inFlight.keys()) this.abortRequest(request);
       await all;
     }
   }

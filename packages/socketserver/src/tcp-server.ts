@@ -169,12 +169,15 @@ export class TCPServer extends BaseServer<Socket> {
 
   private readonly onConnection = (socket: Socket): void => {
     // A queued connection may be reset before it is served: keep the error for its handler.
-    socket.on("error", () => undefined);
+    socket.on("error", ignoreError);
     const clientAddress: SocketAddress =
       this.addressFamily === AF_UNIX ? "" : [socket.remoteAddress ?? "", socket.remotePort ?? 0];
     this.enqueueRequest(socket, clientAddress);
   };
 }
+
+/** The listener that keeps a socket error from being thrown before a handler listens (one function for all sockets). */
+function ignoreError(): void {}
 
 function isSecureContext(value: SecureContext | SecureContextOptions): value is SecureContext {
   return "context" in value && typeof (value).context === "object";
