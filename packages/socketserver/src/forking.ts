@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
-import { SocketServerError } from "./errors.js";
+import { NoWorkerScript } from "./errors.js";
 import type { MixinClass, ServerClass } from "./threading.js";
 import type { DatagramReplySocket, SocketAddress } from "./types.js";
 import { WorkerPool, type WorkerMessage } from "./worker-pool.js";
@@ -149,7 +149,7 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): TBase & Mi
     /** Start one worker process running the same script. May be overridden. */
     spawnWorker(): ChildProcess {
       const script = this.options.workerScript ?? this.workerScript ?? process.argv[1];
-      if (!script) throw new SocketServerError("ForkingMixIn needs a script for its workers (workerScript)", "ERR_NO_WORKER_SCRIPT");
+      if (!script) throw new NoWorkerScript();
       return fork(script, process.argv.slice(2), {
         env: { ...process.env, [WORKER_ENV]: "1", [ADDRESSES_ENV]: JSON.stringify(registeredAddresses(this.forkingId, this.serverAddress)) },
         execArgv: process.execArgv,

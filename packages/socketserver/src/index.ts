@@ -18,7 +18,7 @@ export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export { ThreadingMixIn, type ServerClass, type MixinClass, type ThreadingMembers } from "./threading.js";
 export { ForkingMixIn, isForkingWorker, type ForkingMembers } from "./forking.js";
-export { WorkerExited, type WorkerMessage } from "./worker-pool.js";
+export { type WorkerMessage } from "./worker-pool.js";
 export {
   ThreadingTCPServer,
   ThreadingUDPServer,
@@ -41,6 +41,10 @@ export {
   ConnectionClosed,
   ServerStateError,
   UnixDatagramUnavailable,
+  WorkerExited,
+  NoWorkerScript,
+  InvalidReplyAddress,
+  NotBuffered,
 } from "./errors.js";
 export {
   AF_INET,

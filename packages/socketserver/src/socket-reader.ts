@@ -6,7 +6,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
-import { IncompleteReadError, LineTooLong, ServerStateError, SocketTimeout } from "./errors.js";
+import { IncompleteReadError, LineTooLong, NotBuffered, ServerStateError, SocketTimeout } from "./errors.js";
 
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
@@ -139,10 +139,10 @@ export class SocketReader {
 
   /**
    * Consume `n` bytes that are already buffered (seen with `peekBuffered()`), synchronously.
-   * Throws `RangeError` when fewer are buffered.
+   * Throws {@link NotBuffered} (a `RangeError`) when fewer are buffered.
    */
   skip(n: number): void {
-    if (!(n >= 0 && n <= this.buffered)) throw new RangeError(`skip(${n}): only ${this.buffered} bytes are buffered`);
+    if (!(n >= 0 && n <= this.buffered)) throw new NotBuffered(n, this.buffered);
     if (n > 0) this.take(n);
   }
 

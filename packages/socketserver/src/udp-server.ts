@@ -6,6 +6,7 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import { InvalidReplyAddress } from "./errors.js";
 import { loadUnixDgram, type UnixDgramSocket } from "./unix-dgram.js";
 import {
   AF_INET,
@@ -75,7 +76,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
     this.reply = {
       sendto: (data, to) =>
         new Promise<void>((resolve, reject) => {
-          if (typeof to === "string") return reject(new TypeError("a UDP reply needs a [host, port] address"));
+          if (typeof to === "string") return reject(new InvalidReplyAddress("a UDP reply needs a [host, port] address"));
           socket.send(typeof data === "string" ? Buffer.from(data) : data, to[1], to[0], (err) => (err ? reject(err) : resolve()));
         }),
     };
@@ -122,7 +123,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
     this.reply = {
       sendto: (data, to) =>
         new Promise<void>((resolve, reject) => {
-          if (typeof to !== "string" || to === "") return reject(new TypeError("the client socket is unbound: no address to answer to"));
+          if (typeof to !== "string" || to === "") return reject(new InvalidReplyAddress("the client socket is unbound: no address to answer to"));
           const buf = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
           socket.send(buf, 0, buf.length, to, (err?: Error) => (err ? reject(err) : resolve()));
         }),

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
-import { SocketServerError } from "./errors.js";
+import { WorkerExited } from "./errors.js";
 import type { DatagramReplySocket, DatagramRequest, SocketAddress } from "./types.js";
 
 /** IPC message between a forking server's primary and its workers. */
@@ -17,13 +17,6 @@ export interface WorkerMessage {
   id: number;
   clientAddress?: SocketAddress;
   packet?: Buffer;
-}
-
-/** A worker process exited (or never started serving) while a request was assigned to it. */
-export class WorkerExited extends SocketServerError {
-  constructor(message: string) {
-    super(message, "ERR_WORKER_EXITED");
-  }
 }
 
 const READY_TIMEOUT_MS = 15000;
