@@ -3,6 +3,7 @@
  * async read API as the stream reader so one handler class can serve both kinds of server.
  * @module
  */
+import { iterateLines, readAllLines } from "./lines.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -39,15 +40,13 @@ export class BytesReader {
   }
 
   /** Every remaining line. */
-  async readlines(): Promise<Buffer[]> {
-    const lines: Buffer[] = [];
-    for (let line = await this.readline(); line.length > 0; line = await this.readline()) lines.push(line);
-    return lines;
+  readlines(): Promise<Buffer[]> {
+    return readAllLines(this);
   }
 
   /** Iterate over the remaining lines. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (let line = await this.readline(); line.length > 0; line = await this.readline()) yield line;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateLines(this);
   }
 
   private take(n: number): Buffer {

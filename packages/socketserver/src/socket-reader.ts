@@ -7,6 +7,7 @@
  */
 import type { Duplex } from "node:stream";
 import { IncompleteReadError, LineTooLong, NotBuffered, ServerStateError, SocketTimeout } from "./errors.js";
+import { iterateLines, readAllLines } from "./lines.js";
 
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
@@ -196,15 +197,13 @@ export class SocketReader {
   }
 
   /** Read every remaining line (Python's `readlines()`). */
-  async readlines(): Promise<Buffer[]> {
-    const lines: Buffer[] = [];
-    for (let line = await this.readline(); line.length > 0; line = await this.readline()) lines.push(line);
-    return lines;
+  readlines(): Promise<Buffer[]> {
+    return readAllLines(this);
   }
 
   /** Iterate over lines until end of stream. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (let line = await this.readline(); line.length > 0; line = await this.readline()) yield line;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateLines(this);
   }
 
   /**
