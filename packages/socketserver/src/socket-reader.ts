@@ -3,6 +3,12 @@
  * (`read(n)` may return fewer bytes only at end of stream, `b''` / an empty Buffer means EOF).
  * Pauses the socket while more than `highWaterMark` bytes wait unread and no read is waiting
  * for more (backpressure that never starves a read).
+ *
+ * The hot path (a line per round trip) costs what a `node:net` 'data' listener costs plus one
+ * promise: a chunk holding exactly the line is returned as is (no `subarray`), a read that must
+ * wait keeps its state in fields of the reader (no closure per call) and is settled straight from
+ * the socket's events, and a line that spans several reads is copied once, when it is complete
+ * (chunks are queued, not concatenated on every read).
  * @module
  */
 import type { Duplex } from "node:stream";
@@ -11,6 +17,65 @@ import { iterateLines, readAllLines } from "./lines.js";
 
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
+
+/** What the one read that may wait is (see `SocketReader.attempt`). */
+const Wait = { None: 0, Read: 1, Read1: 2, Peek: 3, Readline: 4, Fill: 5 } as const;
+type Wait = (typeof Wait)[keyof typeof Wait];
+
+/**
+ * The read timeout of every reader with the same timeout, enforced by one coarse interval timer
+ * instead of the socket's idle timer: a socket with a timeout re-arms it on every read and every
+ * write (twice per round trip; about a tenth of an echo server's instructions), while a reader
+ * here only notes the sweep count when a read starts waiting or bytes arrive. A waiting read
+ * fails between `timeout` and `timeout` plus one sweep interval (a quarter of the timeout, at
+ * most one second) after the last byte arrived.
+ */
+class WaitSweeper {
+  ticks = 0;
+  readonly readers = new Set<SocketReader>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly interval: number;
+  /** A wait expires after more than this many sweeps: at least the timeout, whenever in an interval it began. */
+  private readonly needed: number;
+
+  constructor(private readonly ms: number) {
+    this.interval = Math.min(1000, Math.max(1, Math.ceil(ms / 4)));
+    this.needed = Math.ceil(ms / this.interval);
+  }
+
+  add(reader: SocketReader): void {
+    this.readers.add(reader);
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.sweep(), this.interval);
+      this.timer.unref();
+    }
+  }
+
+  private sweep(): void {
+    // Stopped lazily, one sweep after the last reader left: a server whose connections come and
+    // go (or change timeouts per request) does not start and stop a timer each time.
+    if (this.readers.size === 0) {
+      clearInterval(this.timer!);
+      this.timer = null;
+      if (sweepers.get(this.ms) === this) sweepers.delete(this.ms);
+      return;
+    }
+    const now = ++this.ticks;
+    for (const reader of this.readers) reader.sweepWait(now, this.needed);
+  }
+}
+
+const sweepers = new Map<number, WaitSweeper>();
+
+function sweeperFor(seconds: number): WaitSweeper {
+  const ms = Math.max(1, Math.round(seconds * 1000));
+  let sweeper = sweepers.get(ms);
+  if (sweeper === undefined) {
+    sweeper = new WaitSweeper(ms);
+    sweepers.set(ms, sweeper);
+  }
+  return sweeper;
+}
 
 /** Options of {@link SocketReader}. */
 export interface SocketReaderOptions {
@@ -44,15 +109,33 @@ export class SocketReader {
   private readonly socket: Duplex;
   private readonly highWaterMark: number;
   private timeoutSeconds: number | null;
+  /** The first chunk with unread bytes (from `pos`); `EMPTY` when nothing is buffered. */
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** Chunks received after `buf`, not yet read: only while a line or a read spans several reads. */
+  private readonly tail: Buffer[] = [];
+  private tailBytes = 0;
   private eof = false;
   private failure: Error | null = null;
-  /** The read waiting for bytes: tries to complete from the buffer, true once it has settled. */
-  private pending: PendingRead | null = null;
-  private idleFired = false;
+  /** The timer of `timeout` (`null`: no timeout) and the sweep count when the waiting read last saw progress. */
+  private sweeper: WaitSweeper | null = null;
+  private waitTick = 0;
   private paused = false;
   private isClosed = false;
+  /** The read waiting for bytes (at most one), its arguments and its promise's functions. */
+  private wait: Wait = Wait.None;
+  /** `read`/`read1`: n; `readline`: the limit; `fill`: the buffered count when it was called. */
+  private waitN = 0;
+  /** `readline`: true without an explicit limit (too long a line throws LineTooLong). */
+  private waitStrict = false;
+  /** `readline`: unread bytes already searched for "\n". */
+  private scanned = 0;
+  private resolveWait: ((value: Buffer | boolean) => void) | null = null;
+  private rejectWait: ((err: Error) => void) | null = null;
+  private readonly executor = (resolve: (value: Buffer | boolean) => void, reject: (err: Error) => void): void => {
+    this.resolveWait = resolve;
+    this.rejectWait = reject;
+  };
 
   constructor(socket: Duplex, options: SocketReaderOptions = {}) {
     this.socket = socket;
@@ -63,15 +146,18 @@ export class SocketReader {
     this.timeoutSeconds = options.timeout ?? null;
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
-    socket.on("close", this.onEnd);
+    socket.on("close", this.onClose);
     socket.on("error", this.onError);
-    socket.on("timeout", this.onTimeout);
     if (this.timeoutSeconds !== null) this.armTimeout();
     // Accepted sockets start paused (pauseOnConnect): a 'data' listener alone does not start them.
     socket.resume();
   }
 
-  /** Seconds a read may wait, or `null` for no limit; setting it re-arms the socket's idle timer. */
+  /**
+   * Seconds a read may wait for the peer (restarted by each chunk that arrives), or `null` for no
+   * limit; setting it restarts the wait of a read in progress. A read that waits longer rejects
+   * with {@link SocketTimeout} (within a quarter of the timeout, at most a second, after it).
+   */
   get timeout(): number | null {
     return this.timeoutSeconds;
   }
@@ -87,7 +173,7 @@ export class SocketReader {
 
   /** Bytes already received and not yet read. */
   get buffered(): number {
-    return this.buf.length - this.pos;
+    return this.buf.length - this.pos + this.tailBytes;
   }
 
   /**
@@ -96,19 +182,9 @@ export class SocketReader {
    */
   read(n = -1): Promise<Buffer> {
     if (n === 0) return Promise.resolve(EMPTY);
-    if (n > 0 && this.buffered >= n) return Promise.resolve(this.take(n));
-    const parts: Buffer[] = [];
-    let got = 0;
-    return this.settle<Buffer>((done) => {
-      const avail = this.buffered;
-      if (avail > 0) {
-        const piece = this.take(n < 0 ? avail : Math.min(avail, n - got));
-        parts.push(piece);
-        got += piece.length;
-      }
-      if (got === n || this.eof) return done(parts.length === 1 ? parts[0] : Buffer.concat(parts, got));
-      return this.failed();
-    });
+    if (n > 0 && this.wait === Wait.None && this.buf.length - this.pos >= n) return Promise.resolve(this.take(n));
+    this.waitN = n;
+    return this.start(Wait.Read) as Promise<Buffer>;
   }
 
   /** Read exactly `n` bytes or throw {@link IncompleteReadError} if the stream ends first. */
@@ -120,21 +196,18 @@ export class SocketReader {
 
   /** Return whatever is buffered (at most `n` bytes), waiting only if nothing is (Python's `read1`). */
   read1(n = -1): Promise<Buffer> {
-    return this.settle<Buffer>((done) => {
-      const avail = this.buffered;
-      if (avail > 0) return done(this.take(n < 0 ? avail : Math.min(n, avail)));
-      if (this.eof) return done(EMPTY);
-      return this.failed();
-    });
+    this.waitN = n;
+    return this.start(Wait.Read1) as Promise<Buffer>;
   }
 
   /** Return buffered bytes without consuming them, waiting for at least one byte unless at EOF. */
   peek(): Promise<Buffer> {
-    return this.settle<Buffer>((done) => (this.buffered > 0 || this.eof ? done(this.buf.subarray(this.pos)) : this.failed()));
+    return this.start(Wait.Peek) as Promise<Buffer>;
   }
 
   /** The bytes buffered now, without consuming them and without waiting (consume with {@link SocketReader.skip}). */
   peekBuffered(): Buffer {
+    if (this.tailBytes > 0) this.merge();
     return this.buf.subarray(this.pos);
   }
 
@@ -152,13 +225,8 @@ export class SocketReader {
    * on a socket error or timeout. For protocol parsers that scan `peekBuffered()` themselves.
    */
   fill(): Promise<boolean> {
-    const before = this.buffered;
-    return this.settle<boolean>((done) => {
-      // The first attempt runs at once, before any new byte could arrive: it only sees EOF or an error.
-      if (this.buffered > before) return done(true);
-      if (this.eof) return done(false);
-      return this.failed();
-    });
+    this.waitN = -1;
+    return this.start(Wait.Fill) as Promise<boolean>;
   }
 
   /** True once the peer has closed its side (buffered bytes may remain). */
@@ -174,26 +242,17 @@ export class SocketReader {
   readline(limit?: number): Promise<Buffer> {
     const strict = limit === undefined || limit < 0;
     const max = strict ? this.maxLineLength : limit;
-    let scanned = 0;
-    return this.settle<Buffer>((done) => {
-      const avail = this.buffered;
-      const end = Math.min(avail, strict ? max + 1 : max);
-      if (end > scanned) {
-        const idx = this.buf.indexOf(LF, this.pos + scanned);
-        if (idx !== -1 && idx - this.pos < end) {
-          const len = idx - this.pos + 1;
-          if (strict && len > max) throw new LineTooLong(max);
-          return done(this.take(len));
-        }
-      }
-      if (avail >= max) {
-        if (strict) throw new LineTooLong(max);
-        return done(this.take(max));
-      }
-      scanned = avail;
-      if (this.eof) return done(this.take(avail));
-      return this.failed();
-    });
+    // The common case first: the whole line is in the first chunk.
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos < buf.length && this.wait === Wait.None) {
+      const idx = buf.indexOf(LF, pos);
+      if (idx !== -1 && idx - pos < max) return Promise.resolve(this.take(idx - pos + 1));
+    }
+    this.waitN = max;
+    this.waitStrict = strict;
+    this.scanned = 0;
+    return this.start(Wait.Readline) as Promise<Buffer>;
   }
 
   /** Read every remaining line (Python's `readlines()`). */
@@ -213,7 +272,13 @@ export class SocketReader {
   unshift(data: Buffer): void {
     if (data.length === 0) return;
     this.consumed -= data.length;
-    this.buf = this.buffered === 0 ? data : Buffer.concat([data, this.buf.subarray(this.pos)]);
+    if (this.buffered > 0) {
+      // Queue what was buffered behind `data` (no copy; joined only if someone needs it contiguous).
+      const rest = this.buf.subarray(this.pos);
+      this.tail.unshift(rest);
+      this.tailBytes += rest.length;
+    }
+    this.buf = data;
     this.pos = 0;
   }
 
@@ -222,77 +287,164 @@ export class SocketReader {
     if (this.isClosed) return;
     this.isClosed = true;
     this.socket.off("data", this.onData);
-    this.socket.off("timeout", this.onTimeout);
+    this.dropSweeper();
     this.buf = EMPTY;
     this.pos = 0;
+    this.tail.length = 0;
+    this.tailBytes = 0;
     this.eof = true;
     this.poke();
   }
 
   /**
-   * Run `attempt` now; if it cannot complete from the buffer, keep it as the pending read and
-   * run it again whenever bytes, EOF or an error arrive. One promise per wait, settled directly
-   * from the socket's events (no extra hop through an async function).
+   * Try the read `kind` (arguments in the wait fields) now; if it cannot complete from the
+   * buffer, make it the waiting read, settled from the socket's events (`poke`). One promise per
+   * wait, no closure.
    */
-  private settle<T>(attempt: (done: (value: T) => true) => boolean): Promise<T> {
-    if (this.pending) return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
-    let result!: T;
-    const now = (value: T): true => {
-      result = value;
-      return true;
-    };
+  private start(kind: Wait): Promise<Buffer | boolean> {
+    if (this.wait !== Wait.None) return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
+    let value: Buffer | boolean | undefined;
     try {
-      if (attempt(now)) return Promise.resolve(result);
+      value = this.attempt(kind);
     } catch (err) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrows what attempt threw (always an Error)
       return Promise.reject(err);
     }
-    return new Promise<T>((resolve, reject: (err: Error) => void) => {
-      const later = (value: T): true => {
-        resolve(value);
-        return true;
-      };
-      this.pending = {
-        attempt: () => {
-          try {
-            return attempt(later);
-          } catch (err) {
-            reject(err as Error);
-            return true;
-          }
-        },
-        reject,
-      };
-      if (this.paused) {
-        this.paused = false;
-        this.socket.resume();
+    if (value !== undefined) return Promise.resolve(value);
+    this.wait = kind;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
+    return new Promise(this.executor);
+  }
+
+  /**
+   * Complete the read `kind` from what is buffered: its value, or `undefined` to keep waiting.
+   * Throws the socket's error (once nothing more can come) or {@link LineTooLong}.
+   */
+  private attempt(kind: Wait): Buffer | boolean | undefined {
+    const avail = this.buffered;
+    switch (kind) {
+      case Wait.Read: {
+        const n = this.waitN;
+        if (n > 0 && avail >= n) return this.take(n);
+        if (this.eof) return this.take(avail);
+        break;
       }
-      if (this.idleFired) this.armTimeout();
-    });
-  }
-
-  /** For attempts that cannot complete: throw the socket's error if there is one, else keep waiting. */
-  private failed(): false {
+      case Wait.Read1: {
+        const n = this.waitN;
+        if (avail > 0) return this.take(n < 0 ? avail : Math.min(n, avail));
+        if (this.eof) return EMPTY;
+        break;
+      }
+      case Wait.Peek:
+        if (avail > 0 || this.eof) return this.peekBuffered();
+        break;
+      case Wait.Readline:
+        return this.attemptReadline(avail);
+      case Wait.Fill:
+        // The first attempt runs at once, before any new byte could arrive: it only sees EOF or an error.
+        if (this.waitN < 0) this.waitN = avail;
+        else if (avail > this.waitN) return true;
+        if (this.eof) return false;
+        break;
+      default:
+        return undefined;
+    }
     if (this.failure) throw this.failure;
-    return false;
+    return undefined;
   }
 
-  /** Give the pending read a chance to complete. */
+  private attemptReadline(avail: number): Buffer | undefined {
+    const max = this.waitN;
+    const strict = this.waitStrict;
+    const end = Math.min(avail, strict ? max + 1 : max);
+    if (end > this.scanned) {
+      const at = this.indexOfLF(this.scanned, end);
+      if (at !== -1) {
+        if (strict && at + 1 > max) throw new LineTooLong(max);
+        return this.take(at + 1);
+      }
+    }
+    if (avail >= max) {
+      if (strict) throw new LineTooLong(max);
+      return this.take(max);
+    }
+    this.scanned = avail;
+    if (this.eof) return this.take(avail);
+    if (this.failure) throw this.failure;
+    return undefined;
+  }
+
+  /** Offset (from the first unread byte) of the first "\n" in unread bytes [from, end), or -1. */
+  private indexOfLF(from: number, end: number): number {
+    let base = 0;
+    let chunk = this.buf;
+    let start = this.pos;
+    for (let i = 0; ; i++) {
+      const len = chunk.length - start;
+      if (from < base + len) {
+        const idx = chunk.indexOf(LF, start + Math.max(0, from - base));
+        if (idx !== -1) {
+          const at = base + idx - start;
+          return at < end ? at : -1;
+        }
+      }
+      base += len;
+      if (base >= end || i >= this.tail.length) return -1;
+      chunk = this.tail[i];
+      start = 0;
+    }
+  }
+
+  /** Give the waiting read a chance to complete. */
   private poke(): void {
-    const pending = this.pending;
-    if (pending && pending.attempt()) {
-      if (this.pending === pending) this.pending = null;
+    const kind = this.wait;
+    if (kind === Wait.None) return;
+    let value: Buffer | boolean | undefined;
+    try {
+      value = this.attempt(kind);
+    } catch (err) {
+      const reject = this.rejectWait!;
+      this.settled();
+      reject(err as Error);
+      return;
     }
+    if (value === undefined) return;
+    const resolve = this.resolveWait!;
+    this.settled();
+    resolve(value);
   }
 
+  private settled(): void {
+    this.wait = Wait.None;
+    this.resolveWait = null;
+    this.rejectWait = null;
+  }
+
+  /** Consume `n` buffered bytes (n <= buffered): the chunk itself, a view of it, or one copy across chunks. */
   private take(n: number): Buffer {
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    this.consumed += n;
-    if (this.pos === this.buf.length) {
-      this.buf = EMPTY;
-      this.pos = 0;
+    const buf = this.buf;
+    const pos = this.pos;
+    let out: Buffer;
+    if (n <= buf.length - pos) {
+      out = pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n);
+      this.pos = pos + n;
+      if (this.pos === buf.length) this.next();
+    } else {
+      out = Buffer.allocUnsafe(n);
+      for (let off = 0; off < n; ) {
+        const chunk = this.buf;
+        const k = Math.min(chunk.length - this.pos, n - off);
+        chunk.copy(out, off, this.pos, this.pos + k);
+        off += k;
+        this.pos += k;
+        if (this.pos === chunk.length) this.next();
+      }
     }
+    this.consumed += n;
     if (this.paused && this.buffered < this.highWaterMark) {
       this.paused = false;
       this.socket.resume();
@@ -300,24 +452,69 @@ export class SocketReader {
     return out;
   }
 
+  /** `buf` is used up: move to the next queued chunk. */
+  private next(): void {
+    const chunk = this.tail.shift();
+    if (chunk === undefined) {
+      this.buf = EMPTY;
+    } else {
+      this.buf = chunk;
+      this.tailBytes -= chunk.length;
+    }
+    this.pos = 0;
+  }
+
+  /** Join the queued chunks into `buf` (one copy), for callers that need the buffered bytes contiguous. */
+  private merge(): void {
+    const size = this.buffered;
+    this.tail.unshift(this.buf.subarray(this.pos));
+    this.buf = Buffer.concat(this.tail, size);
+    this.pos = 0;
+    this.tail.length = 0;
+    this.tailBytes = 0;
+  }
+
+  /** Put the reader under the sweeper of its timeout (none for `null`); a waiting read starts its wait anew. */
   private armTimeout(): void {
-    this.idleFired = false;
-    const s = this.socket as Duplex & { setTimeout?: (ms: number) => unknown };
-    s.setTimeout?.(this.timeoutSeconds === null ? 0 : Math.max(1, Math.round(this.timeoutSeconds * 1000)));
+    const seconds = this.timeoutSeconds;
+    const sweeper = seconds === null || this.isClosed ? null : sweeperFor(seconds);
+    if (sweeper !== this.sweeper) {
+      this.dropSweeper();
+      this.sweeper = sweeper;
+      sweeper?.add(this);
+    }
+    if (sweeper !== null) this.waitTick = sweeper.ticks;
+  }
+
+  private dropSweeper(): void {
+    this.sweeper?.readers.delete(this);
+    this.sweeper = null;
+  }
+
+  /** @internal Called by the sweeper: fail the waiting read if it has waited more than `needed` sweeps. */
+  sweepWait(now: number, needed: number): void {
+    if (this.wait === Wait.None || now - this.waitTick <= needed) return;
+    const reject = this.rejectWait!;
+    this.settled();
+    reject(new SocketTimeout(this.timeoutSeconds ?? 0));
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    if (this.buffered === 0) {
+    if (this.buf.length === this.pos) {
       this.buf = chunk;
       this.pos = 0;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-      this.pos = 0;
+      this.tail.push(chunk);
+      this.tailBytes += chunk.length;
     }
-    this.poke();
+    if (this.wait !== Wait.None) {
+      this.poke();
+      // Bytes arrived: a read still waiting (a long line) starts its timeout anew, as a socket's idle timer would.
+      if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
+    }
     // Pause only when nobody waits: a read still waiting after this chunk needs more bytes
     // (a readline with a limit above the mark, a parser's fill()); pausing would starve it.
-    if (this.pending === null && this.buffered >= this.highWaterMark && !this.paused) {
+    if (this.wait === Wait.None && !this.paused && this.buffered >= this.highWaterMark) {
       this.paused = true;
       this.socket.pause();
     }
@@ -328,23 +525,14 @@ export class SocketReader {
     this.poke();
   };
 
+  private readonly onClose = (): void => {
+    // Nothing more can arrive: the reader needs no timer any more.
+    this.dropSweeper();
+    this.onEnd();
+  };
+
   private readonly onError = (err: Error): void => {
     this.failure ??= err;
     this.poke();
   };
-
-  private readonly onTimeout = (): void => {
-    const pending = this.pending;
-    if (!pending) {
-      this.idleFired = true;
-      return;
-    }
-    this.pending = null;
-    pending.reject(new SocketTimeout(this.timeoutSeconds ?? 0));
-  };
-}
-
-interface PendingRead {
-  attempt(): boolean;
-  reject(err: Error): void;
 }

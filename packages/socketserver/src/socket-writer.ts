@@ -46,10 +46,15 @@ export class SocketWriter {
   write(data: Buffer | Uint8Array | string): number {
     if (this.isClosed) throw new ConnectionClosed("write to a closed wfile");
     const socket = this.socket;
-    if (socket.destroyed || socket.writableEnded) throw new ConnectionClosed();
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    socket.write(buf);
-    return buf.byteLength;
+    // One getter (not destroyed, not ended or ending, no error) instead of two.
+    if (!socket.writable) throw new ConnectionClosed();
+    if (typeof data === "string") {
+      // Node encodes a string straight into the write request: no Buffer allocated for it.
+      socket.write(data, "utf8");
+      return Buffer.byteLength(data, "utf8");
+    }
+    socket.write(data);
+    return data.byteLength;
   }
 
   /** Send several buffers as one write (one TCP segment where they fit). */
@@ -83,20 +88,21 @@ export class SocketWriter {
     const socket = this.socket;
     if (socket.destroyed) return Promise.reject(new ConnectionClosed());
     if (!socket.writableNeedDrain) return Promise.resolve();
+    const timeout = this.timeout;
     return new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
-        socket.off("timeout", onTimeout);
+        if (timer !== null) clearTimeout(timer);
         if (err) reject(err);
         else resolve();
       };
       const onDrain = (): void => done();
       const onClose = (): void => done(new ConnectionClosed("connection closed while waiting to write"));
-      const onTimeout = (): void => done(new SocketTimeout(this.timeout ?? 0));
+      // A timer of its own, only while waiting (the socket has no idle timer: see SocketReader).
+      const timer = timeout === null ? null : setTimeout(() => done(new SocketTimeout(timeout)), Math.max(1, Math.round(timeout * 1000)));
       socket.on("drain", onDrain);
       socket.on("close", onClose);
-      if (this.timeout !== null) socket.on("timeout", onTimeout);
     });
   }
 

@@ -1,0 +1,121 @@
+/**
+ * What an rfile read costs (issue 14): a line that is one whole read comes back as that read's
+ * Buffer, a line spread over many reads is copied once and arrives intact, and the read timeout
+ * (one coarse timer per timeout value, no socket idle timer) still fires, is restarted by bytes
+ * that arrive, and follows `timeout` changes.
+ */
+import { describe, expect, test } from "@jest/globals";
+import { PassThrough } from "node:stream";
+import { SocketReader, SocketTimeout } from "../src/index.js";
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("SocketReader: copies", () => {
+  test("a line that is exactly one read is returned as that Buffer (no copy, no view)", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const reading = rfile.readline();
+    const chunk = Buffer.from("one line\n");
+    stream.write(chunk);
+    const line = await reading;
+    expect(line.equals(chunk)).toBe(true);
+    expect(line.buffer).toBe(chunk.buffer);
+    expect(line.byteOffset).toBe(chunk.byteOffset);
+  });
+
+  test("a line spread over many reads arrives whole; what follows it stays buffered", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream, { maxLineLength: 1 << 20 });
+    const line = Buffer.alloc(200_000);
+    for (let i = 0; i < line.length; i++) line[i] = 0x21 + (i % 90);
+    line[line.length - 1] = 0x0a;
+    const reading = rfile.readline();
+    const data = Buffer.concat([line, Buffer.from("next\ntail")]);
+    for (let at = 0; at < data.length; at += 1000) {
+      stream.write(data.subarray(at, at + 1000));
+      await tick();
+    }
+    expect((await reading).equals(line)).toBe(true);
+    expect((await rfile.readline()).toString()).toBe("next\n");
+    expect(rfile.peekBuffered().toString()).toBe("tail");
+  });
+
+  test("read(n), read1(), peek() and skip() across queued reads see the bytes in order", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const reading = rfile.read(7);
+    for (const piece of ["ab", "cd", "efgh", "ij"]) {
+      stream.write(piece);
+      await tick();
+    }
+    expect((await reading).toString()).toBe("abcdefg");
+    stream.write("kl");
+    await tick();
+    expect((await rfile.peek()).toString()).toBe("hijkl");
+    rfile.skip(1);
+    expect((await rfile.read1()).toString()).toBe("ijkl");
+    expect(rfile.consumed).toBe(12);
+  });
+
+  test("unshift() in front of bytes spread over several reads keeps the order", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const reading = rfile.readline(100);
+    stream.write("abc");
+    await tick();
+    stream.write("def\nrest");
+    await tick();
+    expect((await reading).toString()).toBe("abcdef\n");
+    rfile.unshift(Buffer.from("X"));
+    expect(rfile.peekBuffered().toString()).toBe("Xrest");
+    expect(rfile.consumed).toBe(6);
+  });
+});
+
+describe("SocketReader: read timeout", () => {
+  test("a read that waits longer than timeout rejects with SocketTimeout, not much later", async () => {
+    const rfile = new SocketReader(new PassThrough(), { timeout: 0.05 });
+    const started = Date.now();
+    await expect(rfile.readline()).rejects.toBeInstanceOf(SocketTimeout);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(45);
+    expect(waited).toBeLessThan(1000);
+    rfile.close();
+  });
+
+  test("bytes that keep arriving restart the wait; silence then times out", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream, { timeout: 0.08 });
+    const reading = rfile.readline();
+    let failed: unknown = null;
+    reading.catch((err: unknown) => (failed = err));
+    for (let i = 0; i < 8; i++) {
+      stream.write("x");
+      await sleep(25);
+    }
+    expect(failed).toBeNull();
+    await expect(reading).rejects.toBeInstanceOf(SocketTimeout);
+    rfile.close();
+  });
+
+  test("setting timeout to null while a read waits stops the timer; the read then completes", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream, { timeout: 0.05 });
+    const reading = rfile.readline();
+    rfile.timeout = null;
+    await sleep(150);
+    stream.write("late\n");
+    expect((await reading).toString()).toBe("late\n");
+    rfile.close();
+  });
+
+  test("a reader with no read waiting never times out, and its next read gets the full timeout", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream, { timeout: 0.05 });
+    await sleep(150);
+    stream.write("ok\n");
+    expect((await rfile.readline()).toString()).toBe("ok\n");
+    rfile.close();
+  });
+});
