@@ -4,6 +4,7 @@
  * @module
  */
 import { ServerStateError } from "./errors.js";
+import { RequestRun, type HandlerSteps } from "./request-run.js";
 import type { SocketAddress, ServerOptions } from "./types.js";
 
 /** What a handler class looks like to a server: constructed with `(request, clientAddress, server)`. */
@@ -59,8 +60,8 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   private serving: Promise<void> | null = null;
   private resolveReady!: () => void;
   private rejectReady!: (err: unknown) => void;
-  /** Requests being served, each with the promise that settles when it is done. */
-  private readonly inFlight = new Map<TRequest, Promise<unknown>>();
+  /** Requests being served, each with the promise that settles when it is done (or its run). */
+  private readonly inFlight = new Map<TRequest, Promise<unknown> | RequestRun<TRequest>>();
   private closed = false;
 
   constructor(
@@ -176,7 +177,15 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
 
   /** Construct the handler and run `setup()` -> `handle()` -> `finish()` (`finish` even when `handle` throws). */
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    return runHandler(new this.RequestHandlerClass(request, clientAddress, this as never));
+    return runHandler(new this.RequestHandlerClass(this.wrapRequest(request), clientAddress, this as never));
+  }
+
+  /**
+   * The request as its handler gets it (`TCPServer`: inside a TLS layer when the server has one).
+   * The default returns it unchanged. May be overridden.
+   */
+  wrapRequest(request: TRequest): TRequest {
+    return request;
   }
 
   /** Shut down and close one request. May be overridden. */
@@ -228,6 +237,29 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
     return this.queue.length;
   }
 
+  /**
+   * For mix-ins: serve one request to the end in the background (`finishAndShutdown()`), tracked
+   * for `shutdown()` and `serverClose()`. When neither `finishAndShutdown()` nor `finishRequest()`
+   * is overridden, the steps run as one small {@link RequestRun} instead of a chain of promises.
+   */
+  protected serveInBackground(request: TRequest, clientAddress: SocketAddress): void {
+    if (this.finishAndShutdown !== BaseServer.prototype.finishAndShutdown || this.finishRequest !== BaseServer.prototype.finishRequest) {
+      this.trackRequest(request, this.finishAndShutdown(request, clientAddress));
+      return;
+    }
+    let handler: HandlerSteps;
+    try {
+      handler = new this.RequestHandlerClass(this.wrapRequest(request), clientAddress, this as never);
+    } catch (err) {
+      this.handleError(request, clientAddress, err);
+      this.trackRequest(request, this.shutdownReporting(request, clientAddress));
+      return;
+    }
+    const run = new RequestRun(this, request, clientAddress, handler, this.inFlight);
+    this.inFlight.set(request, run);
+    run.start();
+  }
+
   /** For mix-ins: register in-flight work so `shutdown()` and `serverClose()` can wait for it. */
   protected trackRequest(request: TRequest, work: Promise<unknown>): void {
     // One closure for both outcomes: this is kept alive for as long as the connection is served.
@@ -268,13 +300,13 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
 
   /** For mix-ins: wait until fewer than `limit` requests are in flight. */
   protected async waitForSlot(limit: number): Promise<void> {
-    while (this.inFlight.size >= limit) await Promise.race(this.inFlight.values());
+    while (this.inFlight.size >= limit) await Promise.race(this.inFlightWork());
   }
 
   /** For mix-ins: wait for in-flight requests; after `deadline` seconds, abort them. */
   protected async drain(deadline: number | null): Promise<void> {
     if (this.inFlight.size === 0) return;
-    const all = Promise.all(this.inFlight.values());
+    const all = Promise.all(this.inFlightWork());
     if (deadline === null) {
       await all;
       return;
@@ -289,6 +321,11 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
       for (const request of this.inFlight.keys()) this.abortRequest(request);
       await all;
     }
+  }
+
+  /** A promise per request in flight, settled when it is done. */
+  private inFlightWork(): Array<Promise<unknown>> {
+    return [...this.inFlight.values()].map((work) => (work instanceof RequestRun ? work.whenDone() : work));
   }
 
   /** For subclasses: forcibly end an in-flight request after the drain deadline (stream servers destroy the socket). */
@@ -352,13 +389,6 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
       this.handleError(request, clientAddress, err);
     }
   }
-}
-
-/** The handler's part of a request, one step after the other (DESIGN.md 2, "Handler lifecycle"). */
-interface HandlerSteps {
-  setup(): void | Promise<void>;
-  handle(): void | Promise<void>;
-  finish(): void | Promise<void>;
 }
 
 /**

@@ -90,20 +90,14 @@ export class TCPServer extends BaseServer<Socket> {
     return handle?.fd ?? -1;
   }
 
-  /**
-   * Wrap the connection in TLS when the server has a TLS context, then run the handler.
-   * May be overridden.
-   */
-  override finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
-    if (this.tlsSocketOptions !== null) {
-      const secure = new TLSSocket(request, this.tlsSocketOptions);
-      this.tlsSockets.set(request, secure);
-      secure.on("error", () => undefined);
-      secure.once("secure", () => this.tlsEstablished.add(secure));
-      request = secure;
-    }
-    // Not an async function: nothing of it stays alive while the handler serves the connection.
-    return super.finishRequest(request, clientAddress);
+  /** The connection inside a TLS layer when the server has a TLS context; otherwise itself. May be overridden. */
+  override wrapRequest(request: Socket): Socket {
+    if (this.tlsSocketOptions === null) return request;
+    const secure = new TLSSocket(request, this.tlsSocketOptions);
+    this.tlsSockets.set(request, secure);
+    secure.on("error", ignoreError);
+    secure.once("secure", () => this.tlsEstablished.add(secure));
+    return secure;
   }
 
   /** Half-close (FIN after pending writes), then `closeRequest()`; resolves once closed. */

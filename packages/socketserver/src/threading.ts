@@ -50,7 +50,9 @@ export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase): TBase & 
     override async processRequest(request: unknown, clientAddress: SocketAddress): Promise<void> {
       const cap = this.options.maxConcurrency !== undefined ? this.options.maxConcurrency : this.maxConcurrency;
       if (cap !== null && cap > 0) await this.waitForSlot(cap);
-      this.trackRequest(request, this.processRequestThread(request, clientAddress));
+      // The default thread body runs as one small object (BaseServer.serveInBackground).
+      if (this.processRequestThread === ThreadingServer.prototype.processRequestThread) this.serveInBackground(request, clientAddress);
+      else this.trackRequest(request, this.processRequestThread(request, clientAddress));
     }
 
     /** Serve one request to the end: `finishRequest`, `handleError` on failure, then `shutdownRequest`. */
