@@ -4,6 +4,7 @@
  */
 import { BadRequestLine, HeadTooLarge, InvalidMethod, type BadRequestLineReason } from "../errors.js";
 import { SP, TARGET_CHAR, TCHAR } from "./chars.js";
+import { internRange } from "./intern.js";
 import { parseFieldLines, skipEmptyLines } from "./fields.js";
 import type { HTTPMessage } from "./http-message.js";
 import { resolveLimits, type HeadLimits } from "./limits.js";
@@ -81,9 +82,10 @@ export function parseRequestLine(buf: Buffer, start: number, end: number, limits
   const v = readVersion(buf, sp2 + 1, lineEnd);
   if (v === null) throw bad("bad-version");
   return {
-    method: buf.toString("latin1", pos, sp1),
+    // Methods and versions repeat from request to request: decoded once (intern.ts), shared after.
+    method: internRange(buf, pos, sp1).text,
     target: buf.toString("latin1", sp1 + 1, sp2),
-    version: buf.toString("latin1", sp2 + 1, lineEnd),
+    version: internRange(buf, sp2 + 1, lineEnd).text,
     versionMajor: v[0],
     versionMinor: v[1],
     rawRequestLine: buf.subarray(pos, next),
