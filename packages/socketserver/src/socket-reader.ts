@@ -454,10 +454,10 @@ export class SocketReader {
 
   /** `buf` is used up: move to the next queued chunk. */
   private next(): void {
-    const chunk = this.tail.shift();
-    if (chunk === undefined) {
+    if (this.tail.length === 0) {
       this.buf = EMPTY;
     } else {
+      const chunk = this.tail.shift()!;
       this.buf = chunk;
       this.tailBytes -= chunk.length;
     }
