@@ -21,7 +21,7 @@ export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idl
  * Throws on a selector that matches nothing.
  *
  * @example
- * selectCases(WORKLOADS, ["echo", "client-1m"]).map((c) => c.id); // ["echo-64b", "echo-64k", "client-1m"]
+ * selectCases(WORKLOADS, ["echo", "client-1m"]).map((c) => c.id); // ["echo-64b", "echo-16k", "echo-64k", "client-1m"]
  */
 export function selectCases(workloads: readonly Workload[], selectors: string[]): BenchCase[] {
   const all = workloads.flatMap((w) => w.cases.map((c) => ({ workload: w.name, benchCase: c })));

@@ -77,7 +77,8 @@ export async function runCases(
         try {
           const m = await t.contender.run({ ...options, cpuProfDir });
           t.runs.push(m);
-          onProgress(`${name}: ${formatRate(rate(m), benchCase.unit)}, p99 ${formatLatency(m.p99Ms)}`);
+          const cpu = m.serverCpuUsPerOp === undefined ? "" : `, server CPU ${m.serverCpuUsPerOp.toFixed(2)} us/op`;
+          onProgress(`${name}: ${formatRate(rate(m), benchCase.unit)}, p99 ${formatLatency(m.p99Ms)}${cpu}`);
         } catch (err) {
           t.errors.push(message(err));
           onProgress(`${name}: ${message(err)}`);

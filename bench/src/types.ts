@@ -45,6 +45,8 @@ export interface Measurement {
   ops: number;
   /** Non-fatal trouble seen while timing (socket errors, non-2xx answers). */
   warnings: string[];
+  /** CPU time (user + system) the server process used per operation in the timed window, in microseconds, where measured (`echo`). */
+  serverCpuUsPerOp?: number;
 }
 
 /** One contender's row: its measurement, or why there is none. */

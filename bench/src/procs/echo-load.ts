@@ -2,7 +2,8 @@
  * Child process: the echo load generator. Opens `connections` sockets; on each, sends a
  * `size`-byte message ending in "\n" and waits for the whole echo before sending the next.
  * First every connection checks one full echo byte for byte; then it runs `warmup` seconds
- * untimed and `duration` seconds timed, and sends `{ type: "result", ops, seconds, p99Ms }`.
+ * untimed and `duration` seconds timed (announced with `{ type: "measuring" }` when it starts), and sends
+ * `{ type: "result", ops, seconds, p99Ms }`.
  * Config (argv[2], JSON): {@link EchoLoadConfig}.
  * @module
  */
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
   phase = "measure";
   ops = 0;
   latencies.reset();
+  // The parent samples the server's CPU time when the window opens (and again at the result).
+  void send({ type: "measuring" });
   const start = performance.now();
   await sleep(config.duration);
   const seconds = (performance.now() - start) / 1000;

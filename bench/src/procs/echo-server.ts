@@ -1,7 +1,8 @@
 /**
  * Child process: one echo server under test, `net` (a plain `node:net` server that writes
  * back each chunk it receives) or `stdhttp` (`ThreadingTCPServer` + a `StreamRequestHandler`
- * echoing line by line, as in the brief). Sends `{ type: "ready", port }`, then serves until killed.
+ * echoing line by line, as in the brief). Sends `{ type: "ready", port }`, then serves until killed;
+ * answers `{ type: "cpu" }` with its CPU time (`{ type: "cpu", user, system }`, microseconds).
  * Config (argv[2], JSON): {@link EchoServerConfig}.
  * @module
  */
@@ -27,8 +28,16 @@ function startNetEcho(): Promise<number> {
   return listenOnLoopback(server);
 }
 
+/** Answer the parent's `{ type: "cpu" }` with this process's CPU time so far (`process.cpuUsage()`, microseconds). */
+function answerCpuQueries(): void {
+  process.on("message", (msg: { type?: string }) => {
+    if (msg.type === "cpu") void send({ type: "cpu", ...process.cpuUsage() });
+  });
+}
+
 async function main(): Promise<void> {
   exitWithParent();
+  answerCpuQueries();
   const config = readConfig<EchoServerConfig>();
   const port = config.kind === "net" ? await startNetEcho() : await startStdhttpEcho(config.maxLineLength);
   await send({ type: "ready", port });

@@ -12,9 +12,20 @@ import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "..
 
 const DEFAULT_CONNECTIONS = 50;
 
+/** CPU time (user + system, microseconds) a server child has used so far: asks it over IPC (`procs/echo-server`). */
+async function serverCpu(server: Child): Promise<number> {
+  const answer = server.waitMessage("cpu", 10_000);
+  server.proc.send({ type: "cpu" });
+  const msg = await answer;
+  return Number(msg.user) + Number(msg.system);
+}
+
 /**
  * Start a server child (`procs/<serverProc>`), wait for its `ready` port, then drive it with
  * `procs/echo-load` (`connections` connections, `size`-byte lines) and return the measurement.
+ * With `measureServerCpu` (the server answers `{ type: "cpu" }`), also the server's CPU time per
+ * round trip over the timed window: sampled when the load announces the window and again when
+ * its result arrives (a few connection closes after the window are counted too: negligible).
  * Shared with the `forking` workload, which passes its own server and child options.
  */
 export async function runWithEchoLoad(
@@ -24,6 +35,7 @@ export async function runWithEchoLoad(
   defaultConnections: number,
   options: RunOptions,
   serverOptions: ChildOptions = childOptions(options, "server"),
+  measureServerCpu = false,
 ): Promise<Measurement> {
   const server = Child.fork(serverProc, [JSON.stringify(serverConfig)], serverOptions);
   let load: Child | null = null;
@@ -36,7 +48,17 @@ export async function runWithEchoLoad(
       duration: options.duration,
     };
     load = Child.fork("echo-load", [JSON.stringify(loadConfig)], childOptions(options, "load"));
-    return measurementFromResult(await load.waitMessage("result", resultTimeoutMs(options.warmup, options.duration)));
+    const timeoutMs = resultTimeoutMs(options.warmup, options.duration);
+    const result = load.waitMessage("result", timeoutMs);
+    result.catch(() => undefined);
+    let cpuBefore = 0;
+    if (measureServerCpu) {
+      await load.waitMessage("measuring", timeoutMs);
+      cpuBefore = await serverCpu(server);
+    }
+    const measurement = measurementFromResult(await result);
+    if (measureServerCpu) measurement.serverCpuUsPerOp = ((await serverCpu(server)) - cpuBefore) / measurement.ops;
+    return measurement;
   } finally {
     await load?.stop();
     await server.stop();
@@ -45,7 +67,7 @@ export async function runWithEchoLoad(
 
 function runEcho(kind: EchoServerConfig["kind"], size: number, options: RunOptions): Promise<Measurement> {
   const serverConfig: EchoServerConfig = { kind, maxLineLength: Math.max(65536, size * 2) };
-  return runWithEchoLoad("echo-server", serverConfig, size, DEFAULT_CONNECTIONS, options);
+  return runWithEchoLoad("echo-server", serverConfig, size, DEFAULT_CONNECTIONS, options, childOptions(options, "server"), true);
 }
 
 function contenders(size: number): Contender[] {
@@ -61,6 +83,13 @@ const cases: BenchCase[] = [
     description: "64-byte lines, 50 connections, one round trip in flight per connection",
     unit: "rt/s",
     contenders: contenders(64),
+    targets: { "node:net": 0.9 },
+  },
+  {
+    id: "echo-16k",
+    description: "16 KiB lines, 50 connections, one round trip in flight per connection",
+    unit: "rt/s",
+    contenders: contenders(16 * 1024),
     targets: { "node:net": 0.9 },
   },
   {
