@@ -132,10 +132,15 @@ export class SocketReader {
   private scanned = 0;
   private resolveWait: ((value: Buffer | boolean) => void) | null = null;
   private rejectWait: ((err: Error) => void) | null = null;
-  private readonly executor = (resolve: (value: Buffer | boolean) => void, reject: (err: Error) => void): void => {
-    this.resolveWait = resolve;
-    this.rejectWait = reject;
-  };
+
+  /** The reader that {@link SocketReader.executor} is making a promise for. */
+  private static starting: SocketReader | null = null;
+  /** One promise executor for every reader (no closure per reader): keeps the functions of the wait's promise. */
+  private static executor(this: void, resolve: (value: Buffer | boolean) => void, reject: (err: Error) => void): void {
+    const reader = SocketReader.starting!;
+    reader.resolveWait = resolve;
+    reader.rejectWait = reject;
+  }
 
   constructor(socket: Duplex, options: SocketReaderOptions = {}) {
     this.socket = socket;
@@ -144,10 +149,13 @@ export class SocketReader {
     // cost a readStop/readStart pair per long line.
     this.highWaterMark = options.highWaterMark ?? Math.max(65536, 2 * this.maxLineLength);
     this.timeoutSeconds = options.timeout ?? null;
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onClose);
-    socket.on("error", this.onError);
+    // One set of listener functions for every socket (no closures per connection): they find
+    // their reader through a symbol on the socket.
+    (socket as ReaderSocket)[READER] = this;
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
+    socket.on("close", onSocketClose);
+    socket.on("error", onSocketError);
     if (this.timeoutSeconds !== null) this.armTimeout();
     // Accepted sockets start paused (pauseOnConnect): a 'data' listener alone does not start them.
     socket.resume();
@@ -286,7 +294,7 @@ export class SocketReader {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.socket.off("data", this.onData);
+    this.socket.off("data", onSocketData);
     this.dropSweeper();
     this.buf = EMPTY;
     this.pos = 0;
@@ -317,7 +325,10 @@ export class SocketReader {
       this.socket.resume();
     }
     if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
-    return new Promise(this.executor);
+    SocketReader.starting = this;
+    const promise = new Promise<Buffer | boolean>(SocketReader.executor);
+    SocketReader.starting = null;
+    return promise;
   }
 
   /**
@@ -499,7 +510,8 @@ export class SocketReader {
     reject(new SocketTimeout(this.timeoutSeconds ?? 0));
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal A chunk arrived (the socket's 'data' listener). */
+  onData(chunk: Buffer): void {
     if (this.buf.length === this.pos) {
       this.buf = chunk;
       this.pos = 0;
@@ -518,21 +530,41 @@ export class SocketReader {
       this.paused = true;
       this.socket.pause();
     }
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  /** @internal The peer ended its side (the socket's 'end' listener). */
+  onEnd(): void {
     this.eof = true;
     this.poke();
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** @internal The socket closed (its 'close' listener). */
+  onClose(): void {
     // Nothing more can arrive: the reader needs no timer any more.
     this.dropSweeper();
     this.onEnd();
-  };
+  }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal The socket failed (its 'error' listener). */
+  onError(err: Error): void {
     this.failure ??= err;
     this.poke();
-  };
+  }
+}
+
+/** Where a socket keeps its reader, for the shared listeners. */
+const READER = Symbol("SocketReader");
+type ReaderSocket = Duplex & { [READER]?: SocketReader };
+
+function onSocketData(this: ReaderSocket, chunk: Buffer): void {
+  this[READER]?.onData(chunk);
+}
+function onSocketEnd(this: ReaderSocket): void {
+  this[READER]?.onEnd();
+}
+function onSocketClose(this: ReaderSocket): void {
+  this[READER]?.onClose();
+}
+function onSocketError(this: ReaderSocket, err: Error): void {
+  this[READER]?.onError(err);
 }
