@@ -20,19 +20,26 @@ export class ReadSlab {
   #pos = 0;
   /** The current block was adopted: its tail is handed out to the last byte, however small. */
   #reserved = false;
+  /** The ordinary block (and its position) while an adopted one is current. */
+  #spare: Buffer | null = null;
+  #sparePos = 0;
 
-  /** The free tail of the current block (at least 16 KiB, or what is left of an adopted block), for the next read. */
-  next(): Buffer {
+  /**
+   * The free tail of the current block (at least 16 KiB, or what is left of an adopted block), for
+   * the next read; at most `max` bytes of it when given.
+   */
+  next(max = Number.POSITIVE_INFINITY): Buffer {
     let block = this.#block;
     if (this.#reserved && block !== null && this.#pos < block.length) return block.subarray(this.#pos);
+    if (this.#reserved) this.#unreserve(); // the adopted block is full: back to the ordinary one
+    block = this.#block;
     if (block === null || block.length - this.#pos < MIN_READ) {
-      this.#reserved = false;
       // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
       block = Buffer.allocUnsafeSlow(BLOCK);
       this.#block = block;
       this.#pos = 0;
     }
-    return block.subarray(this.#pos);
+    return block.subarray(this.#pos, Math.min(block.length, this.#pos + max));
   }
 
   /**
@@ -40,6 +47,13 @@ export class ReadSlab {
    * the next reads fill its tail to the end, so bytes up to `block.length` are contiguous.
    */
   adopt(block: Buffer, pos: number): void {
+    if (this.#reserved) this.#unreserve();
+    // The ordinary block is set aside, not dropped: its free tail serves the reads after this
+    // response (no new 64 KiB block per large response, hence no fresh memory to fault in).
+    if (!this.#reserved && this.#block !== null && this.#block.length - this.#pos >= MIN_READ) {
+      this.#spare = this.#block;
+      this.#sparePos = this.#pos;
+    }
     this.#block = block;
     this.#pos = pos;
     this.#reserved = true;
@@ -50,10 +64,16 @@ export class ReadSlab {
    * valid). For a consumer that takes the body piece by piece, so that no big block is kept.
    */
   dropReservation(): void {
-    if (this.#reserved) {
-      this.#reserved = false;
-      this.#block = null;
-    }
+    if (this.#reserved) this.#unreserve();
+  }
+
+  /** Leaves the adopted block: the ordinary block set aside by {@link ReadSlab.adopt} (if any) is current again. */
+  #unreserve(): void {
+    this.#reserved = false;
+    this.#block = this.#spare;
+    this.#pos = this.#sparePos;
+    this.#spare = null;
+    this.#sparePos = 0;
   }
 
   /** Free bytes left in an adopted block (0 when the current block is an ordinary one). */

@@ -37,6 +37,8 @@ const HIGH_WATER = 256 * 1024;
 const MIN_RESERVE = 16 * 1024;
 /** ...and when it is at most this big (the same bound as a body read into one preallocated Buffer). */
 const MAX_RESERVE = 64 * 1024 * 1024;
+/** Size of the first read of a response that may be received in place (see {@link Wire.sizeHint}). */
+const FIRST_READ = 16 * 1024;
 
 /** A socket plus its receive buffer. Internal to the client. */
 export class Wire {
@@ -283,7 +285,11 @@ export class Wire {
       t = sink.subarray(this.#sinkPos);
       this.#targetIsSink = true;
     } else {
-      t = this.#slab!.next();
+      // The first read of a response that may be received in place is kept short: when it fills,
+      // the rest goes into the response's own block (#reserve), so only this much is copied there
+      // and only this much of the ordinary block is used up per response.
+      const first = this.sizeHint !== null && this.phase === Phase.Headers && this.buf.length === 0;
+      t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY);
       this.#targetIsSink = false;
     }
     this.#target = t;

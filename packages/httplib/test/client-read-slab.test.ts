@@ -1,0 +1,84 @@
+/**
+ * `ReadSlab`, where socket reads land when no body buffer waits for them. What the large-body
+ * work relies on: a read may be capped (the short first read of a response that may be received
+ * in place), and a block adopted for one response does not cost the ordinary block: once the
+ * adopted block is full or given up, reads continue in the ordinary block's free tail instead
+ * of a new 64 KiB block per large response (less fresh memory for the kernel to fault in).
+ */
+import { describe, expect, test } from "@jest/globals";
+import { joinBytes, ReadSlab } from "../src/client/read-slab.js";
+
+const KIB = 1024;
+
+/** What a socket read does with the buffer the slab handed out: fill `n` bytes of it. */
+function read(slab: ReadSlab, n: number, max?: number): Buffer {
+  const tail = slab.next(max);
+  n = Math.min(n, tail.length);
+  tail.fill(0x61, 0, n);
+  return slab.take(tail, n);
+}
+
+describe("ReadSlab", () => {
+  test("next(max) hands out at most max bytes of the free tail; consecutive reads stay contiguous", () => {
+    const slab = new ReadSlab();
+    const tail = slab.next(16 * KIB);
+    expect(tail.length).toBe(16 * KIB);
+    const a = slab.take(tail, tail.length);
+    const b = read(slab, 100);
+    expect(slab.next().length).toBe(64 * KIB - 16 * KIB - 100);
+    // b starts where a ends: joined without a copy.
+    expect(joinBytes(a, b).buffer).toBe(a.buffer);
+  });
+
+  test("an adopted block is filled to its last byte, then reads go back to the ordinary block", () => {
+    const slab = new ReadSlab();
+    const first = read(slab, 16 * KIB, 16 * KIB);
+    const ordinary = first.buffer;
+    const block = Buffer.allocUnsafeSlow(100 * KIB);
+    block.set(first, 0);
+    slab.adopt(block, first.length);
+    expect(slab.reservedRoom).toBe(100 * KIB - 16 * KIB);
+    const body = read(slab, 84 * KIB);
+    expect(body.buffer).toBe(block.buffer);
+    expect(slab.reservedRoom).toBe(0);
+    // The adopted block is full: the next read continues in the ordinary block, right after the
+    // bytes it already gave out, not in a new block.
+    const tail = slab.next();
+    expect(tail.buffer).toBe(ordinary);
+    expect(tail.byteOffset).toBe(first.byteOffset + first.length);
+    expect(tail.length).toBe(64 * KIB - 16 * KIB);
+  });
+
+  test("dropReservation() returns to the ordinary block too; bytes taken from the adopted one stay valid", () => {
+    const slab = new ReadSlab();
+    const first = read(slab, 20 * KIB, 20 * KIB);
+    const block = Buffer.alloc(200 * KIB);
+    slab.adopt(block, 0);
+    const piece = read(slab, 30 * KIB);
+    slab.dropReservation();
+    expect(slab.reservedRoom).toBe(0);
+    expect(slab.next().buffer).toBe(first.buffer);
+    expect(piece.buffer).toBe(block.buffer);
+    expect(piece.every((x) => x === 0x61)).toBe(true);
+  });
+
+  test("an ordinary block with less than 16 KiB left is not kept aside: a new block follows the adopted one", () => {
+    const slab = new ReadSlab();
+    const first = read(slab, 60 * KIB);
+    slab.adopt(Buffer.alloc(32 * KIB), 0);
+    read(slab, 32 * KIB);
+    const tail = slab.next();
+    expect(tail.buffer).not.toBe(first.buffer);
+    expect(tail.length).toBe(64 * KIB);
+  });
+
+  test("adopting a second block while the first is full keeps the same ordinary block aside", () => {
+    const slab = new ReadSlab();
+    const first = read(slab, 1 * KIB);
+    slab.adopt(Buffer.alloc(20 * KIB), 0);
+    read(slab, 20 * KIB);
+    slab.adopt(Buffer.alloc(20 * KIB), 0);
+    read(slab, 20 * KIB);
+    expect(slab.next().buffer).toBe(first.buffer);
+  });
+});
