@@ -1,6 +1,6 @@
 /**
  * Command-line parsing: `pnpm bench [workload|case ...] [--duration s] [--warmup s]
- * [--connections n] [--driver wrk|autocannon] [--rounds n] [--fixture native|node] [--pin] [--cpu-prof] [--json] [--list]`.
+ * [--connections n] [--driver wrk|autocannon] [--rounds n] [--fixture native|node|nginx] [--pin] [--cpu-prof] [--json] [--list]`.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ export const USAGE = `usage: pnpm bench [workload|case ...] [options]
   --pin              pin servers to CPU 0 and load generators / clients to CPU 1 (taskset)
   --cpu-prof         write a CPU profile of every Node child under results/cpu-prof/<time>/
                      (or --cpu-prof-dir <dir>) and print each one's top self-time functions
-  --fixture <kind>   server of the client workload: native (C, default) or node
+  --fixture <kind>   server of the client workload: native (C, default), node or nginx
   --json             print JSON instead of the table
   --list             list workloads and cases
   --verbose          progress on stderr
@@ -79,7 +79,7 @@ export function parseCli(argv: string[], wrkInstalled: boolean): CliArgs {
   const driver = values.driver ?? (wrkInstalled ? "wrk" : "autocannon");
   if (driver !== "wrk" && driver !== "autocannon") throw new Error(`--driver must be wrk or autocannon, got "${driver}"`);
   const fixture = values.fixture ?? "native";
-  if (fixture !== "native" && fixture !== "node") throw new Error(`--fixture must be native or node, got "${fixture}"`);
+  if (fixture !== "native" && fixture !== "node" && fixture !== "nginx") throw new Error(`--fixture must be native, node or nginx, got "${fixture}"`);
   return {
     options: {
       duration,

@@ -25,9 +25,10 @@ export interface RunOptions {
   cpuProfDir: string | null;
   /**
    * Server of the `client` workload: `native` (C, `scripts/http_fixture.c`, built on demand; falls
-   * back to `node` with a warning when it cannot be built) or `node` (`src/procs/http-fixture.ts`).
+   * back to `node` with a warning when it cannot be built), `node` (`src/procs/http-fixture.ts`) or
+   * `nginx` (`src/workloads/client-nginx.ts`: nginx must be installed, no fallback).
    */
-  fixture: "native" | "node";
+  fixture: "native" | "node" | "nginx";
 }
 
 /** Unit of a {@link Measurement}'s rate. */

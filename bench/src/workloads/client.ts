@@ -2,7 +2,7 @@
  * Workload `client` (@stdhttp/httplib): HTTP clients against one local fixture server with
  * prebuilt answers: by default the C one (`scripts/http_fixture.c`: sendfile, a thread per
  * connection), so that the server is never what limits a client; `--fixture node` uses the
- * `node:net` one (`procs/http-fixture`). Each client runs in its own process for a fixed time
+ * `node:net` one (`procs/http-fixture`), `--fixture nginx` a real nginx (`./client-nginx`). Each client runs in its own process for a fixed time
  * and counts completed requests; the body is always read fully into one Buffer.
  *
  * Besides the peers (undici, node:http), two references: CPython's `http.client` (what the
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Child, childOptions } from "../child.js";
 import { BIG_PATH, SMALL_PATH } from "../fixtures.js";
 import { buildNative } from "../native.js";
+import { startNginx } from "./client-nginx.js";
 import type { ClientKind, HttpClientConfig } from "../procs/http-client.js";
 import { measurementFromResult, resultTimeoutMs } from "../result.js";
 import type { BenchCase, Contender, Measurement, RunOptions, Workload } from "../types.js";
@@ -21,23 +22,32 @@ const PYTHON_CLIENT = fileURLToPath(new URL("../../scripts/http_client.py", impo
 
 /** The fixture server, started; `warning` says when the native one was asked for but could not be built. */
 interface Fixture {
-  child: Child;
   port: number;
   warning: string | null;
+  stop(): Promise<void>;
+}
+
+function childFixture(child: Child, port: number, warning: string | null): Fixture {
+  return { port, warning, stop: () => child.stop() };
 }
 
 async function startFixture(options: RunOptions): Promise<Fixture> {
   let warning: string | null = null;
+  if (options.fixture === "nginx") {
+    // No fallback: whoever asks for nginx wants nginx's numbers (startNginx says what is missing).
+    const server = await startNginx(childOptions(options, "server"));
+    return { port: server.port, warning, stop: () => server.stop() };
+  }
   if (options.fixture === "native") {
     const build = buildNative("http_fixture");
     if (build.path !== null) {
       const child = Child.spawn(build.path, ["0"], "http_fixture", childOptions(options, "server"));
-      return { child, port: await child.announcedPort(), warning };
+      return childFixture(child, await child.announcedPort(), warning);
     }
     warning = `native fixture unavailable (${build.error}); the node:net fixture served this run`;
   }
   const child = Child.fork("http-fixture", [], childOptions(options, "server"));
-  return { child, port: await child.announcedPort(), warning };
+  return childFixture(child, await child.announcedPort(), warning);
 }
 
 function withWarning(m: Measurement, warning: string | null): Measurement {
@@ -54,7 +64,7 @@ async function withFixture(options: RunOptions, start: (port: number) => { child
     return withWarning(await started.result, server.warning);
   } finally {
     await client?.stop();
-    await server.child.stop();
+    await server.stop();
   }
 }
 
