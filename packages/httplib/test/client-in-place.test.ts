@@ -75,6 +75,44 @@ describe("large bodies received in place", () => {
     );
   });
 
+  test("a caller reading bodies into its own buffer gets no block per response; read() brings blocks back", async () => {
+    const body = pattern(MIB, 5);
+    const h = head(body.length);
+    await withServer(
+      (socket) => socket.write(Buffer.concat([h, body])),
+      async (server) => {
+        const conn = new HTTPConnection("127.0.0.1", server.port);
+        const inPlace = (b: Buffer): boolean => b.buffer.byteLength === h.length + body.length && b.byteOffset === h.length;
+        try {
+          const target = Buffer.alloc(body.length);
+          for (let i = 0; i < 2; i++) {
+            await conn.request("GET", "/");
+            expect(await (await conn.getResponse()).readInto(target)).toBe(body.length);
+            expect(target.equals(body)).toBe(true);
+          }
+          // After readInto() the connection stopped reserving: this body was not received into a
+          // block sized for the response (it was read into one Buffer of the body's size).
+          await conn.request("GET", "/");
+          const plain = await (await conn.getResponse()).read();
+          expect(plain.equals(body)).toBe(true);
+          expect(inPlace(plain)).toBe(false);
+          // read() takes whole bodies again: the next large responses may be received in place.
+          let again = 0;
+          for (let i = 0; i < 4; i++) {
+            await conn.request("GET", "/");
+            const got = await (await conn.getResponse()).read();
+            expect(got.equals(body)).toBe(true);
+            if (inPlace(got)) again++;
+          }
+          expect(again).toBeGreaterThanOrEqual(1);
+          expect(server.received).toHaveLength(1);
+        } finally {
+          conn.close();
+        }
+      },
+    );
+  });
+
   test("a body read piece by piece gives the block up: memory stays bounded by the read blocks", async () => {
     const body = pattern(8 * MIB, 8);
     await withServer(

@@ -70,6 +70,7 @@ export class BodyReader {
     if (wire === null) return Promise.resolve(EMPTY);
     if (amt !== undefined && amt !== null && amt >= 0) return this.#readAmount(amt);
     if (this.#kind === BodyKind.Length) {
+      wire.reserveInPlace = true; // whole bodies: the next large ones may be received in place
       const n = this.length!;
       if (wire.buf.length < n) return this.#readLength(n);
       const out = ownBytes(wire.take(n)); // the whole body is here: no wait (and no copy unless small)
@@ -82,6 +83,8 @@ export class BodyReader {
 
   /** Fills `target` as far as the body goes; resolves to the count. */
   async readInto(target: Uint8Array): Promise<number> {
+    // The caller brings its own buffer: no block of the body's size for the next responses either.
+    if (this.#kind === BodyKind.Length && this.wire !== null) this.wire.reserveInPlace = false;
     let at = 0;
     while (at < target.length && this.wire !== null) {
       if (this.#kind === BodyKind.Length && this.wire.buf.length === 0 && this.length! >= target.length - at) {
@@ -149,7 +152,11 @@ export class BodyReader {
    * collected so far, reported as `partial` if the body turns out incomplete.
    */
   async available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
-    this.wire?.dropReservation(); // piece by piece: no block for the whole body
+    const w = this.wire;
+    if (w !== null) {
+      w.dropReservation(); // piece by piece: no block for the whole body
+      if (this.#kind === BodyKind.Length) w.reserveInPlace = false; // nor for the next ones
+    }
     for (;;) {
       const wire = this.wire;
       if (wire === null) return null;

@@ -66,6 +66,14 @@ export class Wire {
    * its length in bytes, so that it is not parsed again; cleared whenever the front changes.
    */
   headAhead: { head: ResponseHead; end: number } | null = null;
+  /**
+   * Whether the next large responses get a block of their own ({@link Wire.sizeHint}): true while
+   * the caller takes whole bodies (`read()`), false once it reads them into its own buffer or piece
+   * by piece (`readInto()`, `read(amt)`, ...), whose bytes would only be copied out of that block:
+   * then the reads go into the caller's buffer or the ordinary read blocks, and nothing the size
+   * of the body is allocated per response.
+   */
+  reserveInPlace = true;
   readonly socket: Socket;
   readonly #timeouts: PhaseTimeouts;
   /** The timeout the socket timer runs with, in seconds (the timer itself is in ms). */
@@ -288,7 +296,7 @@ export class Wire {
       // The first read of a response that may be received in place is kept short: when it fills,
       // the rest goes into the response's own block (#reserve), so only this much is copied there
       // and only this much of the ordinary block is used up per response.
-      const first = this.sizeHint !== null && this.phase === Phase.Headers && this.buf.length === 0;
+      const first = this.sizeHint !== null && this.reserveInPlace && this.phase === Phase.Headers && this.buf.length === 0;
       t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY);
       this.#targetIsSink = false;
     }
@@ -313,7 +321,7 @@ export class Wire {
       return true;
     }
     this.#onData(this.#slab!.take(buf as Buffer, n));
-    if (n === buf.length && this.sizeHint !== null && this.phase === Phase.Headers && this.#sink === null && this.#slab!.reservedRoom === 0) {
+    if (n === buf.length && this.sizeHint !== null && this.reserveInPlace && this.phase === Phase.Headers && this.#sink === null && this.#slab!.reservedRoom === 0) {
       this.#reserve(this.sizeHint(this));
     }
     return true;
