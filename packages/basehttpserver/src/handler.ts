@@ -1,8 +1,10 @@
 /**
  * `BaseHTTPRequestHandler`: CPython's http.server request handler, async, with a byte-level
- * head parser, decoded request bodies and strict RFC 9112 rules. The request loop and the
- * response writing live here; reading the head is in `head-reader.ts`, parsing it in `parse.ts`
- * (both return plain values: a head, a parsed request or a refusal, answered by `refusal.ts`).
+ * head parser, decoded request bodies and strict RFC 9112 rules. The request loop, dispatch to
+ * `do_*` and the end of each request live here; the request's fields and `parseRequest()` in
+ * `request-reader.ts`, writing the answer in `responder.ts`; finding the head in `head-reader.ts`
+ * and parsing it in `parse.ts` (both return plain values: a head, a parsed request or a refusal,
+ * answered by `refusal.ts`).
  * @module
  */
 import type { Socket } from "node:net";
