@@ -87,10 +87,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
     if (this.disableNagleAlgorithm) this.connection.setNoDelay?.(true);
     this.rfile = new HTTPSocketReader(this.connection, { head: settings.headerTimeout, body: this.bodyTimeout }, settings.maxLineLength);
     this.wfile = new HTTPSocketWriter(this.connection);
+    // A flush() that waits for the client has its own timer (socketserver), with the body limit.
     this.wfile.timeout = this.bodyTimeout;
-    // rfile and wfile share the socket's idle timer, whose owner is rfile's phase: a write that
-    // waits for the client is in the body phase, not the keep-alive or header wait.
-    this.wfile.phaseOwner = this.rfile;
     addConnection(this.state, this);
   }
 

@@ -8,14 +8,14 @@
 import { SocketReader, SocketWriter, ConnectionClosed } from "@stdhttp/socketserver";
 
 /**
- * What an HTTP connection is waiting for, each with its own limit on the socket: the rest of a
- * request head (`headerTimeout`), a body or the client taking an answer (`idleTimeout` or the
- * handler's `timeout`), or the next request (no socket timer: the server's keep-alive sweeper
+ * What an HTTP connection is waiting for, each with its own read limit: the rest of a
+ * request head (`headerTimeout`), a body (`idleTimeout` or the
+ * handler's `timeout`), or the next request (no read timer: the server's keep-alive sweeper
  * bounds that wait, keep-alive.ts).
  */
 export type WaitPhase = "head" | "body" | "idle";
 
-/** The seconds each {@link WaitPhase} may wait (`null`: no socket timer). */
+/** The seconds a read may wait in each {@link WaitPhase} (`null`: no limit). */
 export interface PhaseTimeouts {
   head: number | null;
   body: number | null;
@@ -23,7 +23,7 @@ export interface PhaseTimeouts {
 
 /**
  * `rfile` of an HTTP connection: a `SocketReader` (whose `consumed` tells the server how much of a
- * request body a handler read) and the one owner of the socket's deadline: the server says which
+ * request body a handler read) and the one owner of the read deadline: the server says which
  * phase the connection is in ({@link HTTPSocketReader.enterPhase}) and the reader applies that
  * phase's limit. A read by the handler during the idle phase moves to the body phase, so that a
  * `do_*` method reading `rfile` itself never waits forever.
@@ -172,15 +172,8 @@ export class HTTPSocketWriter extends SocketWriter {
     super.cork();
   }
 
-  /**
-   * @internal The connection's `rfile`, owner of the socket's deadline (which the two share): a
-   * `flush()` that waits for the client enters the body phase.
-   */
-  phaseOwner: HTTPSocketReader | null = null;
-
   override flush(): Promise<void> {
     this.sendHead();
-    if (this.phaseOwner !== null && (this.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) this.phaseOwner.enterPhase("body");
     return super.flush();
   }
 
