@@ -58,6 +58,8 @@ async function readHeadSlow(waiter: HeadWaiter): Promise<HeadResult> {
   let from = 0;
   let skipped = 0;
   let deadline = 0;
+  // Once the request line has arrived and passed, a trickled head is not parsed again per byte.
+  let lineChecked = false;
   for (;;) {
     let buf = rfile.peekBuffered();
     // RFC 9112 2.2: a server SHOULD ignore at least one empty line (CRLF) before the request line.
@@ -81,7 +83,9 @@ async function readHeadSlow(waiter: HeadWaiter): Promise<HeadResult> {
           return true;
         }
         try {
-          if (checkPartialHead(waiter, buf)) return true;
+          const partial = checkPartialHead(waiter, buf, lineChecked);
+          if (partial === SIMPLE_REQUEST) return true;
+          lineChecked = partial === LINE_OK;
         } catch (err) {
           return { error: err, received: buf };
         }
@@ -119,33 +123,42 @@ async function readHeadSlow(waiter: HeadWaiter): Promise<HeadResult> {
   }
 }
 
+/** {@link checkPartialHead}: the request line has not fully arrived (what did is plausible). */
+const LINE_PENDING = 0;
+/** {@link checkPartialHead}: the request line arrived and passed; fields are still coming. */
+const LINE_OK = 1;
+/** {@link checkPartialHead}: an HTTP/0.9 simple request (`GET /` and nothing after it), which has no head. */
+const SIMPLE_REQUEST = 2;
+
 /**
  * A head that has not fully arrived: refuse it as soon as it is known to be bad (request line
  * over the limit: 414; bad request line: 400; head or a field line over the limit: 431).
- * Returns true for an HTTP/0.9 simple request (`GET /` and nothing after it), which has no head.
+ * `lineChecked`: the request line already passed on an earlier call (it is not parsed again).
  */
-function checkPartialHead(waiter: HeadWaiter, buf: Buffer): boolean {
+function checkPartialHead(waiter: HeadWaiter, buf: Buffer, lineChecked: boolean): number {
   const settings = waiter.state.settings;
-  const lf = buf.indexOf(LF);
-  if (lf === -1) {
-    if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
-    checkRequestLinePrefix(buf);
-    return false;
-  }
-  try {
-    parseRequestLine(buf, 0, lf + 1, settings.parseLimits);
-  } catch (err) {
-    if (!(err instanceof BadRequestLine && err.reason === "missing-version")) throw err;
-    if (buf.length === lf + 1) {
-      waiter.head = buf;
-      waiter.headEnd = lf + 1;
-      return true;
+  if (!lineChecked) {
+    const lf = buf.indexOf(LF);
+    if (lf === -1) {
+      if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
+      checkRequestLinePrefix(buf);
+      return LINE_PENDING;
     }
-    // An HTTP/0.9-style line followed by more bytes: wait for the fields, as CPython reads them.
+    try {
+      parseRequestLine(buf, 0, lf + 1, settings.parseLimits);
+    } catch (err) {
+      if (!(err instanceof BadRequestLine && err.reason === "missing-version")) throw err;
+      if (buf.length === lf + 1) {
+        waiter.head = buf;
+        waiter.headEnd = lf + 1;
+        return SIMPLE_REQUEST;
+      }
+      // An HTTP/0.9-style line followed by more bytes: wait for the fields, as CPython reads them.
+    }
   }
   if (buf.length > settings.maxHeadSize) throw new HeadTooLarge(settings.maxHeadSize);
   if (buf.length - buf.lastIndexOf(LF) - 1 > settings.maxLineLength + 1) throw new LineTooLong("header line", settings.maxLineLength);
-  return false;
+  return LINE_OK;
 }
 
 /**

@@ -90,6 +90,9 @@ export interface SocketReaderOptions {
   highWaterMark?: number;
 }
 
+/** Joins smaller than this get room to double (a trickled head); larger ones are copied exactly. */
+const MERGE_GROWTH_LIMIT = 16384;
+
 /**
  * Buffered reader over a connected stream socket (Python's `rfile = sock.makefile('rb')`).
  *
@@ -115,6 +118,9 @@ export class SocketReader {
   /** Chunks received after `buf`, not yet read: only while a line or a read spans several reads. */
   private readonly tail: Buffer[] = [];
   private tailBytes = 0;
+  /** The block `buf` was last joined into, when it has room after `mergeEnd` for more (see `merge`). */
+  private mergeBlock: Buffer | null = null;
+  private mergeEnd = 0;
   private eof = false;
   private failure: Error | null = null;
   /** The timer of `timeout` (`null`: no timeout) and the sweep count when the waiting read last saw progress. */
@@ -465,6 +471,7 @@ export class SocketReader {
 
   /** `buf` is used up: move to the next queued chunk. */
   private next(): void {
+    this.mergeBlock = null;
     if (this.tail.length === 0) {
       this.buf = EMPTY;
     } else {
@@ -475,12 +482,38 @@ export class SocketReader {
     this.pos = 0;
   }
 
-  /** Join the queued chunks into `buf` (one copy), for callers that need the buffered bytes contiguous. */
+  /**
+   * Join the queued chunks into `buf`, for callers that need the buffered bytes contiguous. A small
+   * join gets room to grow (`mergeBlock`): a head trickling in byte by byte is appended in place,
+   * not copied whole again per byte. Only bytes past `buf`'s end are written, so views handed out
+   * earlier stay as they were.
+   */
   private merge(): void {
-    const size = this.buffered;
-    this.tail.unshift(this.buf.subarray(this.pos));
-    this.buf = Buffer.concat(this.tail, size);
-    this.pos = 0;
+    const buf = this.buf;
+    const block = this.mergeBlock;
+    const add = this.tailBytes;
+    if (block !== null && buf.buffer === block.buffer && buf.byteOffset + buf.length === block.byteOffset + this.mergeEnd && this.mergeEnd + add <= block.length) {
+      let at = this.mergeEnd;
+      for (const chunk of this.tail) {
+        block.set(chunk, at);
+        at += chunk.length;
+      }
+      this.buf = block.subarray(buf.byteOffset - block.byteOffset, at);
+      this.mergeEnd = at;
+    } else {
+      const size = this.buffered;
+      const room = size < MERGE_GROWTH_LIMIT ? Math.max(2 * size, 256) : size;
+      const fresh = Buffer.allocUnsafe(room);
+      let at = buf.copy(fresh, 0, this.pos);
+      for (const chunk of this.tail) {
+        fresh.set(chunk, at);
+        at += chunk.length;
+      }
+      this.buf = fresh.subarray(0, size);
+      this.pos = 0;
+      this.mergeBlock = room > size ? fresh : null;
+      this.mergeEnd = size;
+    }
     this.tail.length = 0;
     this.tailBytes = 0;
   }

@@ -119,3 +119,27 @@ describe("SocketReader: read timeout", () => {
     rfile.close();
   });
 });
+
+describe("SocketReader: a head trickled byte by byte", () => {
+  test("peekBuffered() grows in place, and every view it handed out keeps its bytes", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const data = Buffer.from(`GET /${"x".repeat(600)} HTTP/1.1\r\nHost: a\r\n\r\nrest`);
+    const views: Buffer[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const more = rfile.fill();
+      stream.write(data.subarray(i, i + 1));
+      expect(await more).toBe(true);
+      views.push(rfile.peekBuffered());
+      if (i === 99) rfile.skip(10); // consumed bytes move the start; later views begin after them
+    }
+    const shared = new Set(views.slice(110).map((v) => v.buffer));
+    // Doubling room: a few blocks for ~650 bytes, not one copy per byte.
+    expect(shared.size).toBeLessThan(8);
+    views.forEach((view, i) => {
+      const start = i >= 100 ? 10 : 0;
+      expect(view.equals(data.subarray(start, i + 1))).toBe(true);
+    });
+    expect((await rfile.read(data.length - 10)).equals(data.subarray(10))).toBe(true);
+  });
+});
