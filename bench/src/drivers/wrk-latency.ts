@@ -3,10 +3,9 @@
  * --latency`), reporting the median too (the `slowloris` workload compares p50 and p99).
  * @module
  */
-import { spawn } from "node:child_process";
 import type { Measurement } from "../types.js";
-import { parseWrk, parseWrkDuration } from "./wrk.js";
-import { pinned, type HttpLoadSpec } from "./types.js";
+import { execWrk, parseWrk, parseWrkDuration } from "./wrk.js";
+import type { HttpLoadSpec } from "./types.js";
 
 /** A wrk measurement with its median latency (ms; `null` when wrk printed none). */
 export interface LatencyMeasurement extends Measurement {
@@ -28,24 +27,5 @@ export function parseWrkLatency(output: string): LatencyMeasurement {
 /** Run wrk (one thread, no pipelining) for `spec.duration` whole seconds. */
 export function runWrkLatency(spec: Omit<HttpLoadSpec, "pipelining">): Promise<LatencyMeasurement> {
   const args = ["-t1", `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.duration))}s`, "--latency", "--timeout", "10s", spec.url];
-  return new Promise((resolve, reject) => {
-    const [command, argv] = pinned(spec.cpu, "wrk", args);
-    const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    proc.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-    proc.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
-    proc.on("error", reject);
-    proc.on("close", (code) => {
-      if (code !== 0) {
-        reject(new Error(`wrk exited with ${String(code)}: ${(err || out).trim()}`));
-        return;
-      }
-      try {
-        resolve(parseWrkLatency(out));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-  });
+  return execWrk(args, spec.cpu).then(parseWrkLatency);
 }

@@ -63,8 +63,13 @@ export function runWrk(spec: HttpLoadSpec): Promise<Measurement> {
   if (spec.pipelining > 1) args.push("-s", PIPELINE_SCRIPT);
   args.push(spec.url);
   if (spec.pipelining > 1) args.push("--", String(spec.pipelining));
+  return execWrk(args, spec.cpu).then(parseWrk);
+}
+
+/** Run wrk with `args` (pinned to `cpu` when given); resolves with its report, rejects when it fails. */
+export function execWrk(args: string[], cpu: HttpLoadSpec["cpu"]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const [command, argv] = pinned(spec.cpu, "wrk", args);
+    const [command, argv] = pinned(cpu, "wrk", args);
     const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
@@ -73,13 +78,7 @@ export function runWrk(spec: HttpLoadSpec): Promise<Measurement> {
     proc.on("error", reject);
     proc.on("close", (code) => {
       if (code !== 0) reject(new Error(`wrk exited with ${String(code)}: ${(err || out).trim()}`));
-      else {
-        try {
-          resolve(parseWrk(out));
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      }
+      else resolve(out);
     });
   });
 }

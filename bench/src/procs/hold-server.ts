@@ -20,6 +20,7 @@ import { runInNewContext } from "node:vm";
 import { HELLO_BODY } from "../fixtures.js";
 import { exitWithParent, fail, readConfig, send } from "./ipc.js";
 import { listenOnLoopback, serveOnLoopback } from "./listen.js";
+import { helloHandler } from "./stdhttp-hello.js";
 
 /** What the parent asks of this child. */
 export interface HoldServerConfig {
@@ -51,23 +52,8 @@ async function startNode(config: HoldServerConfig): Promise<Server> {
 
 async function startStdhttp(config: HoldServerConfig): Promise<Server> {
   // Imported here, not at the top: the node:http contender must run even when ours is not built.
-  const { BaseHTTPRequestHandler, ThreadingHTTPServer } = await import("@stdhttp/basehttpserver");
-  const body = Buffer.from(HELLO_BODY);
-
-  class Hello extends BaseHTTPRequestHandler {
-    override protocolVersion = "HTTP/1.1";
-
-    do_GET(): void {
-      this.sendResponse(200);
-      this.sendHeader("Content-Type", "text/plain");
-      this.sendHeader("Content-Length", body.length);
-      this.endHeaders();
-      this.wfile.write(body);
-    }
-
-    override logMessage(): void {}
-  }
-
+  const { ThreadingHTTPServer } = await import("@stdhttp/basehttpserver");
+  const Hello = await helloHandler(HELLO_BODY);
   const options = config.keepAliveTimeout === null ? {} : { keepAliveTimeout: config.keepAliveTimeout };
   const server = new ThreadingHTTPServer(["127.0.0.1", 0], Hello, options);
   await serveOnLoopback(server);
