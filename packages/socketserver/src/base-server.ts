@@ -251,8 +251,7 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
     try {
       handler = new this.RequestHandlerClass(this.wrapRequest(request), clientAddress, this as never);
     } catch (err) {
-      this.handleError(request, clientAddress, err);
-      this.trackRequest(request, this.shutdownReporting(request, clientAddress));
+      this.trackRequest(request, this.reportThenShutdown(request, clientAddress, err));
       return;
     }
     const run = new RequestRun(this, request, clientAddress, handler, this.inFlight);
@@ -263,8 +262,11 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
   /** For mix-ins: register in-flight work so `shutdown()` and `serverClose()` can wait for it. */
   protected trackRequest(request: TRequest, work: Promise<unknown>): void {
     // One closure for both outcomes: this is kept alive for as long as the connection is served.
-    const untrack = (): void => void this.inFlight.delete(request);
-    this.inFlight.set(request, work.then(untrack, untrack));
+    const untrack = (): void => {
+      if (this.inFlight.get(request) === tracked) this.inFlight.delete(request);
+    };
+    const tracked = work.then(untrack, untrack);
+    this.inFlight.set(request, tracked);
   }
 
   /**
@@ -287,6 +289,15 @@ export abstract class BaseServer<TRequest = unknown> implements AsyncDisposable 
         return this.shutdownReporting(request, clientAddress);
       },
     );
+  }
+
+  /** Report `err` (a failing `handleError` does not keep the request from being shut down), then `shutdownReporting`. */
+  private async reportThenShutdown(request: TRequest, clientAddress: SocketAddress, err: unknown): Promise<void> {
+    try {
+      this.handleError(request, clientAddress, err);
+    } finally {
+      await this.shutdownReporting(request, clientAddress);
+    }
   }
 
   /** `shutdownRequest`, its errors reported through `handleError`. */

@@ -90,8 +90,10 @@ export interface SocketReaderOptions {
   highWaterMark?: number;
 }
 
-/** Joins smaller than this get room to double (a trickled head); larger ones are copied exactly. */
-const MERGE_GROWTH_LIMIT = 16384;
+/** The rejection of a read started while another one waits (one read at a time per rfile). */
+function busy(): Promise<never> {
+  return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
+}
 
 /**
  * Buffered reader over a connected stream socket (Python's `rfile = sock.makefile('rb')`).
@@ -197,6 +199,7 @@ export class SocketReader {
   read(n = -1): Promise<Buffer> {
     if (n === 0) return Promise.resolve(EMPTY);
     if (n > 0 && this.wait === Wait.None && this.buf.length - this.pos >= n) return Promise.resolve(this.take(n));
+    if (this.wait !== Wait.None) return busy();
     this.waitN = n;
     return this.start(Wait.Read) as Promise<Buffer>;
   }
@@ -210,6 +213,7 @@ export class SocketReader {
 
   /** Return whatever is buffered (at most `n` bytes), waiting only if nothing is (Python's `read1`). */
   read1(n = -1): Promise<Buffer> {
+    if (this.wait !== Wait.None) return busy();
     this.waitN = n;
     return this.start(Wait.Read1) as Promise<Buffer>;
   }
@@ -239,6 +243,7 @@ export class SocketReader {
    * on a socket error or timeout. For protocol parsers that scan `peekBuffered()` themselves.
    */
   fill(): Promise<boolean> {
+    if (this.wait !== Wait.None) return busy();
     this.waitN = -1;
     return this.start(Wait.Fill) as Promise<boolean>;
   }
@@ -263,6 +268,7 @@ export class SocketReader {
       const idx = buf.indexOf(LF, pos);
       if (idx !== -1 && idx - pos < max) return Promise.resolve(this.take(idx - pos + 1));
     }
+    if (this.wait !== Wait.None) return busy();
     this.waitN = max;
     this.waitStrict = strict;
     this.scanned = 0;
@@ -300,8 +306,14 @@ export class SocketReader {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.socket.off("data", onSocketData);
+    const socket = this.socket as ReaderSocket;
+    socket.off("data", onSocketData);
+    socket.off("end", onSocketEnd);
+    socket.off("close", onSocketClose);
+    socket.off("error", onSocketError);
+    if (socket[READER] === this) socket[READER] = undefined;
     this.dropSweeper();
+    this.mergeBlock = null;
     this.buf = EMPTY;
     this.pos = 0;
     this.tail.length = 0;
@@ -502,7 +514,8 @@ export class SocketReader {
       this.mergeEnd = at;
     } else {
       const size = this.buffered;
-      const room = size < MERGE_GROWTH_LIMIT ? Math.max(2 * size, 256) : size;
+      // Room to double up to the high-water mark: a head trickled byte by byte is never copied whole per byte.
+      const room = size < this.highWaterMark ? Math.max(256, Math.min(2 * size, this.highWaterMark)) : size;
       const fresh = Buffer.allocUnsafe(room);
       let at = buf.copy(fresh, 0, this.pos);
       for (const chunk of this.tail) {
@@ -585,7 +598,7 @@ export class SocketReader {
   }
 }
 
-/** Where a socket keeps its reader, for the shared listeners. */
+/** Where a socket keeps its reader, for the shared listeners (one live reader per socket). */
 const READER = Symbol("SocketReader");
 type ReaderSocket = Duplex & { [READER]?: SocketReader };
 

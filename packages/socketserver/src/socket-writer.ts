@@ -3,6 +3,7 @@
  * made explicit through `flush()`.
  * @module
  */
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ConnectionClosed, SocketTimeout } from "./errors.js";
 
@@ -94,13 +95,26 @@ export class SocketWriter {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (timer !== null) clearTimeout(timer);
+        if (idle !== null) {
+          idle.off("timeout", onTimeout);
+          idle.setTimeout(0);
+        }
         if (err) reject(err);
         else resolve();
       };
       const onDrain = (): void => done();
       const onClose = (): void => done(new ConnectionClosed("connection closed while waiting to write"));
-      // A timer of its own, only while waiting (the socket has no idle timer: see SocketReader).
-      const timer = timeout === null ? null : setTimeout(() => done(new SocketTimeout(timeout)), Math.max(1, Math.round(timeout * 1000)));
+      const onTimeout = (): void => done(new SocketTimeout(timeout ?? 0));
+      // While waiting only: the socket's idle timer, which Node restarts as long as the pending
+      // write makes progress (a slow reader that keeps reading is not timed out). A stream without
+      // one gets a plain deadline.
+      const idle = timeout !== null && typeof (socket as Partial<Socket>).setTimeout === "function" ? (socket as Socket) : null;
+      const ms = timeout === null ? 0 : Math.max(1, Math.round(timeout * 1000));
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      if (idle !== null) {
+        idle.setTimeout(ms);
+        idle.on("timeout", onTimeout);
+      } else if (timeout !== null) timer = setTimeout(onTimeout, ms);
       socket.on("drain", onDrain);
       socket.on("close", onClose);
     });

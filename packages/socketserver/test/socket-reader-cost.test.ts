@@ -143,3 +143,16 @@ describe("SocketReader: a head trickled byte by byte", () => {
     expect((await rfile.read(data.length - 10)).equals(data.subarray(10))).toBe(true);
   });
 });
+
+describe("SocketReader: one read at a time", () => {
+  test("a second read while one waits is refused and leaves the waiting read as it was", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const line = rfile.readline();
+    await expect(rfile.fill()).rejects.toThrow("another read is already waiting");
+    await expect(rfile.readline(5)).rejects.toThrow("another read is already waiting");
+    await expect(rfile.read1()).rejects.toThrow("another read is already waiting");
+    stream.write("a whole line, longer than five bytes\n");
+    expect((await line).toString()).toBe("a whole line, longer than five bytes\n");
+  });
+});
