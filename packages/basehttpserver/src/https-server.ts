@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { ThreadingMixIn, type RequestHandlerClass, type SocketAddress } from "@stdhttp/socketserver";
-import { HTTP_DEFAULTS, type HTTPServerOptions } from "./options.js";
+import { addConnection, removeConnection } from "./keep-alive.js";
+import { HTTP_DEFAULTS, serverState, type HTTPServerOptions, type IdleConnection } from "./options.js";
 import { firstBytes, isPlainHttp, PLAIN_HTTP_ANSWER } from "./plain-http.js";
 import { HTTPServer } from "./server.js";
 
@@ -50,16 +51,23 @@ export class HTTPSServer extends HTTPServer {
 
   /**
    * Look at the connection's first bytes before the TLS handshake: a plain HTTP request gets
-   * {@link HTTPSServer.refusePlainHttp} (as nginx answers it) instead of a silent close.
+   * {@link HTTPSServer.refusePlainHttp} (as nginx answers it) instead of a silent close. While it
+   * waits for them the connection counts as idle: a shutdown closes it at once.
    */
-  override async finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+  override finishRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
     const timeout = this.options.headerTimeout === undefined ? HTTP_DEFAULTS.headerTimeout : this.options.headerTimeout;
-    const first = await firstBytes(request, timeout);
-    if (first === null) return;
-    if (isPlainHttp(first)) return this.refusePlainHttp(request, clientAddress);
-    // The TLS socket reads what was already taken off the connection first.
-    request.unshift(first);
-    await super.finishRequest(request, clientAddress);
+    const state = serverState(this);
+    const waiting: IdleConnection = { awaitingRequest: true, keepAliveSweep: -1, closeIdle: () => request.destroy(), expireIdle: () => request.destroy() };
+    addConnection(state, waiting);
+    // Promise reactions, not an async frame: nothing of this stays alive while the handler serves.
+    return firstBytes(request, timeout).then((first) => {
+      removeConnection(state, waiting);
+      if (first === null) return;
+      if (isPlainHttp(first)) return this.refusePlainHttp(request, clientAddress);
+      // The TLS socket reads what was already taken off the connection first.
+      request.unshift(first);
+      return super.finishRequest(request, clientAddress);
+    });
   }
 
   /**

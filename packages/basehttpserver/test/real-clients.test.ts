@@ -118,12 +118,15 @@ describe("CPython http.client", () => {
 });
 
 describe("HTTPS", () => {
-  test("ThreadingHTTPSServer from certfile/keyfile negotiates http/1.1 by ALPN", async () => {
+  beforeAll(() => {
     execFileSync("openssl", [
       "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
     ], { stdio: "ignore" });
+  });
+
+  test("ThreadingHTTPSServer from certfile/keyfile negotiates http/1.1 by ALPN", async () => {
     const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
     const ca = readFileSync(join(dir, "cert.pem"));
     const result = await new Promise<[string, string]>((resolve, reject) => {
@@ -165,5 +168,14 @@ describe("HTTPS", () => {
     expect(text).toContain("The plain HTTP request was sent to HTTPS port");
     expect(refused).toBe(1);
     expect(curl).toBe("GET /after");
+  });
+
+  test("a client that connects to the HTTPS port and sends nothing does not hold up shutdown", async () => {
+    // The header timeout (60 s) is far beyond jest's: only closing the waiting connection ends this.
+    const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
+    const silent = await connectTo(s.port);
+    const closed = new Promise((resolve) => silent.once("close", resolve));
+    await s.stop();
+    await closed;
   });
 });
