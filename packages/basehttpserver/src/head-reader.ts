@@ -123,6 +123,9 @@ async function readHeadSlow(waiter: HeadWaiter): Promise<HeadResult> {
   }
 }
 
+/** Longest start of a request line that {@link checkRequestLinePrefix} looks at before its end arrives. */
+const PREFIX_CHECK_LIMIT = 1024;
+
 /** {@link checkPartialHead}: the request line has not fully arrived (what did is plausible). */
 const LINE_PENDING = 0;
 /** {@link checkPartialHead}: the request line arrived and passed; fields are still coming. */
@@ -141,7 +144,9 @@ function checkPartialHead(waiter: HeadWaiter, buf: Buffer, lineChecked: boolean)
     const lf = buf.indexOf(LF);
     if (lf === -1) {
       if (buf.length > settings.maxLineLength + 1) throw new LineTooLong("request line", settings.maxLineLength);
-      checkRequestLinePrefix(buf);
+      // The first bytes tell HTTP from a TLS ClientHello or noise; past them, a line still arriving
+      // waits for its end (rescanning a long line trickled byte by byte would cost O(n^2)).
+      if (buf.length <= PREFIX_CHECK_LIMIT) checkRequestLinePrefix(buf);
       return LINE_PENDING;
     }
     try {
