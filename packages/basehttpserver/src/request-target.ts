@@ -62,8 +62,9 @@ export function isValidHost(value: string): boolean {
 }
 
 /**
- * The authority of an absolute-form `http`/`https` target (`http://host:port/path` -> `host:port`),
- * the value a server uses in place of `Host` (RFC 9112 3.2.2); `null` for other schemes.
+ * The authority of an absolute-form target (`http://host:port/path` -> `host:port`, any
+ * `scheme://`), the value a server uses in place of `Host` (RFC 9112 3.2.2); `null` for a target
+ * without an authority (`urn:...`).
  */
 export function targetAuthority(target: string): string | null {
   const colon = target.indexOf(":");
