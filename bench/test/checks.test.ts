@@ -1,24 +1,8 @@
-import { afterEach, describe, expect, test } from "@jest/globals";
-import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { describe, expect, test } from "@jest/globals";
 import { checkKeepAlive, checkPipelined } from "../src/drivers/http-check.js";
+import { answerServer } from "./helpers/answer-server.js";
 
-let server: Server | null = null;
-
-afterEach(async () => {
-  const s = server;
-  server = null;
-  if (s) {
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
-});
-
-async function serve(answer: (res: ServerResponse) => void): Promise<number> {
-  server = createServer((_req, res) => answer(res));
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return (server.address() as AddressInfo).port;
-}
+const serve = answerServer();
 
 describe("checks before timing", () => {
   test("a correct keep-alive server passes, pipelined too", async () => {

@@ -2,30 +2,16 @@
  * The `idle-conns` and `slowloris` workloads: the raw answer check of the idle-connection load
  * (against real node:http servers, right and wrong), and the pure helpers behind their reports.
  */
-import { afterEach, describe, expect, test } from "@jest/globals";
-import { createServer, type Server, type ServerResponse } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { describe, expect, test } from "@jest/globals";
+import type { ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { parseWrkLatency } from "../src/drivers/wrk-latency.js";
 import { checkAnswer } from "../src/procs/http-answer.js";
 import { parseMaxOpenFiles, parseVmRss, perConnection, type MemorySample } from "../src/workloads/idle-conns.js";
 import { describeCloses } from "../src/workloads/slowloris.js";
+import { answerServer } from "./helpers/answer-server.js";
 
-let server: Server | null = null;
-
-afterEach(async () => {
-  const s = server;
-  server = null;
-  if (s) {
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
-});
-
-async function serve(answer: (res: ServerResponse) => void): Promise<number> {
-  server = createServer((_req, res) => answer(res));
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return (server.address() as AddressInfo).port;
-}
+const serve = answerServer();
 
 /** One GET on a fresh connection, as the idle load sends it; the check's verdict once it is not "incomplete". */
 function getAndCheck(port: number, expected: string): Promise<ReturnType<typeof checkAnswer>> {
@@ -66,10 +52,6 @@ describe("idle-conns answer check (checkAnswer)", () => {
       const check = await getAndCheck(port, "Hello, world!");
       expect(check.state).toBe("wrong");
       expect(check.state === "wrong" ? check.reason : "").toMatch(reason);
-      const s = server!;
-      server = null;
-      s.closeAllConnections();
-      await new Promise((resolve) => s.close(resolve));
     }
   });
 
