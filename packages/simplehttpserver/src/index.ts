@@ -1,0 +1,27 @@
+/**
+ * @stdhttp/simplehttpserver: Python's `SimpleHTTPServer` / `http.server.SimpleHTTPRequestHandler`
+ * for Node.js. Static files and directory listings, with validators, conditional requests, byte
+ * ranges, precompressed siblings, CORS, an SPA fallback and safe defaults; and the
+ * `simplehttpserver` command (`python -m http.server`).
+ *
+ * @example
+ * import { ThreadingHTTPServer } from "@stdhttp/basehttpserver";
+ * import { SimpleHTTPRequestHandler } from "@stdhttp/simplehttpserver";
+ * const Handler = SimpleHTTPRequestHandler.withOptions({ directory: "public" });
+ * await using httpd = new ThreadingHTTPServer(["127.0.0.1", 8000], Handler);
+ * await httpd.serveForever();
+ * @module
+ */
+export {
+  SimpleHTTPRequestHandler,
+  DEFAULT_FILE_CACHE,
+  type SimpleHTTPOptions,
+  type DotfilesPolicy,
+  type SymlinkPolicy,
+  type FileSource,
+} from "./handler.js";
+export { FileCache } from "./file-cache.js";
+export { DEFAULT_EXTENSIONS_MAP, DEFAULT_CONTENT_TYPE } from "./mime.js";
+export { SimpleHTTPServerError, FileChanged, UsageError } from "./errors.js";
+export type { ByteRange, Multipart } from "./range.js";
+export type { ListingEntry, ListingSort, ListingPage } from "./listing.js";
