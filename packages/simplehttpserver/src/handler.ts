@@ -20,7 +20,7 @@ import { pathWords, targetPath, targetQuery, unsafeSegment } from "./request-pat
 import { sendFile, type FileSource } from "./send-file.js";
 import { realRoot, statOrNull } from "./stat.js";
 import { receiveUpload } from "./upload.js";
-import { decodeFsBytes, fsEncode, fsEncodeBuffer, unquote } from "./url-path.js";
+import { decodeFsBytes, fsEncode, fsEncodeBuffer, unquoteForDisplay } from "./url-path.js";
 
 export type { FileSource } from "./send-file.js";
 
@@ -126,8 +126,9 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
    * A subclass with these options as its class properties (CPython passes `directory=` through
    * `functools.partial`).
    */
-  static withOptions<T extends typeof SimpleHTTPRequestHandler>(this: T, options: SimpleHTTPOptions): T {
-    const Configured = class extends (this as typeof SimpleHTTPRequestHandler) {} as unknown as T;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
+  static withOptions<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(this: T, options: SimpleHTTPOptions): T {
+    const Configured = class extends (this as unknown as typeof SimpleHTTPRequestHandler) {} as unknown as T;
     const props: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(options)) if (v !== undefined) props[k] = v;
     if (typeof props.directory === "string") props.directory = nodePath.resolve(props.directory);
@@ -264,7 +265,7 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
     const query = targetQuery(this.path);
     const sort = parseListingSort(query);
     sortEntries(entries, sort);
-    const page = { displayPath: unquote(targetPath(this.path)), sort };
+    const page = { displayPath: unquoteForDisplay(this.path), sort, query, parentHref: targetPath(this.path) === "/" ? null : "../" };
     let body: Buffer;
     let type: string;
     if (prefersJson(this.headers.get("accept"))) {

@@ -147,6 +147,29 @@ export function unquote(s: string): string {
 }
 
 /**
+ * CPython's display form of a request path in a listing title: `unquote(path,
+ * errors="surrogatepass")`, and where that fails (bytes that are not UTF-8), `unquote(path)`,
+ * which shows each undecodable sequence as U+FFFD.
+ */
+export function unquoteForDisplay(s: string): string {
+  const bytes = unquoteToBytes(s);
+  const decoded = decodeFsBytes(bytes);
+  for (let i = 0; i < decoded.length; i++) {
+    const c = decoded.charCodeAt(i);
+    // A lone surrogate that came from an undecodable byte (not from an encoded surrogate).
+    if (c >= 0xdc80 && c <= 0xdcff && !isEncodedSurrogateAt(bytes, decoded, i)) return new TextDecoder("utf-8").decode(bytes);
+  }
+  return decoded;
+}
+
+/** Whether the escaped char at `index` of `decoded` was written as a 3-byte encoded surrogate. */
+function isEncodedSurrogateAt(bytes: Uint8Array, decoded: string, index: number): boolean {
+  // Re-encode the prefix to find the byte offset of this char.
+  const offset = fsEncodeBuffer(decoded.slice(0, index)).length;
+  return bytes[offset] === 0xed;
+}
+
+/**
  * The bytes of a surrogate-escaped string (Python's `os.fsencode`): a plain string is returned as
  * it is (Node encodes it as UTF-8), a string with escaped bytes becomes the Buffer of its raw bytes.
  */

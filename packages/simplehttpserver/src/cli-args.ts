@@ -1,0 +1,414 @@
+/**
+ * The `simplehttpserver` command line: CPython 3.15's `python -m http.server` flags plus the
+ * handler's options. {@link parseCommandLine} is pure (argv in, options or `UsageError` out);
+ * {@link checkFiles} then looks at the file system (directory, TLS files, password file).
+ * Messages and exit status follow argparse: usage line, `prog: error: ...`, status 2.
+ * @module
+ */
+import { readFileSync, statSync } from "node:fs";
+import nodePath from "node:path";
+import { isFieldValue, isToken } from "@stdhttp/httplib";
+import { UsageError } from "./errors.js";
+import type { DotfilesPolicy, SymlinkPolicy } from "./handler.js";
+
+/** The command's name, as argparse's `prog`. */
+export const PROG = "simplehttpserver";
+
+/** The options of one run, with their defaults filled in. */
+export interface CLIOptions {
+  /** Port to bind (`0`: a free one). Default 8000. */
+  port: number;
+  /** Address to bind; `null`: all interfaces, dual-stack (`::` with IPv4 mapped, else `0.0.0.0`). */
+  bind: string | null;
+  /** Directory served; `null`: the current directory. */
+  directory: string | null;
+  /** `protocolVersion` of the answers; `"HTTP/1.1"` keeps connections alive. Default `"HTTP/1.0"`. */
+  protocol: "HTTP/1.0" | "HTTP/1.1";
+  /** TLS certificate chain (PEM); set: an HTTPS server. */
+  tlsCert: string | null;
+  /** TLS private key (PEM); default: read from `tlsCert`. */
+  tlsKey: string | null;
+  /** File whose content (trimmed) is the key's passphrase. */
+  tlsPasswordFile: string | null;
+  /** `defaultContentType`: type of files whose type cannot be guessed. */
+  contentType: string | null;
+  /** `extraHeaders`: added to every answer. */
+  headers: Array<[string, string]>;
+  /** `corsOrigin`. */
+  cors: string | null;
+  /** `cacheControl`. */
+  cacheControl: string | null;
+  /** `spaFallback`. */
+  spa: string | null;
+  /** `directoryListing`. Default true. */
+  listing: boolean;
+  /** `dotfiles`. Default `"ignore"`. */
+  dotfiles: DotfilesPolicy;
+  /** `symlinks`. Default `"inside"`. */
+  symlinks: SymlinkPolicy;
+  /** `precompressed`. Default true. */
+  precompressed: boolean;
+  /** `allowUpload` (PUT). Default false. */
+  upload: boolean;
+  /** The server's `maxBodySize`; `null`: its default (10 MiB). */
+  maxUploadSize: number | null;
+  /** No per-request log lines on stderr. */
+  quiet: boolean;
+}
+
+/** What the command line asks for. */
+export type ParsedCommandLine = { action: "help" } | { action: "version" } | { action: "serve"; options: CLIOptions };
+
+/** What {@link checkFiles} found: the directory, absolute, and the key passphrase. */
+export interface CheckedFiles {
+  directory: string;
+  tlsPassword: string | undefined;
+}
+
+const DOTFILES: readonly DotfilesPolicy[] = ["ignore", "deny", "allow"];
+const SYMLINKS: readonly SymlinkPolicy[] = ["inside", "follow", "deny"];
+const PROTOCOLS = ["HTTP/1.0", "HTTP/1.1"] as const;
+
+/** How many values an option takes: none, one, one optional, or `-H`'s pair. */
+type Arity = 0 | 1 | "optional" | "header";
+
+interface OptionSpec {
+  flags: readonly string[];
+  arity: Arity;
+  metavar?: string;
+  help: string;
+  apply(o: CLIOptions, value: string | undefined, value2?: string): void;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { flags: ["-h", "--help"], arity: 0, help: "show this help message and exit", apply() {} },
+  { flags: ["--version"], arity: 0, help: "show program's version number and exit", apply() {} },
+  { flags: ["-b", "--bind"], arity: 1, metavar: "ADDRESS", help: "bind to this address (default: all interfaces)", apply: (o, v) => (o.bind = v!) },
+  { flags: ["-d", "--directory"], arity: 1, metavar: "DIRECTORY", help: "serve this directory (default: current directory)", apply: (o, v) => (o.directory = v!) },
+  { flags: ["-p", "--protocol"], arity: 1, metavar: "VERSION", help: "conform to this HTTP version (default: HTTP/1.0)", apply: (o, v) => (o.protocol = choice("-p/--protocol", v!, PROTOCOLS)) },
+  { flags: ["--tls-cert"], arity: 1, metavar: "PATH", help: "path to the TLS certificate chain file", apply: (o, v) => (o.tlsCert = v!) },
+  { flags: ["--tls-key"], arity: 1, metavar: "PATH", help: "path to the TLS key file", apply: (o, v) => (o.tlsKey = v!) },
+  { flags: ["--tls-password-file"], arity: 1, metavar: "PATH", help: "path to the password file for the TLS key", apply: (o, v) => (o.tlsPasswordFile = v!) },
+  {
+    flags: ["--content-type"],
+    arity: 1,
+    metavar: "TYPE",
+    help: "type of files whose type cannot be guessed (default: application/octet-stream)",
+    apply: (o, v) => (o.contentType = fieldValue("--content-type", v!)),
+  },
+  {
+    flags: ["-H", "--header"],
+    arity: "header",
+    metavar: "NAME VALUE",
+    help: "add this header to every response; repeatable ('NAME: VALUE' also works)",
+    apply: (o, name, value) => o.headers.push(header(name!, value!)),
+  },
+  { flags: ["--cors"], arity: "optional", metavar: "ORIGIN", help: "allow cross-origin requests from ORIGIN (default: *)", apply: (o, v) => (o.cors = origin(v ?? "*")) },
+  { flags: ["--cache-control"], arity: 1, metavar: "VALUE", help: "Cache-Control header of file responses (default: none)", apply: (o, v) => (o.cacheControl = fieldValue("--cache-control", v!)) },
+  { flags: ["--spa"], arity: "optional", metavar: "FILE", help: "serve FILE for missing page paths (default FILE: index.html)", apply: (o, v) => (o.spa = spaFile(v ?? "index.html")) },
+  { flags: ["--no-listing"], arity: 0, help: "answer 404 for directories without an index page", apply: (o) => (o.listing = false) },
+  { flags: ["--dotfiles"], arity: 1, metavar: "{ignore,deny,allow}", help: "dotfiles: hidden and 404, 403, or served (default: ignore)", apply: (o, v) => (o.dotfiles = choice("--dotfiles", v!, DOTFILES)) },
+  {
+    flags: ["--symlinks"],
+    arity: 1,
+    metavar: "{inside,follow,deny}",
+    help: "follow symbolic links that stay inside the directory, all, or none (default: inside)",
+    apply: (o, v) => (o.symlinks = choice("--symlinks", v!, SYMLINKS)),
+  },
+  { flags: ["--no-precompressed"], arity: 0, help: "do not serve .br/.zst/.gz siblings of files", apply: (o) => (o.precompressed = false) },
+  { flags: ["--upload"], arity: 0, help: "store files sent with PUT", apply: (o) => (o.upload = true) },
+  { flags: ["--max-upload-size"], arity: 1, metavar: "BYTES", help: "largest upload, e.g. 500M (default: 10M)", apply: (o, v) => (o.maxUploadSize = byteSize(v!)) },
+  { flags: ["--quiet"], arity: 0, help: "do not log requests", apply: (o) => (o.quiet = true) },
+];
+
+const LONG_FLAGS = OPTIONS.flatMap((spec) => spec.flags.filter((f) => f.startsWith("--")));
+
+/** argparse's test for an argument that is a value although it starts with `-`. */
+const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
+
+/** The options with their defaults. */
+export function defaultOptions(): CLIOptions {
+  return {
+    port: 8000,
+    bind: null,
+    directory: null,
+    protocol: "HTTP/1.0",
+    tlsCert: null,
+    tlsKey: null,
+    tlsPasswordFile: null,
+    contentType: null,
+    headers: [],
+    cors: null,
+    cacheControl: null,
+    spa: null,
+    listing: true,
+    dotfiles: "ignore",
+    symlinks: "inside",
+    precompressed: true,
+    upload: false,
+    maxUploadSize: null,
+    quiet: false,
+  };
+}
+
+/**
+ * Parse the arguments (without `node` and the script). Throws `UsageError` (print
+ * {@link formatUsageError}, exit 2) for an unknown option, a missing or bad value, or a bad port.
+ *
+ * `--cors` and `--spa` take an optional value; so that `--cors 8080` stays a port, the next
+ * argument is their value only when it looks like one (an origin: `*`, `null` or `scheme://...`;
+ * a file: not an option and not a number). `--cors=ORIGIN` and `--spa=FILE` always work.
+ *
+ * @example
+ * parseCommandLine(["8080", "-b", "127.0.0.1", "-H", "X-Frame-Options", "DENY"]);
+ * // { action: "serve", options: { port: 8080, bind: "127.0.0.1", headers: [["X-Frame-Options", "DENY"]], ... } }
+ */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const options = defaultOptions();
+  const positionals: string[] = [];
+  const unknown: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i++];
+    if (arg === "--") {
+      positionals.push(...argv.slice(i));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-" || NEGATIVE_NUMBER.test(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    const found = findOption(arg);
+    if (found === null) {
+      unknown.push(arg);
+      continue;
+    }
+    const { spec, flag, inline } = found;
+    if (spec.flags[0] === "-h") return { action: "help" };
+    if (spec.flags[0] === "--version") return { action: "version" };
+    const name = spec.flags.join("/");
+    switch (spec.arity) {
+      case 0:
+        if (inline !== undefined) throw new UsageError(`argument ${name}: ignored explicit argument '${inline}'`);
+        spec.apply(options, undefined);
+        break;
+      case 1: {
+        const value = inline ?? (isValue(argv[i]) ? argv[i++] : undefined);
+        if (value === undefined) throw new UsageError(`argument ${name}: expected one argument`);
+        spec.apply(options, value);
+        break;
+      }
+      case "optional": {
+        let value = inline;
+        if (value === undefined && takesOptional(flag, argv[i])) value = argv[i++];
+        spec.apply(options, value);
+        break;
+      }
+      case "header": {
+        const first = inline ?? (isValue(argv[i]) ? argv[i++] : undefined);
+        if (first === undefined) throw new UsageError(`argument ${name}: expected 2 arguments`);
+        const colon = first.indexOf(":");
+        if (colon >= 0) {
+          // curl's form, one argument: a field name cannot contain ":".
+          spec.apply(options, first.slice(0, colon).trim(), first.slice(colon + 1).trim());
+          break;
+        }
+        if (!isValue(argv[i])) throw new UsageError(`argument ${name}: expected 2 arguments`);
+        spec.apply(options, first, argv[i++]);
+        break;
+      }
+    }
+  }
+  if (positionals.length > 0) options.port = port(positionals[0]);
+  unknown.push(...positionals.slice(1));
+  if (unknown.length > 0) throw new UsageError(`unrecognized arguments: ${unknown.join(" ")}`);
+  if (options.tlsKey !== null && options.tlsCert === null) throw new UsageError("--tls-key requires --tls-cert to be set");
+  if (options.tlsPasswordFile !== null && options.tlsCert === null) throw new UsageError("--tls-password-file requires --tls-cert to be set");
+  if (options.maxUploadSize !== null && !options.upload) throw new UsageError("--max-upload-size requires --upload");
+  return { action: "serve", options };
+}
+
+/**
+ * What the file system says about the options: the directory must exist, the TLS files must be
+ * readable, and the password file is read (its content, trimmed, is the passphrase, as CPython).
+ * Throws `UsageError` (exit 2), as CPython's `parser.error` for the password file.
+ */
+export function checkFiles(options: CLIOptions, cwd = process.cwd()): CheckedFiles {
+  const directory = nodePath.resolve(cwd, options.directory ?? ".");
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    throw new UsageError(`argument -d/--directory: no such directory: '${options.directory}'`);
+  }
+  if (!isDirectory) throw new UsageError(`argument -d/--directory: not a directory: '${options.directory}'`);
+  for (const [flag, file] of [["--tls-cert", options.tlsCert], ["--tls-key", options.tlsKey]] as const) {
+    if (file !== null) readable(flag, nodePath.resolve(cwd, file), file);
+  }
+  let tlsPassword: string | undefined;
+  if (options.tlsPasswordFile !== null) {
+    try {
+      tlsPassword = readFileSync(nodePath.resolve(cwd, options.tlsPasswordFile), "utf8").trim();
+    } catch (err) {
+      throw new UsageError(`Failed to read TLS password file: ${describe(err)}`);
+    }
+  }
+  return { directory, tlsPassword };
+}
+
+/** argparse's usage line, wrapped at 80 columns. */
+export function usage(): string {
+  const parts = OPTIONS.map((spec) => {
+    const flag = spec.flags[0];
+    if (spec.arity === 0) return `[${flag}]`;
+    if (spec.arity === "optional") return `[${flag} [${spec.metavar}]]`;
+    return `[${flag} ${spec.metavar}]`;
+  });
+  parts.push("[port]");
+  const head = `usage: ${PROG} `;
+  const lines: string[] = [];
+  let line = head;
+  for (const part of parts) {
+    if (line.length > head.length && line.length + part.length > 79) {
+      lines.push(line.trimEnd());
+      line = " ".repeat(head.length);
+    }
+    line += part + " ";
+  }
+  lines.push(line.trimEnd());
+  return lines.join("\n") + "\n";
+}
+
+/** The `--help` text (argparse's layout). */
+export function helpText(): string {
+  const rows: Array<[string, string]> = [];
+  for (const spec of OPTIONS) {
+    let left = spec.flags.join(", ");
+    if (spec.arity === 1 || spec.arity === "header") left += ` ${spec.metavar}`;
+    else if (spec.arity === "optional") left += ` [${spec.metavar}]`;
+    rows.push([left, spec.help]);
+  }
+  const column = 24;
+  const row = ([left, help]: [string, string]): string =>
+    left.length + 2 < column ? `  ${left.padEnd(column - 2)}${help}\n` : `  ${left}\n${" ".repeat(column)}${help}\n`;
+  return (
+    usage() +
+    "\nServe the files of a directory over HTTP or HTTPS (Python's `python -m http.server`).\n" +
+    "\npositional arguments:\n" +
+    row(["port", "bind to this port (default: 8000)"]) +
+    "\noptions:\n" +
+    rows.map(row).join("")
+  );
+}
+
+/** What the command prints for a usage error (to stderr, then exit 2), as argparse. */
+export function formatUsageError(err: UsageError): string {
+  return `${usage()}${PROG}: error: ${err.message}\n`;
+}
+
+function findOption(arg: string): { spec: OptionSpec; flag: string; inline: string | undefined } | null {
+  let flag = arg;
+  let inline: string | undefined;
+  if (arg.startsWith("--")) {
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      flag = arg.slice(0, eq);
+      inline = arg.slice(eq + 1);
+    }
+  } else if (arg.length > 2) {
+    // -b127.0.0.1 and -b=127.0.0.1, as argparse.
+    flag = arg.slice(0, 2);
+    inline = arg.slice(arg[2] === "=" ? 3 : 2);
+  }
+  let spec = OPTIONS.find((s) => s.flags.includes(flag));
+  if (spec === undefined && flag.startsWith("--")) {
+    // argparse accepts a unique prefix of a long option.
+    const matches = LONG_FLAGS.filter((f) => f.startsWith(flag));
+    if (matches.length > 1) throw new UsageError(`ambiguous option: ${flag} could match ${matches.join(", ")}`);
+    if (matches.length === 1) {
+      flag = matches[0];
+      spec = OPTIONS.find((s) => s.flags.includes(flag));
+    }
+  }
+  if (spec === undefined) return null;
+  if (inline !== undefined && spec.arity === 0 && !arg.startsWith("--")) return null;
+  return { spec, flag, inline };
+}
+
+function isValue(arg: string | undefined): arg is string {
+  return arg !== undefined && (!arg.startsWith("-") || arg === "-" || NEGATIVE_NUMBER.test(arg));
+}
+
+/** Whether the argument after `--cors` / `--spa` is its value (else it is the port or an option). */
+function takesOptional(flag: string, next: string | undefined): boolean {
+  if (!isValue(next)) return false;
+  if (flag === "--cors") return next === "*" || next === "null" || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(next);
+  return !/^\d+$/.test(next);
+}
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`argument port: invalid int value: '${value}'`);
+  const n = Number(value);
+  if (n > 65535) throw new UsageError(`argument port: ${value} is not in range 0-65535`);
+  return n;
+}
+
+function choice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`argument ${name}: invalid choice: '${value}' (choose from ${choices.join(", ")})`);
+}
+
+function fieldValue(name: string, value: string): string {
+  if (/[\r\n]/.test(value)) throw new UsageError(`argument ${name}: value contains CR or LF`);
+  if (!isFieldValue(value)) throw new UsageError(`argument ${name}: value contains control characters`);
+  return value;
+}
+
+function header(name: string, value: string): [string, string] {
+  if (!isToken(name)) throw new UsageError(`argument -H/--header: invalid header name: '${name}'`);
+  return [name, fieldValue("-H/--header", value)];
+}
+
+/** `*`, `null`, or a serialized origin (`scheme://host[:port]`, no path): what a browser compares. */
+function origin(value: string): string {
+  if (value === "*" || value === "null") return value;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  const serialized = url === null || url.origin === "null" ? null : url.origin;
+  if (serialized === null || value.replace(/\/$/, "").toLowerCase() !== serialized.toLowerCase()) {
+    throw new UsageError(`argument --cors: invalid origin: '${value}' (expected *, null or scheme://host[:port])`);
+  }
+  return serialized;
+}
+
+function spaFile(value: string): string {
+  const normal = nodePath.normalize(value).replace(/^[/\\]+/, "");
+  if (normal === "" || normal === "." || normal.startsWith("..")) {
+    throw new UsageError(`argument --spa: FILE must name a file inside the served directory: '${value}'`);
+  }
+  return normal;
+}
+
+function byteSize(value: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value);
+  if (m === null) throw new UsageError(`argument --max-upload-size: invalid size: '${value}' (bytes, or with K, M or G)`);
+  const scale = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as "" | "K" | "M" | "G"];
+  return Number(m[1]) * scale;
+}
+
+function readable(flag: string, path: string, given: string): void {
+  try {
+    readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`argument ${flag}: can't open '${given}': ${describe(err)}`);
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code === "ENOENT" ? "No such file or directory" : e.code === "EACCES" ? "Permission denied" : e.code === "EISDIR" ? "Is a directory" : e.message;
+}
