@@ -96,7 +96,9 @@ export function evaluatePreconditions(headers: HTTPMessage, method: string, v: V
   const ifNoneMatch = listField(headers, "if-none-match");
   if (ifNoneMatch !== undefined) {
     const tags = parseEtagList(ifNoneMatch);
-    if (tags.some((t) => t === "*" || weakMatch(t, v.etag))) return safe ? 304 : 412;
+    // `*` is honoured for unsafe methods (PUT's create-only); for GET/HEAD it only turns
+    // If-Modified-Since off, as in CPython (test_browser_cache_with_If_None_Match_header).
+    if (tags.some((t) => (t === "*" ? !safe : weakMatch(t, v.etag)))) return safe ? 304 : 412;
     return "proceed";
   }
   if (safe) {

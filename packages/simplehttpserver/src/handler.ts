@@ -387,9 +387,14 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
 
   /** 301 to the directory with a trailing slash, query kept, never to another host. */
   private redirectToDirectory(urlPath: string): void {
-    const q = this.path.indexOf("?");
-    // A Location starting with `//` or `/\` would name another host (gh-87389 for the path side).
-    const location = urlPath.replace(/^[/\\]+/, "/") + "/" + (q >= 0 ? this.path.slice(q) : "");
+    const target = this.path;
+    const q = target.indexOf("?");
+    const query = q >= 0 ? target.slice(q) : "";
+    // An absolute-form target keeps its scheme and authority (the request's own host), as
+    // CPython's urlunsplit does; a relative Location starting with `//` or `/\` would name
+    // another host, so its leading slashes collapse to one (gh-87389 for the path side).
+    const authority = ABSOLUTE_PREFIX.exec(target);
+    const location = authority !== null ? authority[0] + urlPath + "/" + query : urlPath.replace(/^[/\\]+/, "/") + "/" + query;
     this.sendResponse(HTTPStatus.MOVED_PERMANENTLY);
     this.sendHeader("Location", location);
     this.sendHeader("Content-Length", "0");
@@ -408,6 +413,9 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
     return null;
   }
 }
+
+/** `scheme://authority` at the start of an absolute-form request-target. */
+const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
 /** A path asking for a page (no extension, or an `Accept` naming HTML) rather than an asset. */
 function looksLikePage(urlPath: string, accept: string | undefined): boolean {

@@ -4,9 +4,11 @@
  * ranges, precompressed siblings, CORS, an SPA fallback and safe defaults; and the
  * `simplehttpserver` command (`python -m http.server`).
  *
+ * The servers of `@stdhttp/basehttpserver` are re-exported, as CPython's `http.server` module
+ * holds them all: one import is enough.
+ *
  * @example
- * import { ThreadingHTTPServer } from "@stdhttp/basehttpserver";
- * import { SimpleHTTPRequestHandler } from "@stdhttp/simplehttpserver";
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "@stdhttp/simplehttpserver";
  * const Handler = SimpleHTTPRequestHandler.withOptions({ directory: "public" });
  * await using httpd = new ThreadingHTTPServer(["127.0.0.1", 8000], Handler);
  * await httpd.serveForever();
@@ -20,6 +22,7 @@ export {
   type SymlinkPolicy,
   type FileSource,
 } from "./handler.js";
+export { HTTPServer, ThreadingHTTPServer, HTTPSServer, ThreadingHTTPSServer } from "@stdhttp/basehttpserver";
 export { FileCache } from "./file-cache.js";
 export { DEFAULT_EXTENSIONS_MAP, DEFAULT_CONTENT_TYPE } from "./mime.js";
 export { SimpleHTTPServerError, FileChanged, UsageError } from "./errors.js";

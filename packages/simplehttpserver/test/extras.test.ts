@@ -46,7 +46,7 @@ function request(port: number, head: string, body?: Buffer): Promise<Answer> {
       try {
         resolve(parseAnswer(Buffer.concat(chunks)));
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
     s.write(head.includes("\r\n\r\n") ? head : `${head}\r\nHost: x\r\n\r\n`);

@@ -106,6 +106,8 @@ describe("preconditions (RFC 9110 13.2.2)", () => {
   test("If-None-Match: weak comparison, 304 for GET/HEAD, 412 otherwise; it overrides If-Modified-Since", () => {
     expect(evaluatePreconditions(msg([["If-None-Match", 'W/"5-abc"']]), "GET", V)).toBe(304);
     expect(evaluatePreconditions(msg([["If-None-Match", "*"]]), "PUT", V)).toBe(412);
+    // For GET, `*` only turns If-Modified-Since off, as CPython (test_browser_cache_with_If_None_Match_header).
+    expect(evaluatePreconditions(msg([["If-None-Match", "*"]]), "GET", V)).toBe("proceed");
     expect(evaluatePreconditions(msg([["If-None-Match", '"other"'], ["If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"]]), "GET", V)).toBe("proceed");
     expect(evaluatePreconditions(msg([["If-None-Match", '"a"'], ["If-None-Match", '"5-abc"']]), "HEAD", V)).toBe(304);
   });
