@@ -3,73 +3,27 @@
  * `listDirectory`, `translatePath`, `copyFile`, `guessType`) with what users of the npm static
  * servers expect on top: validators and conditional requests, byte ranges, precompressed
  * siblings, CORS, extra headers, an SPA fallback, dotfile and symlink policies, and uploads.
- * Serving one file (`sendFile`) lives in `send-file.ts`, uploads in `upload.ts`.
+ * Serving one file (`sendFile`) lives in `send-file.ts`, reading a directory for its listing in
+ * `list-directory.ts`, uploads in `upload.ts`, the options' types in `options.ts`.
  * @module
  */
 import { closeSync, realpathSync, type Stats } from "node:fs";
-import { lstat, readdir, stat } from "node:fs/promises";
 import nodePath from "node:path";
 import type { Writable } from "node:stream";
 import { BaseHTTPRequestHandler, type HTTPServer } from "@stdhttp/basehttpserver";
 import { HTTPStatus } from "@stdhttp/httplib";
 import { copyRange } from "./copy.js";
-import { FileCache } from "./file-cache.js";
-import { parseListingSort, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from "./listing.js";
+import { listDirectory } from "./list-directory.js";
 import { DEFAULT_CONTENT_TYPE, DEFAULT_EXTENSIONS_MAP, extensionOf, lookupExtension } from "./mime.js";
-import { pathWords, targetPath, targetQuery, unsafeSegment } from "./request-path.js";
+import type { FileCache } from "./file-cache.js";
+import { DEFAULT_FILE_CACHE, type DotfilesPolicy, type SimpleHTTPOptions, type SymlinkPolicy } from "./options.js";
+import { pathWords, targetPath, unsafeSegment } from "./request-path.js";
 import { sendFile, type FileSource } from "./send-file.js";
 import { realRoot, statOrNull } from "./stat.js";
 import { receiveUpload } from "./upload.js";
-import { decodeFsBytes, fsEncode, fsEncodeBuffer, unquoteForDisplay } from "./url-path.js";
+import { decodeFsBytes, fsEncode } from "./url-path.js";
 
-export type { FileSource } from "./send-file.js";
-
-/** What a dotfile request gets: hidden and 404 (`"ignore"`), 403 (`"deny"`), or served (`"allow"`). */
-export type DotfilesPolicy = "ignore" | "deny" | "allow";
-
-/**
- * Which symbolic links are followed: those whose target stays inside `directory` (`"inside"`),
- * all (`"follow"`), or none (`"deny"`). A refused link is answered 403.
- */
-export type SymlinkPolicy = "inside" | "follow" | "deny";
-
-/** Options of {@link SimpleHTTPRequestHandler.withOptions}: each sets the class property of the same name. */
-export interface SimpleHTTPOptions {
-  directory?: string | null;
-  indexPages?: readonly string[];
-  extensionsMap?: Readonly<Record<string, string>>;
-  defaultContentType?: string;
-  extraHeaders?: ReadonlyArray<readonly [string, string]>;
-  cacheControl?: string | null;
-  corsOrigin?: string | null;
-  spaFallback?: string | null;
-  directoryListing?: boolean;
-  dotfiles?: DotfilesPolicy;
-  symlinks?: SymlinkPolicy;
-  precompressed?: boolean;
-  allowUpload?: boolean;
-  fileCache?: FileCache;
-  protocolVersion?: string;
-  serverVersion?: string;
-}
-
-/** The small-file cache all handlers share unless given their own: files up to 64 KiB, 16 MiB in all. */
-export const DEFAULT_FILE_CACHE = new FileCache(64 * 1024, 16 * 1024 * 1024);
-
-/** Whether the client prefers JSON to HTML (`Accept`, RFC 9110 12.5.1); `*` alone means HTML. */
-function prefersJson(accept: string | undefined): boolean {
-  if (accept === undefined || !accept.includes("json")) return false;
-  let json = 0;
-  let html = 0;
-  for (const item of accept.split(",")) {
-    const [type = "", ...params] = item.split(";").map((s) => s.trim().toLowerCase());
-    const qp = params.find((p) => p.startsWith("q="));
-    const q = qp === undefined ? 1 : Number(qp.slice(2)) || 0;
-    if (type === "application/json") json = Math.max(json, q);
-    else if (type === "text/html") html = Math.max(html, q);
-  }
-  return json > html;
-}
+export type { DotfilesPolicy, SimpleHTTPOptions, SymlinkPolicy } from "./options.js";
 
 /**
  * Static files and directory listings from `directory` (Python's `SimpleHTTPRequestHandler`).
@@ -252,35 +206,8 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
    * `/` after directories, `@` after symlinks) with sizes and dates, sortable with
    * `?sort=name|size|date&order=asc|desc`; JSON when the client's `Accept` prefers it.
    */
-  async listDirectory(path: string): Promise<FileSource | null> {
-    let names: Buffer[];
-    try {
-      names = await readdir(fsEncode(path), { encoding: "buffer" });
-    } catch {
-      this.sendError(HTTPStatus.NOT_FOUND, "No permission to list directory");
-      return null;
-    }
-    const shown = names.map(decodeFsBytes).filter((name) => this.dotfiles === "allow" || !name.startsWith(".") || name === ".well-known");
-    const entries = await Promise.all(shown.map((name) => readEntry(path, name)));
-    const query = targetQuery(this.path);
-    const sort = parseListingSort(query);
-    sortEntries(entries, sort);
-    const page = { displayPath: unquoteForDisplay(this.path), sort, query, parentHref: targetPath(this.path) === "/" ? null : "../" };
-    let body: Buffer;
-    let type: string;
-    if (prefersJson(this.headers.get("accept"))) {
-      body = Buffer.from(renderListingJson(entries, page), "utf8");
-      type = "application/json; charset=utf-8";
-    } else {
-      body = fsEncodeBuffer(renderListingHtml(entries, page));
-      type = "text/html; charset=utf-8";
-    }
-    this.sendResponse(HTTPStatus.OK);
-    this.sendHeader("Content-type", type);
-    this.sendHeader("Content-Length", body.length);
-    this.sendHeader("Vary", "Accept");
-    this.endHeaders();
-    return { kind: "bytes", chunks: [body] };
+  listDirectory(path: string): Promise<FileSource | null> {
+    return listDirectory(this, path);
   }
 
   /**
@@ -425,26 +352,6 @@ function looksLikePage(urlPath: string, accept: string | undefined): boolean {
 
 function closeSource(source: FileSource | null): void {
   if (source !== null && source.kind === "file") closeSync(source.fd);
-}
-
-async function readEntry(dir: string, name: string): Promise<ListingEntry> {
-  const full = fsEncode(nodePath.join(dir, name));
-  let isSymlink = false;
-  let st: Stats | null = null;
-  try {
-    const l = await lstat(full);
-    isSymlink = l.isSymbolicLink();
-    st = isSymlink ? await stat(full).catch(() => null) : l;
-  } catch {
-    st = null;
-  }
-  return {
-    name,
-    isDirectory: st?.isDirectory() ?? false,
-    isSymlink,
-    size: st !== null && st.isFile() ? st.size : null,
-    mtimeMs: st?.mtimeMs ?? null,
-  };
 }
 
 Object.assign(SimpleHTTPRequestHandler.prototype, {

@@ -14,14 +14,9 @@
  * await httpd.serveForever();
  * @module
  */
-export {
-  SimpleHTTPRequestHandler,
-  DEFAULT_FILE_CACHE,
-  type SimpleHTTPOptions,
-  type DotfilesPolicy,
-  type SymlinkPolicy,
-  type FileSource,
-} from "./handler.js";
+export { SimpleHTTPRequestHandler } from "./handler.js";
+export { DEFAULT_FILE_CACHE, type SimpleHTTPOptions, type DotfilesPolicy, type SymlinkPolicy } from "./options.js";
+export type { FileSource } from "./send-file.js";
 export { HTTPServer, ThreadingHTTPServer, HTTPSServer, ThreadingHTTPSServer } from "@stdhttp/basehttpserver";
 export { FileCache } from "./file-cache.js";
 export { DEFAULT_EXTENSIONS_MAP, DEFAULT_CONTENT_TYPE } from "./mime.js";
