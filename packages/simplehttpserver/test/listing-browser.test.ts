@@ -6,10 +6,13 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { parseListingSort, renderListingHtml, sortEntries, type ListingEntry } from "../src/listing.js";
 import { fsEncodeBuffer } from "../src/url-path.js";
+import { makeTempDir, serveDirectory } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = fileURLToPath(new URL("../docs/listing.png", import.meta.url));
@@ -205,5 +208,37 @@ describe("listing page in chromium", () => {
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     if (process.env.UPDATE_SCREENSHOT === "1") await writeFile(SCREENSHOT, png);
     await page.context().close();
+  });
+});
+
+describe("a listing served by SimpleHTTPRequestHandler, in chromium", () => {
+  test("loads, links to files and directories, follows the slash redirect, and downloads a file", async () => {
+    const tmp = makeTempDir("stdhttp-browser-");
+    mkdirSync(nodePath.join(tmp.path, "docs"));
+    writeFileSync(nodePath.join(tmp.path, "docs", "guide.txt"), "the guide\n");
+    writeFileSync(nodePath.join(tmp.path, "a & b.html"), "<!doctype html><title>A and B</title><p id=p>page</p>");
+    symlinkSync(nodePath.join(tmp.path, "docs"), nodePath.join(tmp.path, "latest"));
+    const srv = await serveDirectory(tmp.path);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const res = await page.goto(srv.origin + "/");
+      expect(res?.status()).toBe(200);
+      expect(await page.title()).toBe("Directory listing for /");
+      expect(await page.locator("tbody tr td.name a").allTextContents()).toEqual(["a & b.html", "docs/", "latest@"]);
+      await page.getByRole("link", { name: "a & b.html" }).click();
+      await page.waitForURL(srv.origin + "/a%20%26%20b.html");
+      expect(await page.locator("#p").textContent()).toBe("page");
+      // A directory without its slash: the 301 leads to the listing.
+      await page.goto(srv.origin + "/docs");
+      expect(page.url()).toBe(srv.origin + "/docs/");
+      await page.getByRole("link", { name: "guide.txt" }).click();
+      await page.waitForURL(srv.origin + "/docs/guide.txt");
+      expect(await page.locator("body").textContent()).toBe("the guide\n");
+    } finally {
+      await context.close();
+      await srv.stop();
+      tmp.remove();
+    }
   });
 });
