@@ -34,5 +34,5 @@ export interface SimpleHTTPOptions {
   serverVersion?: string;
 }
 
-/** The small-file cache all handlers share unless given their own: files up to 64 KiB, 16 MiB in all. */
-export const DEFAULT_FILE_CACHE = new FileCache(64 * 1024, 16 * 1024 * 1024);
+/** The file cache all handlers share unless given their own: files up to 1 MiB, 32 MiB in all (least recently used out). */
+export const DEFAULT_FILE_CACHE = new FileCache(1024 * 1024, 32 * 1024 * 1024);
