@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import type { HTTPMessage } from "@stdhttp/httplib";
 import { HTTPStatus } from "@stdhttp/httplib";
 import { evaluatePreconditions, fileEtag, ifRangeMatches, type Validators } from "./conditional.js";
-import { CODINGS, chooseCoding, type Coding } from "./encoding.js";
+import { acceptedCodings, CODINGS, chooseCoding, type Coding } from "./encoding.js";
 import type { FileCache } from "./file-cache.js";
 import { multipartFor, parseRange, type ByteRange, type Multipart } from "./range.js";
 import { statOrNull } from "./stat.js";
@@ -43,10 +43,16 @@ interface Sibling {
   stat: Stats;
 }
 
-/** The precompressed siblings of `path` that exist as regular files, in preference order. */
-function siblingsOf(path: string): Sibling[] {
+/**
+ * The precompressed siblings of `path` that the client accepts (q > 0) and that exist as regular
+ * files, in preference order. Only accepted codings are looked up: a client that accepts none
+ * costs no `stat` (its identity answer is right for every client, so no `Vary` is needed).
+ */
+function siblingsOf(path: string, acceptEncoding: string): Sibling[] {
   const out: Sibling[] = [];
+  const q = acceptedCodings(acceptEncoding);
   for (const coding of CODINGS) {
+    if ((q.get(coding.name) ?? 0) <= 0) continue;
     const p = path + coding.suffix;
     const st = statOrNull(p);
     if (st !== null && st.isFile()) out.push({ coding, path: p, stat: st });
@@ -75,11 +81,12 @@ export function sendFile(h: FileAnswerer, path: string, st: Stats, ctype: string
   let stat = st;
   let coding: Coding | null = null;
   let vary = false;
-  if (h.precompressed && (command === "GET" || command === "HEAD")) {
-    const siblings = siblingsOf(path);
+  const acceptEncoding = h.precompressed && (command === "GET" || command === "HEAD") ? h.headers.get("accept-encoding") : undefined;
+  if (acceptEncoding !== undefined) {
+    const siblings = siblingsOf(path, acceptEncoding);
     if (siblings.length > 0) {
       vary = true;
-      coding = chooseCoding(h.headers.get("accept-encoding"), siblings.map((s) => s.coding));
+      coding = chooseCoding(acceptEncoding, siblings.map((s) => s.coding));
       const chosen = coding === null ? undefined : siblings.find((s) => s.coding === coding);
       if (chosen !== undefined) {
         served = chosen.path;

