@@ -289,16 +289,33 @@ export function helpText(): string {
     rows.push([left, spec.help]);
   }
   const column = 24;
-  const row = ([left, help]: [string, string]): string =>
-    left.length + 2 < column ? `  ${left.padEnd(column - 2)}${help}\n` : `  ${left}\n${" ".repeat(column)}${help}\n`;
+  const row = ([left, help]: [string, string]): string => {
+    const text = wrap(help, 79 - column).join(`\n${" ".repeat(column)}`);
+    // argparse: an invocation longer than the column minus 4 gets a line of its own.
+    return left.length + 4 <= column ? `  ${left.padEnd(column - 2)}${text}\n` : `  ${left}\n${" ".repeat(column)}${text}\n`;
+  };
   return (
     usage() +
-    "\nServe the files of a directory over HTTP or HTTPS (Python's `python -m http.server`).\n" +
+    "\nServe the files of a directory over HTTP or HTTPS (Python's http.server).\n" +
     "\npositional arguments:\n" +
     row(["port", "bind to this port (default: 8000)"]) +
     "\noptions:\n" +
     rows.map(row).join("")
   );
+}
+
+/** `text` in lines of at most `width` characters (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** What the command prints for a usage error (to stderr, then exit 2), as argparse. */

@@ -5,9 +5,9 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import type { ListenOptions, Server } from "node:net";
-import { HTTPServer, ThreadingHTTPServer, ThreadingHTTPSServer } from "@stdhttp/basehttpserver";
-import { AF_INET, AF_INET6 } from "@stdhttp/socketserver";
+import type { ListenOptions, Server, Socket } from "node:net";
+import { ThreadingHTTPServer, ThreadingHTTPSServer, type HTTPServer } from "@stdhttp/basehttpserver";
+import { AF_INET, AF_INET6, type RequestHandlerClass } from "@stdhttp/socketserver";
 import type { CheckedFiles, CLIOptions } from "./cli-args.js";
 import { SimpleHTTPRequestHandler } from "./handler.js";
 
@@ -18,7 +18,7 @@ const NO_IPV6 = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL", "EPROTONOSUPPORT", "EI
  * The handler class for these options: `protocolVersion` from `-p`, the log silenced by
  * `--quiet`, and the rest as `withOptions()`.
  */
-export function cliHandler(options: CLIOptions, directory: string): typeof SimpleHTTPRequestHandler {
+export function cliHandler(options: CLIOptions, directory: string): RequestHandlerClass<Socket> {
   const { protocol, quiet } = options;
   class CLIHandler extends SimpleHTTPRequestHandler {
     override protocolVersion = protocol;
@@ -69,17 +69,18 @@ export function servingLine(server: HTTPServer, https: boolean): string {
   return `Serving ${protocol} on ${host} port ${port} (${protocol.toLowerCase()}://${urlHost}:${port}/) ...\n`;
 }
 
-async function listen(options: CLIOptions, files: CheckedFiles, Handler: typeof SimpleHTTPRequestHandler, host: string, family: 4 | 6): Promise<HTTPServer> {
+async function listen(options: CLIOptions, files: CheckedFiles, Handler: RequestHandlerClass<Socket>, host: string, family: 4 | 6): Promise<HTTPServer> {
   const limits = options.maxUploadSize === null ? {} : { maxBodySize: options.maxUploadSize };
-  const server =
-    options.tlsCert === null
-      ? new ThreadingHTTPServer([host, options.port], Handler, limits)
-      : new ThreadingHTTPSServer([host, options.port], Handler, {
-          ...limits,
-          certfile: options.tlsCert,
-          keyfile: options.tlsKey ?? undefined,
-          password: files.tlsPassword,
-        });
+  let server: HTTPServer;
+  if (options.tlsCert === null) server = new ThreadingHTTPServer([host, options.port], Handler, limits);
+  else {
+    const tls = { certfile: options.tlsCert, keyfile: options.tlsKey ?? undefined, password: files.tlsPassword };
+    try {
+      server = new ThreadingHTTPSServer([host, options.port], Handler, { ...limits, ...tls });
+    } catch (err) {
+      throw new Error(`cannot use the TLS certificate and key: ${(err as Error).message}`, { cause: err });
+    }
+  }
   // Set before the bind, which the server runs in a microtask (CPython sets address_family first too).
   server.addressFamily = family === 6 ? AF_INET6 : AF_INET;
   if (family === 6) acceptIPv4(server.socket);

@@ -8,7 +8,8 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { checkFiles, formatUsageError, helpText, parseCommandLine, PROG } from "./cli-args.js";
+import type { HTTPServer } from "@stdhttp/basehttpserver";
+import { checkFiles, formatUsageError, helpText, parseCommandLine, PROG, type CheckedFiles, type ParsedCommandLine } from "./cli-args.js";
 import { servingLine, startServer } from "./cli-server.js";
 import { UsageError } from "./errors.js";
 
@@ -23,8 +24,8 @@ export interface CLIStreams {
  * once the server has shut down (or at once for `--help`, `--version` and errors).
  */
 export async function main(argv: readonly string[], io: CLIStreams = process): Promise<number> {
-  let parsed;
-  let files;
+  let parsed: ParsedCommandLine;
+  let files: CheckedFiles | null = null;
   try {
     parsed = parseCommandLine(argv);
     if (parsed.action === "serve") files = checkFiles(parsed.options);
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[], io: CLIStreams = process): P
     return 0;
   }
   const { options } = parsed;
-  let server;
+  let server: HTTPServer;
   try {
     server = await startServer(options, files!);
   } catch (err) {
@@ -50,10 +51,12 @@ export async function main(argv: readonly string[], io: CLIStreams = process): P
     return 1;
   }
   io.stdout.write(servingLine(server, options.tlsCert !== null));
-  let stopping: Promise<void> | null = null;
+  let stopping: Promise<void> = Promise.resolve();
+  let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
     // A second signal does not wait for the requests still running.
-    if (stopping !== null) process.exit(signal === "SIGINT" ? 130 : 143);
+    if (signalled) process.exit(signal === "SIGINT" ? 130 : 143);
+    signalled = true;
     if (signal === "SIGINT") io.stdout.write("\nKeyboard interrupt received, exiting.\n");
     stopping = server.shutdown();
   };

@@ -96,6 +96,26 @@ const SCENARIOS: Record<string, Scenario> = {
       });
     },
   },
+  // Serves ./public forever: we GET a file and the listing once, then stop it.
+  "@stdhttp/simplehttpserver": {
+    exportName: "SimpleHTTPRequestHandler",
+    adapt: (port) => [['new ThreadingHTTPServer(["127.0.0.1", 8000]', `new ThreadingHTTPServer(["127.0.0.1", ${port}]`]],
+    async check(dir, port) {
+      await mkdir(join(dir, "public"), { recursive: true });
+      await writeFile(join(dir, "public", "hello.txt"), "hello from public\n");
+      await withExample(dir, async (child) => {
+        const res = await retry(child, () => fetch(`http://127.0.0.1:${port}/hello.txt`));
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+        expect(await res.text()).toBe("hello from public\n");
+        const listing = await fetch(`http://127.0.0.1:${port}/`);
+        expect(await listing.text()).toContain('<a href="hello.txt">hello.txt</a>');
+      });
+      // The package's bin, as `npx simplehttpserver` runs it.
+      const { stdout } = await run(join(dir, "node_modules", ".bin", "simplehttpserver"), ["--help"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
+      expect(stdout).toContain("usage: simplehttpserver");
+    },
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
