@@ -50,7 +50,6 @@ export async function main(argv: readonly string[], io: CLIStreams = process): P
     io.stderr.write(`${PROG}: error: ${(err as Error).message}\n`);
     return 1;
   }
-  io.stdout.write(servingLine(server, options.tlsCert !== null));
   let stopping: Promise<void> = Promise.resolve();
   let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -60,8 +59,10 @@ export async function main(argv: readonly string[], io: CLIStreams = process): P
     if (signal === "SIGINT") io.stdout.write("\nKeyboard interrupt received, exiting.\n");
     stopping = server.shutdown();
   };
+  // Before the line is printed: whoever reads it may signal at once.
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  io.stdout.write(servingLine(server, options.tlsCert !== null));
   try {
     await server.serveForever();
     await stopping;
