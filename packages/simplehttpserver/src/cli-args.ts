@@ -3,13 +3,17 @@
  * handler's options. {@link parseCommandLine} is pure (argv in, options or `UsageError` out);
  * {@link checkFiles} then looks at the file system (directory, TLS files, password file).
  * Messages and exit status follow argparse: usage line, `prog: error: ...`, status 2.
+ *
+ * Another command is built on this one with a {@link CommandSpec}: its name and version, the
+ * flags it adds (parsed, listed in the usage line and the help like these), and the handler
+ * class it serves with (`cgihttpserver` is `simplehttpserver` plus the CGI flags).
  * @module
  */
 import { readFileSync, statSync } from "node:fs";
 import nodePath from "node:path";
 import { isFieldValue, isToken } from "@stdhttp/httplib";
 import { UsageError } from "./errors.js";
-import type { DotfilesPolicy, SymlinkPolicy } from "./handler.js";
+import type { DotfilesPolicy, SimpleHTTPRequestHandler, SymlinkPolicy } from "./handler.js";
 
 /** The command's name, as argparse's `prog`. */
 export const PROG = "simplehttpserver";
@@ -56,8 +60,88 @@ export interface CLIOptions {
   quiet: boolean;
 }
 
-/** What the command line asks for. */
-export type ParsedCommandLine = { action: "help" } | { action: "version" } | { action: "serve"; options: CLIOptions };
+/** What the command line asks for; `X`: the options a {@link CommandSpec} adds. */
+export type ParsedCommandLine<X extends object = object> = { action: "help" } | { action: "version" } | { action: "serve"; options: CLIOptions & X };
+
+/**
+ * A flag that a command built on `simplehttpserver` adds ({@link CommandSpec.flags}). It is parsed
+ * as the built-in ones are: `--flag VALUE`, `--flag=VALUE`, a unique prefix (`--cgi-t`), the last
+ * of a repeated flag wins unless `apply` adds; a value may not start with `-` (except a negative
+ * number), `--flag=-x` may.
+ *
+ * @example
+ * const timeout: CLIFlag<{ timeout: number }> = {
+ *   flags: ["--timeout"],
+ *   metavar: "SECONDS",
+ *   help: "give up after SECONDS (default: 30)",
+ *   apply(options, value) {
+ *     if (!/^\d+$/.test(value!)) throw new UsageError(`argument --timeout: invalid int value: '${value}'`);
+ *     options.timeout = Number(value);
+ *   },
+ * };
+ */
+export interface CLIFlag<X extends object = object> {
+  /** Its spellings: `-x` (one letter) and/or `--long-name`, e.g. `["--cgi-dir"]`. */
+  flags: readonly string[];
+  /** Name of its value in the usage line and help (`--cgi-dir PATH`); absent: a switch, without value. */
+  metavar?: string;
+  /** Its line in `--help` (wrapped to fit); say the default there, as argparse users do. */
+  help: string;
+  /**
+   * Store the flag in `options` (`value`: its argument, `undefined` for a switch). Throw
+   * `UsageError` for a bad value (message `argument FLAG: ...`): the command prints the usage
+   * line and exits 2.
+   */
+  apply(options: CLIOptions & X, value: string | undefined): void;
+}
+
+/**
+ * A command built on `simplehttpserver`'s: everything not given here (port, `-b`, `-d`, `-p`,
+ * TLS, `-H`, `--cors`, ..., the serving line, signals and exit status) is `simplehttpserver`'s.
+ * Run it with `runCommand(spec, argv)`, or `runIfMain(import.meta.url, spec)` in a bin.
+ * `X` is the type of the options it adds.
+ *
+ * @example
+ * const spec: CommandSpec<{ verbose: boolean }> = {
+ *   prog: "myserver",
+ *   version: "1.0.0",
+ *   flags: [{ flags: ["--verbose"], help: "log more", apply: (o) => (o.verbose = true) }],
+ *   defaults: () => ({ verbose: false }),
+ *   handlerFor: (o) => MyHandler.withOptions({ verbose: o.verbose }),
+ * };
+ */
+export interface CommandSpec<X extends object = object> {
+  /** The command's name (argparse's `prog`): in the usage line, errors and `--version`. */
+  prog: string;
+  /** What `--version` prints after the name. */
+  version: string;
+  /** The line under the usage in `--help` (default: `simplehttpserver`'s). */
+  description?: string;
+  /** The flags it adds, listed after `simplehttpserver`'s, in this order. */
+  flags?: ReadonlyArray<CLIFlag<X>>;
+  /** Title of the help section listing {@link flags} (default: none, they are listed under `options:`). */
+  flagsTitle?: string;
+  /** The added options with their defaults (a new object on each call: flags may push to arrays). */
+  defaults?: () => X;
+  /** Checks across options, once all are parsed; throw `UsageError` (exit 2). */
+  validate?: (options: CLIOptions & X) => void;
+  /**
+   * The handler class to serve with, configured with the added options (e.g. with its own
+   * `withOptions`). The command subclasses it for `-p` and `--quiet` and sets
+   * `simplehttpserver`'s options on it. Default: `SimpleHTTPRequestHandler`.
+   */
+  handlerFor?: (options: CLIOptions & X) => typeof SimpleHTTPRequestHandler;
+  /** Text printed after the options in `--help` (examples, notes), as argparse's `epilog`. */
+  epilog?: string;
+}
+
+/** The `simplehttpserver` command itself. */
+export const SIMPLEHTTPSERVER: CommandSpec = {
+  prog: PROG,
+  get version(): string {
+    return packageVersion();
+  },
+};
 
 /** What {@link checkFiles} found: the directory, absolute, and the key passphrase. */
 export interface CheckedFiles {
@@ -72,13 +156,15 @@ const PROTOCOLS = ["HTTP/1.0", "HTTP/1.1"] as const;
 /** How many values an option takes: none, one, one optional, or `-H`'s pair. */
 type Arity = 0 | 1 | "optional" | "header";
 
-interface OptionSpec {
+interface OptionSpec<X extends object = object> {
   flags: readonly string[];
   arity: Arity;
   metavar?: string;
   help: string;
-  apply(o: CLIOptions, value: string | undefined, value2?: string): void;
+  apply(o: CLIOptions & X, value: string | undefined, value2?: string): void;
 }
+
+const DESCRIPTION = "Serve the files of a directory over HTTP or HTTPS (Python's http.server).";
 
 const OPTIONS: readonly OptionSpec[] = [
   { flags: ["-h", "--help"], arity: 0, help: "show this help message and exit", apply() {} },
@@ -121,13 +207,34 @@ const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--quiet"], arity: 0, help: "do not log requests", apply: (o) => (o.quiet = true) },
 ];
 
-const LONG_FLAGS = OPTIONS.flatMap((spec) => spec.flags.filter((f) => f.startsWith("--")));
+/** `simplehttpserver`'s spec, as the default `command` of the functions below. */
+function simple<X extends object>(): CommandSpec<X> {
+  return SIMPLEHTTPSERVER as unknown as CommandSpec<X>;
+}
+
+/** The built-in options followed by those `command` adds. */
+function optionsOf<X extends object>(command: CommandSpec<X>): ReadonlyArray<OptionSpec<X>> {
+  const added = (command.flags ?? []).map((f): OptionSpec<X> => ({ flags: f.flags, arity: f.metavar === undefined ? 0 : 1, metavar: f.metavar, help: f.help, apply: (o, v) => f.apply(o, v) }));
+  if (added.length === 0) return OPTIONS;
+  const all = [...OPTIONS, ...added];
+  const seen = new Set<string>();
+  for (const flag of all.flatMap((spec) => spec.flags)) {
+    if (!/^(-[A-Za-z0-9]|--[A-Za-z0-9][A-Za-z0-9-]*)$/.test(flag)) throw new TypeError(`${command.prog}: invalid flag spelling '${flag}'`);
+    if (seen.has(flag)) throw new TypeError(`${command.prog}: flag '${flag}' is defined twice`);
+    seen.add(flag);
+  }
+  return all;
+}
 
 /** argparse's test for an argument that is a value although it starts with `-`. */
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
 
-/** The options with their defaults. */
-export function defaultOptions(): CLIOptions {
+/** The options with their defaults (and those `command` adds, with theirs). */
+export function defaultOptions<X extends object = object>(command?: CommandSpec<X>): CLIOptions & X {
+  return { ...builtinDefaults(), ...command?.defaults?.() } as CLIOptions & X;
+}
+
+function builtinDefaults(): CLIOptions {
   return {
     port: 8000,
     bind: null,
@@ -152,8 +259,9 @@ export function defaultOptions(): CLIOptions {
 }
 
 /**
- * Parse the arguments (without `node` and the script). Throws `UsageError` (print
- * {@link formatUsageError}, exit 2) for an unknown option, a missing or bad value, or a bad port.
+ * Parse the arguments (without `node` and the script) for `command` (default:
+ * `simplehttpserver`). Throws `UsageError` (print {@link formatUsageError}, exit 2) for an
+ * unknown option, a missing or bad value, or a bad port.
  *
  * `--cors` and `--spa` take an optional value; so that `--cors 8080` stays a port, the next
  * argument is their value only when it looks like one (an origin: `*`, `null` or `scheme://...`;
@@ -163,8 +271,9 @@ export function defaultOptions(): CLIOptions {
  * parseCommandLine(["8080", "-b", "127.0.0.1", "-H", "X-Frame-Options", "DENY"]);
  * // { action: "serve", options: { port: 8080, bind: "127.0.0.1", headers: [["X-Frame-Options", "DENY"]], ... } }
  */
-export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const options = defaultOptions();
+export function parseCommandLine<X extends object = object>(argv: readonly string[], command: CommandSpec<X> = simple()): ParsedCommandLine<X> {
+  const options = defaultOptions(command);
+  const table = optionsOf(command);
   const positionals: string[] = [];
   const unknown: string[] = [];
   let i = 0;
@@ -178,7 +287,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       positionals.push(arg);
       continue;
     }
-    const found = findOption(arg);
+    const found = findOption(table, arg);
     if (found === null) {
       unknown.push(arg);
       continue;
@@ -225,6 +334,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (options.tlsKey !== null && options.tlsCert === null) throw new UsageError("--tls-key requires --tls-cert to be set");
   if (options.tlsPasswordFile !== null && options.tlsCert === null) throw new UsageError("--tls-password-file requires --tls-cert to be set");
   if (options.maxUploadSize !== null && !options.upload) throw new UsageError("--max-upload-size requires --upload");
+  command.validate?.(options);
   return { action: "serve", options };
 }
 
@@ -256,16 +366,16 @@ export function checkFiles(options: CLIOptions, cwd = process.cwd()): CheckedFil
   return { directory, tlsPassword };
 }
 
-/** argparse's usage line, wrapped at 80 columns. */
-export function usage(): string {
-  const parts = OPTIONS.map((spec) => {
+/** argparse's usage line for `command` (default: `simplehttpserver`), wrapped at 80 columns. */
+export function usage<X extends object = object>(command: CommandSpec<X> = simple()): string {
+  const parts = optionsOf(command).map((spec) => {
     const flag = spec.flags[0];
     if (spec.arity === 0) return `[${flag}]`;
     if (spec.arity === "optional") return `[${flag} [${spec.metavar}]]`;
     return `[${flag} ${spec.metavar}]`;
   });
   parts.push("[port]");
-  const head = `usage: ${PROG} `;
+  const head = `usage: ${command.prog} `;
   const lines: string[] = [];
   let line = head;
   for (const part of parts) {
@@ -279,28 +389,33 @@ export function usage(): string {
   return lines.join("\n") + "\n";
 }
 
-/** The `--help` text (argparse's layout). */
-export function helpText(): string {
-  const rows: Array<[string, string]> = [];
-  for (const spec of OPTIONS) {
-    let left = spec.flags.join(", ");
-    if (spec.arity === 1 || spec.arity === "header") left += ` ${spec.metavar}`;
-    else if (spec.arity === "optional") left += ` [${spec.metavar}]`;
-    rows.push([left, spec.help]);
-  }
+/** The `--help` text for `command` (default: `simplehttpserver`), in argparse's layout. */
+export function helpText<X extends object = object>(command: CommandSpec<X> = simple()): string {
+  const all = optionsOf(command);
+  const titled = command.flagsTitle !== undefined && command.flagsTitle !== "";
+  const rows = (specs: ReadonlyArray<OptionSpec<X>>): Array<[string, string]> =>
+    specs.map((spec) => {
+      let left = spec.flags.join(", ");
+      if (spec.arity === 1 || spec.arity === "header") left += ` ${spec.metavar}`;
+      else if (spec.arity === "optional") left += ` [${spec.metavar}]`;
+      return [left, spec.help];
+    });
   const column = 24;
   const row = ([left, help]: [string, string]): string => {
     const text = wrap(help, 79 - column).join(`\n${" ".repeat(column)}`);
     // argparse: an invocation longer than the column minus 4 gets a line of its own.
     return left.length + 4 <= column ? `  ${left.padEnd(column - 2)}${text}\n` : `  ${left}\n${" ".repeat(column)}${text}\n`;
   };
+  const epilog = command.epilog === undefined || command.epilog === "" ? "" : `\n${command.epilog.replace(/\n*$/, "\n")}`;
   return (
-    usage() +
-    "\nServe the files of a directory over HTTP or HTTPS (Python's http.server).\n" +
+    usage(command) +
+    `\n${command.description ?? DESCRIPTION}\n` +
     "\npositional arguments:\n" +
     row(["port", "bind to this port (default: 8000)"]) +
     "\noptions:\n" +
-    rows.map(row).join("")
+    rows(titled ? OPTIONS : all).map(row).join("") +
+    (titled ? `\n${command.flagsTitle}:\n` + rows(all.slice(OPTIONS.length)).map(row).join("") : "") +
+    epilog
   );
 }
 
@@ -319,11 +434,11 @@ function wrap(text: string, width: number): string[] {
 }
 
 /** What the command prints for a usage error (to stderr, then exit 2), as argparse. */
-export function formatUsageError(err: UsageError): string {
-  return `${usage()}${PROG}: error: ${err.message}\n`;
+export function formatUsageError<X extends object = object>(err: UsageError, command: CommandSpec<X> = simple()): string {
+  return `${usage(command)}${command.prog}: error: ${err.message}\n`;
 }
 
-function findOption(arg: string): { spec: OptionSpec; flag: string; inline: string | undefined } | null {
+function findOption<X extends object>(table: ReadonlyArray<OptionSpec<X>>, arg: string): { spec: OptionSpec<X>; flag: string; inline: string | undefined } | null {
   let flag = arg;
   let inline: string | undefined;
   if (arg.startsWith("--")) {
@@ -337,14 +452,14 @@ function findOption(arg: string): { spec: OptionSpec; flag: string; inline: stri
     flag = arg.slice(0, 2);
     inline = arg.slice(arg[2] === "=" ? 3 : 2);
   }
-  let spec = OPTIONS.find((s) => s.flags.includes(flag));
+  let spec = table.find((s) => s.flags.includes(flag));
   if (spec === undefined && flag.startsWith("--")) {
     // argparse accepts a unique prefix of a long option.
-    const matches = LONG_FLAGS.filter((f) => f.startsWith(flag));
+    const matches = table.flatMap((s) => s.flags.filter((f) => f.startsWith("--") && f.startsWith(flag)));
     if (matches.length > 1) throw new UsageError(`ambiguous option: ${flag} could match ${matches.join(", ")}`);
     if (matches.length === 1) {
       flag = matches[0];
-      spec = OPTIONS.find((s) => s.flags.includes(flag));
+      spec = table.find((s) => s.flags.includes(flag));
     }
   }
   if (spec === undefined) return null;
@@ -423,6 +538,11 @@ function readable(flag: string, path: string, given: string): void {
   } catch (err) {
     throw new UsageError(`argument ${flag}: can't open '${given}': ${describe(err)}`);
   }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 function describe(err: unknown): string {

@@ -23,3 +23,5 @@ export { DEFAULT_EXTENSIONS_MAP, DEFAULT_CONTENT_TYPE } from "./mime.js";
 export { SimpleHTTPServerError, FileChanged, UsageError } from "./errors.js";
 export type { ByteRange, Multipart } from "./range.js";
 export type { ListingEntry, ListingSort, ListingPage } from "./listing.js";
+export { runCommand, runIfMain, type CLIStreams } from "./cli-server.js";
+export { parseCommandLine, defaultOptions, usage, helpText, formatUsageError, type CommandSpec, type CLIFlag, type CLIOptions, type ParsedCommandLine } from "./cli-args.js";

@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { checkFiles, defaultOptions, formatUsageError, helpText, parseCommandLine, usage, type CLIOptions } from "../src/cli-args.js";
+import { checkFiles, defaultOptions, formatUsageError, helpText, parseCommandLine, usage, type CLIFlag, type CLIOptions, type CommandSpec } from "../src/cli-args.js";
+import { runCommand } from "../src/cli-server.js";
 import { UsageError } from "../src/errors.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
@@ -270,6 +271,152 @@ describe("parser: argparse's conventions", () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Commands built on simplehttpserver's: a CommandSpec with its own name, flags and handler.
+
+interface GreeterOptions {
+  serverName: string;
+  shout: boolean;
+  tags: string[];
+}
+
+const GREETER_FLAGS: ReadonlyArray<CLIFlag<GreeterOptions>> = [
+  {
+    flags: ["--server-name"],
+    metavar: "NAME",
+    help: "Server header of the answers (default: Greeter/1.0)",
+    apply(o, value) {
+      if (!/^[\x21-\x7e]+$/.test(value!)) throw new UsageError(`argument --server-name: invalid name: '${value}'`);
+      o.serverName = value!;
+    },
+  },
+  { flags: ["-S", "--shout"], help: "shout", apply: (o) => (o.shout = true) },
+  { flags: ["--tag"], metavar: "TAG", help: "a tag; repeatable", apply: (o, value) => o.tags.push(value!) },
+];
+
+const GREETER: CommandSpec<GreeterOptions> = {
+  prog: "greeter",
+  version: "9.9.9",
+  description: "Greet over HTTP.",
+  flags: GREETER_FLAGS,
+  defaults: () => ({ serverName: "Greeter/1.0", shout: false, tags: [] }),
+  validate(o) {
+    if (o.shout && o.quiet) throw new UsageError("--shout and --quiet do not go together");
+  },
+};
+
+function greeterOpts(...argv: string[]): CLIOptions & GreeterOptions {
+  const parsed = parseCommandLine(argv, GREETER);
+  if (parsed.action !== "serve") throw new Error(`expected serve, got ${parsed.action}`);
+  return parsed.options;
+}
+
+function greeterError(...argv: string[]): string {
+  try {
+    parseCommandLine(argv, GREETER);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as UsageError).message;
+  }
+  throw new Error(`no usage error for ${JSON.stringify(argv)}`);
+}
+
+/** A CLIStreams that keeps what is written. */
+function memoryStreams(): { stdout: { text: string; write(t: string): void }; stderr: { text: string; write(t: string): void } } {
+  const stream = () => ({
+    text: "",
+    write(t: string) {
+      this.text += t;
+    },
+  });
+  return { stdout: stream(), stderr: stream() };
+}
+
+describe("CommandSpec: a command built on simplehttpserver's", () => {
+  test("the added options get their defaults; the built-in ones keep theirs", () => {
+    expect(greeterOpts()).toEqual({ ...DEFAULTS, serverName: "Greeter/1.0", shout: false, tags: [] });
+    expect(defaultOptions(GREETER)).toEqual(greeterOpts());
+    // A new object each time: a repeatable flag does not leak into the next parse.
+    greeterOpts("--tag", "a");
+    expect(greeterOpts().tags).toEqual([]);
+  });
+
+  test("added flags are parsed as the built-in ones: values, =, short forms, prefixes, repeats", () => {
+    expect(greeterOpts("--server-name", "G/2", "-S", "--tag", "a", "--tag=b", "8080", "-b", "127.0.0.1")).toEqual({
+      ...DEFAULTS,
+      port: 8080,
+      bind: "127.0.0.1",
+      serverName: "G/2",
+      shout: true,
+      tags: ["a", "b"],
+    });
+    expect(greeterOpts("--server-n=X", "--sh").serverName).toBe("X");
+    expect(greeterOpts("--sh").shout).toBe(true);
+    expect(greeterError("--s", "x")).toBe("ambiguous option: --s could match --spa, --symlinks, --server-name, --shout");
+  });
+
+  test("bad values of added flags are usage errors, with argparse's messages for missing ones", () => {
+    expect(greeterError("--server-name", "two words")).toBe("argument --server-name: invalid name: 'two words'");
+    expect(greeterError("--server-name")).toBe("argument --server-name: expected one argument");
+    expect(greeterError("--tag", "--shout")).toBe("argument --tag: expected one argument");
+    expect(greeterError("--shout=yes")).toBe("argument -S/--shout: ignored explicit argument 'yes'");
+    expect(greeterError("--nope")).toBe("unrecognized arguments: --nope");
+  });
+
+  test("validate runs once everything is parsed", () => {
+    expect(greeterError("-S", "--quiet")).toBe("--shout and --quiet do not go together");
+    expect(greeterError("--quiet", "-S")).toBe("--shout and --quiet do not go together");
+  });
+
+  test("the flags are unknown to simplehttpserver itself", () => {
+    expect(usageError("--shout")).toBe("unrecognized arguments: --shout");
+  });
+
+  test("usage and errors carry the command's name; the added flags come after the built-in ones", () => {
+    const text = usage(GREETER);
+    expect(text.startsWith("usage: greeter [-h] [--version] [-b ADDRESS]")).toBe(true);
+    for (const line of text.trimEnd().split("\n")) expect(line.length).toBeLessThan(80);
+    expect(text.replace(/\s+/g, " ")).toContain("[--quiet] [--server-name NAME] [-S] [--tag TAG] [port]");
+    expect(formatUsageError(new UsageError("unrecognized arguments: -x"), GREETER)).toBe(`${text}greeter: error: unrecognized arguments: -x\n`);
+  });
+
+  test("help: the description, the added flags under their title or with the others, the epilog", () => {
+    const plain = helpText(GREETER);
+    expect(plain).toContain("\nGreet over HTTP.\n");
+    expect(plain).toMatch(/ {2}--quiet {15}do not log requests\n {2}--server-name NAME {4}Server header of the answers \(default: Greeter\/1\.0\)\n {2}-S, --shout/);
+    const titled = helpText({ ...GREETER, flagsTitle: "greeting options", epilog: "Example: greeter --shout 8080" });
+    expect(titled).toContain("  --quiet               do not log requests\n\ngreeting options:\n  --server-name NAME    ");
+    expect(titled.endsWith("  --tag TAG             a tag; repeatable\n\nExample: greeter --shout 8080\n")).toBe(true);
+    for (const line of titled.trimEnd().split("\n")) expect(line.length).toBeLessThan(80);
+    // simplehttpserver's own help is unchanged by the option.
+    expect(helpText()).toContain("\nServe the files of a directory over HTTP or HTTPS (Python's http.server).\n");
+  });
+
+  test("a flag spelled like a built-in one, or twice, is a programming error", () => {
+    const twice: CommandSpec<object> = { prog: "bad", version: "0", flags: [{ flags: ["-b"], help: "x", apply() {} }] };
+    expect(() => parseCommandLine([], twice)).toThrow(new TypeError("bad: flag '-b' is defined twice"));
+    const odd: CommandSpec<object> = { prog: "bad", version: "0", flags: [{ flags: ["-long"], help: "x", apply() {} }] };
+    expect(() => usage(odd)).toThrow(new TypeError("bad: invalid flag spelling '-long'"));
+  });
+
+  test("runCommand: --help, --version and usage errors with the command's name and status", async () => {
+    let io = memoryStreams();
+    expect(await runCommand(GREETER, ["--help"], io)).toBe(0);
+    expect(io.stdout.text).toBe(helpText(GREETER));
+    expect(io.stderr.text).toBe("");
+    io = memoryStreams();
+    expect(await runCommand(GREETER, ["--version"], io)).toBe(0);
+    expect(io.stdout.text).toBe("greeter 9.9.9\n");
+    io = memoryStreams();
+    expect(await runCommand(GREETER, ["--server-name", "a b"], io)).toBe(2);
+    expect(io.stdout.text).toBe("");
+    expect(io.stderr.text).toBe(`${usage(GREETER)}greeter: error: argument --server-name: invalid name: 'a b'\n`);
+    io = memoryStreams();
+    expect(await runCommand(GREETER, ["-d", "/no/such/dir/here"], io)).toBe(2);
+    expect(io.stderr.text).toMatch(/greeter: error: argument -d\/--directory: no such directory: '\/no\/such\/dir\/here'\n$/);
+  });
+});
+
 describe("checkFiles: what the file system says", () => {
   let dir: string;
   beforeAll(() => {
@@ -320,9 +467,9 @@ interface Running {
 
 const running = new Set<Running>();
 
-/** Start `node dist/cli.js ...args` in `cwd`; resolves with its first stdout line (CPython's "Serving ..." line). */
-function startCli(args: string[], cwd: string): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+/** Start `node dist/cli.js ...args` (or another bin) in `cwd`; resolves with its first stdout line (CPython's "Serving ..." line). */
+function startCli(args: string[], cwd: string, bin = CLI): Promise<Running> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let err = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
@@ -673,6 +820,47 @@ describe("the bin, end to end", () => {
       expect(r.stdout).toBe(`simplehttpserver ${VERSION}\n`);
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  test("a command built with runIfMain(import.meta.url, spec): its flags, its handler, the same line, signals and exits", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "shs-cli-greeter-"));
+    try {
+      const bin = path.join(dir, "greeter.mjs");
+      const dist = (file: string): string => JSON.stringify(pathToFileURL(path.join(PKG, "dist", file)).href);
+      writeFileSync(
+        bin,
+        `import { runIfMain } from ${dist("cli-server.js")};\n` +
+          `import { SimpleHTTPRequestHandler } from ${dist("handler.js")};\n` +
+          "runIfMain(import.meta.url, {\n" +
+          '  prog: "greeter", version: "9.9.9",\n' +
+          '  flags: [{ flags: ["--server-name"], metavar: "NAME", help: "Server header", apply: (o, v) => { o.serverName = v; } }],\n' +
+          '  defaults: () => ({ serverName: "Greeter/1.0" }),\n' +
+          "  handlerFor: (o) => SimpleHTTPRequestHandler.withOptions({ serverVersion: o.serverName }),\n" +
+          "});\n",
+      );
+      expect(spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8", timeout: 20000 }).stdout).toBe("greeter 9.9.9\n");
+      const bad = spawnSync(process.execPath, [bin, "--server-name"], { encoding: "utf8", timeout: 20000 });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^usage: greeter \[-h\][^]*\ngreeter: error: argument --server-name: expected one argument\n$/);
+      // Imported, not run: nothing happens.
+      const imported = spawnSync(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(pathToFileURL(bin).href)}); console.log("imported");`], { encoding: "utf8", timeout: 20000 });
+      expect(imported.stdout).toBe("imported\n");
+
+      const r = await startCli(["0", "-b", "127.0.0.1", "--server-name", "Greeter/2.0", "-H", "X-A: 1"], root, bin);
+      expect(r.line).toBe(`Serving HTTP on 127.0.0.1 port ${r.port} (http://127.0.0.1:${r.port}/) ...`);
+      const res = await head(`http://127.0.0.1:${r.port}/served_filename`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("server")).toMatch(/^Greeter\/2\.0 /);
+      expect(res.headers.get("x-a")).toBe("1");
+      const { code, stdout } = await stopCli(r, "SIGINT");
+      expect(code).toBe(0);
+      expect(stdout).toBe(`${r.line}\n\nKeyboard interrupt received, exiting.\n`);
+      const taken = spawnSync(process.execPath, [bin, String((await startCli(["0", "-b", "127.0.0.1"], root)).port), "-b", "127.0.0.1"], { encoding: "utf8", timeout: 20000 });
+      expect(taken.status).toBe(1);
+      expect(taken.stderr).toMatch(/^greeter: error: .*EADDRINUSE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -24,11 +24,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
@@ -114,6 +114,27 @@ const SCENARIOS: Record<string, Scenario> = {
       // The package's bin, as `npx simplehttpserver` runs it.
       const { stdout } = await run(join(dir, "node_modules", ".bin", "simplehttpserver"), ["--help"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
       expect(stdout).toContain("usage: simplehttpserver");
+    },
+  },
+  // Serves ./site with ./site/cgi-bin/hello.sh: we run the script once, then stop the server.
+  "@stdhttp/cgihttpserver": {
+    exportName: "CGIHTTPRequestHandler",
+    adapt: (port) => [['new ThreadingHTTPServer(["127.0.0.1", 8000]', `new ThreadingHTTPServer(["127.0.0.1", ${port}]`]],
+    async check(dir, port) {
+      const bin = join(dir, "site", "cgi-bin");
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, "hello.sh"), "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"Hello from $SCRIPT_NAME, you asked for '$QUERY_STRING'\"\n", { mode: 0o755 });
+      // As root, scripts run as nobody: the temporary folders must be reachable by others.
+      for (const d of [dirname(dir), dir, join(dir, "site"), bin]) await chmod(d, 0o755);
+      await withExample(dir, async (child) => {
+        const res = await retry(child, () => fetch(`http://127.0.0.1:${port}/cgi-bin/hello.sh?a=1`));
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("text/plain");
+        expect(await res.text()).toBe("Hello from /cgi-bin/hello.sh, you asked for 'a=1'\n");
+      });
+      // The package's bin, as `npx cgihttpserver` runs it.
+      const { stdout } = await run(join(dir, "node_modules", ".bin", "cgihttpserver"), ["--help"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
+      expect(stdout).toContain("usage: cgihttpserver");
     },
   },
 };

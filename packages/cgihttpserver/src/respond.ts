@@ -1,0 +1,195 @@
+/**
+ * Relaying a running script: the request body to its stdin (with backpressure; a script that
+ * does not read it is not an error), its stderr to the server log, and its stdout to the client:
+ * the header block parsed into the response head (RFC 3875 6), then the body streamed, chunked
+ * on HTTP/1.1 keep-alive when the script gave no Content-Length. `nph-` scripts and CPython's
+ * mode pass the output through as it is.
+ * @module
+ */
+import type { Writable } from "node:stream";
+import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
+import { encodeChunk, HTTPStatus } from "@stdhttp/httplib";
+import { headEnd, MalformedOutput, MAX_CGI_HEAD, parseCgiHead } from "./output.js";
+import type { RunningScript } from "./spawn-script.js";
+
+/** What relaying uses of the handler. */
+export interface CgiResponder {
+  command: string | null;
+  requestVersion: string;
+  protocolVersion: string;
+  closeConnection: boolean;
+  body: IncomingBody;
+  wfile: HTTPSocketWriter;
+  sendResponse(code: number, message?: string): void;
+  sendHeader(name: string, value: string | number): void;
+  endHeaders(): void;
+  flushHeaders(): void;
+  sendError(code: number, message?: string, explain?: string): void;
+  logError(format: string, ...args: unknown[]): void;
+}
+
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+/** Write the request body to the script's stdin; never throws (a script may not read its input). */
+async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null): Promise<void> {
+  stdin.on("error", () => undefined); // EPIPE: the script closed its input early
+  try {
+    if (body !== null) stdin.write(body);
+    else if (h.body.kind !== "none") {
+      for await (const chunk of h.body) {
+        if (stdin.destroyed) break;
+        if (!stdin.write(chunk)) await new Promise<void>((resolve) => {
+          stdin.once("drain", resolve);
+          stdin.once("close", resolve);
+        });
+      }
+    }
+  } catch {
+    // The client's body failed (timeout, too large, reset): the server answers that itself.
+  } finally {
+    stdin.end();
+  }
+}
+
+/** Log the script's stderr line by line (bounded). */
+function logStderr(h: CgiResponder, script: RunningScript): void {
+  let pending = "";
+  let logged = 0;
+  script.child.stderr.setEncoding("utf8");
+  script.child.stderr.on("data", (text: string) => {
+    pending += text;
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      if (logged++ < 1000) h.logError("CGI script stderr: %s", pending.slice(0, nl).slice(0, 4096));
+      pending = pending.slice(nl + 1);
+    }
+    if (pending.length > 4096) pending = pending.slice(0, 4096);
+  });
+  script.child.stderr.on("end", () => {
+    if (pending !== "" && logged < 1000) h.logError("CGI script stderr: %s", pending);
+  });
+}
+
+/**
+ * Relay the script's output as the answer. Resolves with the path of a local redirect (for the
+ * caller to serve), or null once the answer is complete.
+ */
+export async function relayOutput(h: CgiResponder, script: RunningScript, body: Buffer | null, compat: boolean, nph: boolean): Promise<string | null> {
+  const feeding = feedStdin(h, script.child.stdin, body);
+  logStderr(h, script);
+  try {
+    if (nph || compat) {
+      if (!nph) {
+        h.sendResponse(HTTPStatus.OK, "Script output follows");
+        h.flushHeaders();
+      }
+      // The script writes (the rest of) the head itself: nothing frames the body but the close.
+      h.closeConnection = true;
+      await pipeRaw(h, script);
+      return null;
+    }
+    return await relayParsed(h, script);
+  } catch (err) {
+    script.kill(); // the client went away, or writing failed: stop the script too
+    throw err;
+  } finally {
+    await feeding;
+    const status = await script.exited.catch((err: Error) => err.message);
+    if (script.timedOut) h.logError("CGI script killed after its time limit");
+    else if (status !== 0) h.logError("CGI script exit status %s", status);
+  }
+}
+
+async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
+  for await (const chunk of script.child.stdout as AsyncIterable<Buffer>) {
+    if (h.command !== "HEAD") h.wfile.write(chunk);
+    await h.wfile.flush();
+  }
+  if (h.command === "HEAD" && !h.wfile.closed) h.wfile.sendHead();
+}
+
+/** The standard path: parse the header block, answer its status and fields, stream the body. */
+async function relayParsed(h: CgiResponder, script: RunningScript): Promise<string | null> {
+  const stdout = script.child.stdout as AsyncIterable<Buffer>;
+  const iterator = stdout[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  let end = -1;
+  while (end < 0) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+    end = headEnd(head);
+    if (end < 0 && head.length > MAX_CGI_HEAD) return failed(h, script, "header block too long");
+  }
+  if (end < 0) {
+    const started = await script.exited.then(() => null, (err: Error) => err);
+    if (started !== null) {
+      h.logError("CGI script could not be started: %s", started.message);
+      h.sendError(HTTPStatus.INTERNAL_SERVER_ERROR, "CGI script could not be started");
+      return null;
+    }
+    if (script.timedOut) {
+      h.sendError(HTTPStatus.GATEWAY_TIMEOUT, "CGI script timed out");
+      return null;
+    }
+    return failed(h, script, head.length === 0 ? "no output" : "output ended inside the header block");
+  }
+  let parsed;
+  try {
+    parsed = parseCgiHead(head.subarray(0, end));
+  } catch (err) {
+    if (!(err instanceof MalformedOutput)) throw err;
+    return failed(h, script, err.message);
+  }
+  if (parsed.kind === "local-redirect") {
+    // The script's body, if any, is not sent: read it to the end.
+    for (let n = await iterator.next(); n.done !== true; n = await iterator.next());
+    return parsed.location;
+  }
+
+  const { status, reason, fields } = parsed;
+  const noBody = h.command === "HEAD" || status === 204 || status === 304 || status < 200;
+  let length: number | null = null;
+  h.sendResponse(status, reason ?? undefined);
+  for (const [name, value] of fields) {
+    if (name.toLowerCase() === "content-length") {
+      if (!/^\d+$/.test(value)) continue;
+      length = Number(value);
+    }
+    h.sendHeader(name, value);
+  }
+  const chunked = !noBody && length === null && h.requestVersion >= "HTTP/1.1" && h.protocolVersion >= "HTTP/1.1";
+  if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
+  h.endHeaders();
+
+  let written = 0;
+  const send = async (data: Buffer): Promise<void> => {
+    if (noBody || data.length === 0) return;
+    if (length !== null) {
+      if (written >= length) return;
+      if (written + data.length > length) data = data.subarray(0, length - written);
+    }
+    written += data.length;
+    h.wfile.write(chunked ? encodeChunk(data) : data);
+    await h.wfile.flush();
+  };
+  await send(head.subarray(end));
+  for (let n = await iterator.next(); n.done !== true; n = await iterator.next()) await send(n.value);
+  await script.exited.catch(() => undefined);
+  if (script.timedOut || (length !== null && written < length && !noBody)) {
+    // A body cut short must not look complete: no last chunk, and the connection closes.
+    h.closeConnection = true;
+    return null;
+  }
+  if (chunked) h.wfile.write(LAST_CHUNK);
+  else if (noBody) h.wfile.sendHead();
+  return null;
+}
+
+/** Malformed output: 502 with the reason logged, and the script stopped. */
+function failed(h: CgiResponder, script: RunningScript, reason: string): null {
+  h.logError("malformed CGI output: %s", reason);
+  script.kill();
+  h.sendError(HTTPStatus.BAD_GATEWAY, "Malformed CGI script output");
+  return null;
+}

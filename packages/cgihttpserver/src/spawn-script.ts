@@ -1,0 +1,123 @@
+/**
+ * Starting a CGI script: its own process group (so a time limit can kill everything it started),
+ * stdin/stdout/stderr as pipes, the user switched to `nobody` when the server runs as root
+ * (refused, never run as root, when the switch is impossible), and a time limit that kills the
+ * whole group.
+ * @module
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/** A running script. */
+export interface RunningScript {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (or the signal's name) once the process has exited and its pipes closed. */
+  exited: Promise<number | string>;
+  /** True once the time limit killed it. */
+  readonly timedOut: boolean;
+  /** Kill the process group now. */
+  kill(): void;
+}
+
+/** How to start a script. */
+export interface SpawnRequest {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Seconds before the group is killed (`null`: no limit). */
+  timeout: number | null;
+  /** Run as this user and group (when the server is root). */
+  uid?: number;
+  gid?: number;
+}
+
+/** uid and gid of a user, from /etc/passwd (null when there is no such user). */
+export function lookupUser(name: string): { uid: number; gid: number } | null {
+  let passwd: string;
+  try {
+    passwd = readFileSync("/etc/passwd", "utf8");
+  } catch {
+    return null;
+  }
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return null;
+}
+
+/** Process groups of the scripts running now, killed if the server process exits before them. */
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function killAllOnExit(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Start a script; throws (synchronously or through `exited`) when it cannot be started. */
+export function spawnScript(req: SpawnRequest): RunningScript {
+  if (!exitHookInstalled) {
+    // Scripts run in their own process groups, so they would outlive a server that exits at once
+    // (a second Ctrl-C, process.exit()): take them along.
+    process.on("exit", killAllOnExit);
+    exitHookInstalled = true;
+  }
+  const child = spawn(req.command, req.args, {
+    cwd: req.cwd,
+    env: req.env,
+    stdio: ["pipe", "pipe", "pipe"],
+    // A new process group: kill(-pid) reaches everything the script started.
+    detached: true,
+    uid: req.uid,
+    gid: req.gid,
+    windowsHide: true,
+  });
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const kill = (): void => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  };
+  const pid = child.pid;
+  if (pid !== undefined) running.add(pid);
+  const exited = new Promise<number | string>((resolve, reject) => {
+    child.once("error", (err) => {
+      if (timer !== null) clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      if (timer !== null) clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  // The caller handles a start failure through `exited`; this keeps it from being unhandled meanwhile.
+  exited.catch(() => undefined);
+  if (req.timeout !== null && req.timeout > 0) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, req.timeout * 1000);
+    timer.unref();
+  }
+  return {
+    child,
+    exited,
+    get timedOut() {
+      return timedOut;
+    },
+    kill,
+  };
+}

@@ -1,0 +1,418 @@
+// RFC 3875 and the safety rules, over real sockets with real shell scripts: the environment
+// from an allow-list (httpoxy, Authorization, underscores), ISINDEX arguments, the script's
+// header block (Status, local and client redirects, malformed output -> 502), nph- scripts,
+// framing (chunked on keep-alive, close-delimited otherwise), request bodies to stdin,
+// the time limit on the whole process group, traversal and symlinks, scripts never run as root,
+// stderr to the log, and CPython's compatibility mode.
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { CGIHTTPRequestHandler, ThreadingHTTPServer, type CGIOptions } from "../src/index.js";
+import { lookupUser } from "../src/spawn-script.js";
+
+interface Answer {
+  status: number;
+  reason: string;
+  headers: Map<string, string>;
+  body: Buffer;
+  raw: Buffer;
+}
+
+function parseAnswer(raw: Buffer): Answer {
+  // CPython's mode passes the script's own head through, whose lines may end with LF only.
+  const text = raw.toString("latin1");
+  const crlf = text.indexOf("\r\n\r\n");
+  const lf = text.search(/\r?\n\n/);
+  const [end, sep] = crlf >= 0 && (lf < 0 || crlf <= lf) ? [crlf, 4] : lf >= 0 ? [lf, text[lf] === "\r" ? 3 : 2] : [-1, 0];
+  if (end < 0) throw new Error(`no head in ${JSON.stringify(text.slice(0, 300))}`);
+  const lines = text.slice(0, end).split(/\r?\n/);
+  const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines[0]);
+  if (m === null) throw new Error(`bad status line ${lines[0]}`);
+  const headers = new Map<string, string>();
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(":");
+    headers.set(l.slice(0, i).toLowerCase(), l.slice(i + 1).trim());
+  }
+  return { status: Number(m[1]), reason: m[2], headers, body: raw.subarray(end + sep), raw };
+}
+
+/** Decode a chunked body (test-side, strict enough for our answers). */
+function dechunk(body: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let i = 0;
+  for (;;) {
+    const nl = body.indexOf("\r\n", i);
+    const size = parseInt(body.subarray(i, nl).toString("latin1"), 16);
+    if (nl < 0 || Number.isNaN(size)) throw new Error("not a chunked body");
+    if (size === 0) return Buffer.concat(out);
+    out.push(body.subarray(nl + 2, nl + 2 + size));
+    i = nl + 2 + size + 2;
+  }
+}
+
+/** Send raw bytes on a new connection; read until the server closes it. */
+function request(port: number, head: string, body?: Buffer | string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("error", reject);
+    s.on("end", () => {
+      try {
+        resolve(parseAnswer(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    s.write(head);
+    if (body !== undefined) s.write(body);
+  });
+}
+
+const get = (port: number, target: string, extra = "", version = "HTTP/1.0"): Promise<Answer> => request(port, `GET ${target} ${version}\r\nHost: x\r\n${extra}\r\n`);
+
+class Quiet extends CGIHTTPRequestHandler {
+  static logged: string[] = [];
+  override logMessage(format: string, ...args: unknown[]): void {
+    Quiet.logged.push(`${format} ${args.map(String).join(" ")}`);
+  }
+}
+
+async function serve(options: CGIOptions = {}, Handler: typeof Quiet = Quiet): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Handler.withOptions({ directory: root, ...options }), { maxBodySize: 1024 * 1024 });
+  await server.ready;
+  void server.serveForever();
+  return {
+    port: (server.serverAddress as [string, number])[1],
+    close: async () => {
+      await server.shutdown();
+      await server.serverClose();
+    },
+  };
+}
+
+let tmp: string;
+let root: string;
+const nobody = lookupUser("nobody");
+const asRoot = process.getuid?.() === 0;
+
+function script(name: string, body: string, mode = 0o755): void {
+  const p = path.join(root, name);
+  writeFileSync(p, `#!/bin/sh\n${body}\n`);
+  chmodSync(p, mode);
+  if (asRoot && nobody) chownSync(p, nobody.uid, nobody.gid);
+}
+
+let srv: Awaited<ReturnType<typeof serve>>;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), "cgi-rfc-"));
+  chmodSync(tmp, 0o755);
+  root = path.join(tmp, "root");
+  mkdirSync(path.join(root, "cgi-bin", "sub"), { recursive: true });
+  mkdirSync(path.join(root, "other"));
+  writeFileSync(path.join(tmp, "outside.sh"), "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho OUTSIDE\n");
+  chmodSync(path.join(tmp, "outside.sh"), 0o755);
+  script("cgi-bin/hello.sh", `printf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'`);
+  script("cgi-bin/env.sh", `echo 'Content-Type: text/plain'\necho\nenv`);
+  script("cgi-bin/args.sh", `echo 'Content-Type: text/plain'\necho\nfor a in "$@"; do echo "[$a]"; done`);
+  script("cgi-bin/echo.sh", `echo 'Content-Type: application/octet-stream'\necho\ncat`);
+  script("cgi-bin/status.sh", `echo 'Status: 418 Short and stout'\necho 'Content-Type: text/plain'\necho 'X-Extra: yes'\necho 'Connection: keep-alive'\necho\necho teapot`);
+  script("cgi-bin/local.sh", `echo 'Location: /cgi-bin/hello.sh'\necho`);
+  script("cgi-bin/loop.sh", `echo 'Location: /cgi-bin/loop.sh'\necho`);
+  script("cgi-bin/client.sh", `echo 'Location: http://example.com/'\necho`);
+  script("cgi-bin/garbage.sh", `echo 'this is not a header'\necho\necho body`);
+  script("cgi-bin/nohead.sh", `echo 'Content-Type: text/plain'`);
+  script("cgi-bin/silent.sh", `exit 0`);
+  script("cgi-bin/fails.sh", `echo 'oops on stderr' >&2\nexit 3`);
+  script("cgi-bin/length.sh", `echo 'Content-Type: text/plain'\necho 'Content-Length: 5'\necho\necho 12345678`);
+  script("cgi-bin/nph-raw.sh", `printf 'HTTP/1.0 299 Raw\\r\\nContent-Type: text/plain\\r\\n\\r\\nraw body'`);
+  script("cgi-bin/whoami.sh", `echo 'Content-Type: text/plain'\necho\nid -u`);
+  script("cgi-bin/tree.sh", `sleep 60 &\necho $! > "$TREE_PID_FILE"\nsleep 60`);
+  script("cgi-bin/sub/deep.sh", `echo 'Content-Type: text/plain'\necho\necho "$SCRIPT_NAME|$PATH_INFO"`);
+  script("cgi-bin/noexec.sh", `echo 'Content-Type: text/plain'\necho\necho ran`, 0o644);
+  script("cgi-bin/interp.sh", `echo 'Content-Type: text/plain'\necho\necho "interpreted $0"`, 0o644);
+  symlinkSync(path.join(tmp, "outside.sh"), path.join(root, "cgi-bin", "escape.sh"));
+  script("other/static.sh", `echo should not run`);
+  if (asRoot && nobody) {
+    for (const d of [root, path.join(root, "cgi-bin"), path.join(root, "cgi-bin", "sub")]) chownSync(d, nobody.uid, nobody.gid);
+  }
+  srv = await serve();
+});
+
+afterAll(async () => {
+  await srv?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("RFC 3875 4.1: the environment comes from an allow-list", () => {
+  test("meta-variables are set; the server's own environment does not leak", async () => {
+    process.env.STDHTTP_SERVER_SECRET = "do-not-leak";
+    try {
+      const a = await get(srv.port, "/cgi-bin/env.sh/extra%20info?x=1&y=2", "User-Agent: t\r\n");
+      const env = a.body.toString();
+      expect(env).toContain("GATEWAY_INTERFACE=CGI/1.1");
+      expect(env).toContain("REQUEST_METHOD=GET");
+      expect(env).toContain("SCRIPT_NAME=/cgi-bin/env.sh");
+      expect(env).toContain("PATH_INFO=/extra info");
+      expect(env).toContain(`PATH_TRANSLATED=${path.join(root, "extra info")}`);
+      expect(env).toContain("QUERY_STRING=x=1&y=2");
+      expect(env).toContain("SERVER_PROTOCOL=HTTP/1.0");
+      expect(env).toContain("REMOTE_ADDR=127.0.0.1");
+      expect(env).toContain(`DOCUMENT_ROOT=${root}`);
+      expect(env).toContain("HTTP_USER_AGENT=t");
+      expect(env).not.toContain("STDHTTP_SERVER_SECRET");
+    } finally {
+      delete process.env.STDHTTP_SERVER_SECRET;
+    }
+  });
+
+  test("httpoxy: a Proxy field never becomes HTTP_PROXY", async () => {
+    const env = (await get(srv.port, "/cgi-bin/env.sh", "Proxy: http://evil:8080/\r\n")).body.toString();
+    expect(env).not.toMatch(/^HTTP_PROXY=/m);
+  });
+
+  test("Authorization is withheld unless enabled; Basic gives AUTH_TYPE and REMOTE_USER as CPython", async () => {
+    const auth = `Authorization: Basic ${Buffer.from("alice:secret").toString("base64")}\r\n`;
+    const env = (await get(srv.port, "/cgi-bin/env.sh", auth)).body.toString();
+    expect(env).not.toContain("HTTP_AUTHORIZATION");
+    expect(env).toContain("AUTH_TYPE=Basic");
+    expect(env).toContain("REMOTE_USER=alice");
+    const pass = await serve({ passAuthorization: true });
+    try {
+      expect((await get(pass.port, "/cgi-bin/env.sh", auth)).body.toString()).toContain("HTTP_AUTHORIZATION=Basic");
+    } finally {
+      await pass.close();
+    }
+  });
+
+  test("fields with underscores are dropped (X_Forwarded_For would pose as X-Forwarded-For); repeats are joined", async () => {
+    const env = (await get(srv.port, "/cgi-bin/env.sh", "X_Forwarded_For: 6.6.6.6\r\nAccept: a\r\nAccept: b\r\n")).body.toString();
+    expect(env).not.toContain("6.6.6.6");
+    expect(env).toContain("HTTP_ACCEPT=a,b");
+  });
+
+  test("a client cannot override a meta-variable through a header", async () => {
+    const env = (await get(srv.port, "/cgi-bin/env.sh", "Content-Length: 0\r\nScript-Name: /evil\r\n")).body.toString();
+    expect(env).toContain("SCRIPT_NAME=/cgi-bin/env.sh");
+    expect(env).not.toContain("HTTP_CONTENT_LENGTH");
+  });
+
+  test("RFC 3875 4.4: an ISINDEX query gives command-line arguments; a query with = does not", async () => {
+    expect((await get(srv.port, "/cgi-bin/args.sh?hello+big%20world")).body.toString()).toBe("[hello]\n[big world]\n");
+    expect((await get(srv.port, "/cgi-bin/args.sh?a=b")).body.toString()).toBe("");
+  });
+
+  test("nested directories: SCRIPT_NAME and PATH_INFO (CPython issue 21323)", async () => {
+    expect((await get(srv.port, "/cgi-bin/sub/deep.sh/x/y")).body.toString()).toBe("/cgi-bin/sub/deep.sh|/x/y\n");
+  });
+});
+
+describe("RFC 3875 6: the script's response", () => {
+  test("Status sets the status line; the script's Connection field is the server's business", async () => {
+    const a = await get(srv.port, "/cgi-bin/status.sh");
+    expect(a.status).toBe(418);
+    expect(a.reason).toBe("Short and stout");
+    expect(a.headers.get("x-extra")).toBe("yes");
+    expect(a.headers.get("connection")).not.toBe("keep-alive");
+    expect(a.body.toString()).toBe("teapot\n");
+  });
+
+  test("a local redirect is served by the server itself; a client redirect is 302", async () => {
+    const local = await get(srv.port, "/cgi-bin/local.sh");
+    expect(local.status).toBe(200);
+    expect(local.body.toString()).toBe("hello\n");
+    const client = await get(srv.port, "/cgi-bin/client.sh");
+    expect(client.status).toBe(302);
+    expect(client.headers.get("location")).toBe("http://example.com/");
+    expect((await get(srv.port, "/cgi-bin/loop.sh")).status).toBe(500);
+  });
+
+  test("malformed output is 502 with the reason in the log", async () => {
+    Quiet.logged = [];
+    for (const s of ["garbage.sh", "nohead.sh", "silent.sh"]) expect((await get(srv.port, `/cgi-bin/${s}`)).status).toBe(502);
+    expect(Quiet.logged.some((l) => l.includes("malformed CGI output"))).toBe(true);
+  });
+
+  test("stderr and a failing exit status go to the log", async () => {
+    Quiet.logged = [];
+    expect((await get(srv.port, "/cgi-bin/fails.sh")).status).toBe(502);
+    expect(Quiet.logged.some((l) => l.includes("oops on stderr"))).toBe(true);
+    expect(Quiet.logged.some((l) => l.includes("exit status") && l.includes("3"))).toBe(true);
+  });
+
+  test("a script's Content-Length is kept and bounds the body", async () => {
+    const a = await get(srv.port, "/cgi-bin/length.sh");
+    expect(a.headers.get("content-length")).toBe("5");
+    expect(a.body.toString()).toBe("12345");
+  });
+
+  test("nph- scripts are passed through untouched", async () => {
+    const a = await get(srv.port, "/cgi-bin/nph-raw.sh");
+    expect(a.status).toBe(299);
+    expect(a.body.toString()).toBe("raw body");
+  });
+
+  test("HEAD runs the script and sends no body", async () => {
+    const a = await request(srv.port, "HEAD /cgi-bin/hello.sh HTTP/1.0\r\n\r\n");
+    expect(a.status).toBe(200);
+    expect(a.body.length).toBe(0);
+  });
+});
+
+describe("framing and bodies", () => {
+  test("HTTP/1.1 keep-alive: chunked when the script gives no length, and the connection serves the next request", async () => {
+    class KeepAlive extends Quiet {
+      override protocolVersion = "HTTP/1.1";
+    }
+    const ka = await serve({}, KeepAlive);
+    try {
+      const raw = await new Promise<Buffer>((resolve, reject) => {
+        const s = net.connect(ka.port, "127.0.0.1");
+        const chunks: Buffer[] = [];
+        s.on("data", (c: Buffer) => chunks.push(c));
+        s.on("end", () => resolve(Buffer.concat(chunks)));
+        s.on("error", reject);
+        s.write("GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      });
+      const first = parseAnswer(raw);
+      expect(first.headers.get("transfer-encoding")).toBe("chunked");
+      expect(dechunk(first.body).toString()).toBe("hello\n");
+      const rest = first.body.subarray(first.body.indexOf("0\r\n\r\n") + 5);
+      const second = parseAnswer(rest);
+      expect(second.status).toBe(200);
+    } finally {
+      await ka.close();
+    }
+  });
+
+  test("a POST body reaches stdin with CONTENT_LENGTH; a chunked body arrives de-chunked", async () => {
+    const payload = Buffer.alloc(200_000, "z");
+    const a = await request(srv.port, `POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: ${payload.length}\r\n\r\n`, payload);
+    expect(a.body.equals(payload)).toBe(true);
+    const c = await request(srv.port, "POST /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n");
+    // The server answers HTTP/1.0 (close-delimited): the body is the script's output as it is.
+    expect(c.body.toString()).toContain("CONTENT_LENGTH=5");
+    expect(c.body.toString()).not.toContain("HTTP_TRANSFER_ENCODING");
+  });
+
+  test("a body over the limit is refused with 413 before the script runs", async () => {
+    const a = await request(srv.port, `POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`);
+    expect(a.status).toBe(413);
+  });
+
+  test("POST outside the CGI directories is 501, as CPython", async () => {
+    expect((await request(srv.port, "POST /other/static.sh HTTP/1.0\r\nContent-Length: 0\r\n\r\n")).status).toBe(501);
+  });
+});
+
+describe("safety", () => {
+  test("the time limit kills the whole process group", async () => {
+    const pidFile = path.join(tmp, "tree.pid");
+    writeFileSync(pidFile, "");
+    chmodSync(pidFile, 0o666);
+    process.env.TREE_PID_FILE = pidFile; // not passed: the allow-list drops it
+    const limited = await serve({ cgiTimeout: 0.5, cgiMode: "cpython" }); // compat mode passes the environment
+    try {
+      // CPython's mode answers its status line at once; the script never completes the head.
+      const raw = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(limited.port, "127.0.0.1", () => s.write("GET /cgi-bin/tree.sh HTTP/1.0\r\n\r\n"));
+        let text = "";
+        s.on("data", (c: Buffer) => (text += c.toString("latin1")));
+        s.on("end", () => resolve(text));
+        s.on("error", reject);
+      });
+      expect(raw.startsWith("HTTP/1.0 200 Script output follows\r\n")).toBe(true);
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      expect(pid).toBeGreaterThan(0);
+      let alive = true;
+      for (let i = 0; i < 100 && alive; i++) {
+        try {
+          process.kill(pid, 0);
+          await new Promise((r) => setTimeout(r, 20));
+        } catch {
+          alive = false;
+        }
+      }
+      expect(alive).toBe(false);
+    } finally {
+      delete process.env.TREE_PID_FILE;
+      await limited.close();
+    }
+  });
+
+  test("a script that times out before answering is 504", async () => {
+    script("cgi-bin/sleepy.sh", "sleep 30");
+    const limited = await serve({ cgiTimeout: 0.3 });
+    try {
+      expect((await get(limited.port, "/cgi-bin/sleepy.sh")).status).toBe(504);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test.each([
+    ["/cgi-bin/missing.sh", 404],
+    ["/cgi-bin/noexec.sh", 403],
+    ["/cgi-bin/sub", 403],
+    ["/cgi-bin/escape.sh", 403],
+    ["/cgi-bin/../../outside.sh", 404],
+    ["/%2e%2e/cgi-bin/hello.sh", 404],
+    ["/cgi-bin/%2e%2e/%2e%2e/outside.sh", 404],
+  ])("GET %s -> %d, nothing outside runs", async (target, status) => {
+    const a = await get(srv.port, target);
+    expect(a.status).toBe(status);
+    expect(a.raw.toString()).not.toContain("OUTSIDE");
+  });
+
+  test("encoded paths into the CGI directory run the script (never serve its source)", async () => {
+    for (const target of ["/cgi-bin%2fhello.sh", "/%63gi-bin/hello.sh", "/cgi-bin/./hello.sh", "/other/../cgi-bin/hello.sh"]) {
+      const a = await get(srv.port, target);
+      expect(a.body.toString()).toBe("hello\n");
+    }
+  });
+
+  test("an interpreter mapping runs scripts that are not executable", async () => {
+    const mapped = await serve({ cgiInterpreters: { ".sh": ["/bin/sh"] } });
+    try {
+      expect((await get(mapped.port, "/cgi-bin/interp.sh")).body.toString()).toContain("interpreted");
+    } finally {
+      await mapped.close();
+    }
+  });
+
+  test("as root, scripts run as nobody and a missing user refuses to run them; otherwise as the server's user", async () => {
+    const uid = (await get(srv.port, "/cgi-bin/whoami.sh")).body.toString().trim();
+    const bad = await serve({ cgiUser: "no-such-user-here" });
+    try {
+      if (asRoot) {
+        expect(uid).toBe(String(nobody!.uid));
+        expect((await get(bad.port, "/cgi-bin/whoami.sh")).status).toBe(500);
+      } else {
+        expect(uid).toBe(String(process.getuid!()));
+        expect((await get(bad.port, "/cgi-bin/whoami.sh")).status).toBe(200);
+      }
+    } finally {
+      await bad.close();
+    }
+  });
+});
+
+describe("CPython's mode", () => {
+  test("200 Script output follows at once, the script's head passed through, the server's environment inherited", async () => {
+    process.env.STDHTTP_COMPAT_VAR = "inherited";
+    const compat = await serve({ cgiMode: "cpython" });
+    try {
+      const a = await get(compat.port, "/cgi-bin/env.sh");
+      expect(a.status).toBe(200);
+      expect(a.reason).toBe("Script output follows");
+      expect(a.headers.get("content-type")).toBe("text/plain");
+      expect(a.body.toString()).toContain("STDHTTP_COMPAT_VAR=inherited");
+    } finally {
+      delete process.env.STDHTTP_COMPAT_VAR;
+      await compat.close();
+    }
+  });
+});
