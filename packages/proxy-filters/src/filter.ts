@@ -1,0 +1,103 @@
+/**
+ * The filter pipeline: what a filter sees of a proxied exchange, what it may decide, and how
+ * filters compose (in order; the first that answers a request ends the pipeline for it).
+ * @module
+ */
+
+/** A proxied request as filters see it. `headers` and `url` may be rewritten by `onRequest`. */
+export interface FilterRequest {
+  method: string;
+  /** The absolute URL requested (canonical: lower-case host, no default port). */
+  url: URL;
+  /** End-to-end request fields, in order; a filter may add, remove or change them. */
+  headers: Array<[string, string]>;
+  /** The client's address. */
+  clientAddress: string;
+}
+
+/** A response's head as filters see it; `headers` may be rewritten by `onResponseHeaders`. */
+export interface FilterResponse {
+  status: number;
+  reason: string;
+  headers: Array<[string, string]>;
+}
+
+/** A direct answer from a filter instead of forwarding (a block page, a replacement image...). */
+export interface FilterAnswer {
+  status: number;
+  reason?: string;
+  headers?: Array<[string, string]>;
+  body?: Buffer | string;
+}
+
+/**
+ * A streaming body transform: each chunk in, the bytes to send out (possibly none until later);
+ * `end()` gives what is left. Bytes must be passed on as soon as they are decided, so that a page
+ * is never held whole in memory.
+ */
+export interface BodyTransform {
+  push(chunk: Buffer): Buffer | null;
+  end(): Buffer | null;
+}
+
+/** Why a rule applied, for `explain()` and logs. */
+export interface Explanation {
+  filter: string;
+  rule: string;
+  action: string;
+}
+
+/**
+ * A filter: each hook is optional. `onRequest` may rewrite the request or answer it directly;
+ * `onResponseHeaders` may rewrite the response head; `onResponseBody` returns a transform for the
+ * body (or null: the body passes untouched and unbuffered); `onConnect` may refuse a tunnel.
+ */
+export interface Filter {
+  readonly name: string;
+  onRequest?(req: FilterRequest): FilterAnswer | void | Promise<FilterAnswer | void>;
+  onResponseHeaders?(req: FilterRequest, res: FilterResponse): FilterAnswer | void | Promise<FilterAnswer | void>;
+  onResponseBody?(req: FilterRequest, res: FilterResponse): BodyTransform | null;
+  onConnect?(host: string, port: number, clientAddress: string): FilterAnswer | void | Promise<FilterAnswer | void>;
+  explain?(url: URL): Explanation[];
+}
+
+/** Run `onRequest` of each filter in order; the first answer wins. */
+export async function runRequestFilters(filters: readonly Filter[], req: FilterRequest): Promise<FilterAnswer | null> {
+  for (const f of filters) {
+    const answer = f.onRequest ? await f.onRequest(req) : undefined;
+    if (answer) return answer;
+  }
+  return null;
+}
+
+/** Run `onResponseHeaders` of each filter in order; the first answer wins. */
+export async function runResponseFilters(filters: readonly Filter[], req: FilterRequest, res: FilterResponse): Promise<FilterAnswer | null> {
+  for (const f of filters) {
+    const answer = f.onResponseHeaders ? await f.onResponseHeaders(req, res) : undefined;
+    if (answer) return answer;
+  }
+  return null;
+}
+
+/** The body transforms of the filters that want one, chained in order (null when none does). */
+export function bodyTransform(filters: readonly Filter[], req: FilterRequest, res: FilterResponse): BodyTransform | null {
+  const chain = filters.map((f) => (f.onResponseBody ? f.onResponseBody(req, res) : null)).filter((t): t is BodyTransform => t !== null);
+  if (chain.length === 0) return null;
+  if (chain.length === 1) return chain[0];
+  const through = (data: Buffer | null, from: number, ending: boolean): Buffer | null => {
+    let cur = data;
+    for (let i = from; i < chain.length; i++) {
+      const t = chain[i];
+      const pushed = cur === null ? null : t.push(cur);
+      const tail = ending ? t.end() : null;
+      cur = pushed && tail ? Buffer.concat([pushed, tail]) : (pushed ?? tail);
+    }
+    return cur;
+  };
+  return { push: (chunk) => through(chunk, 0, false), end: () => through(null, 0, true) };
+}
+
+/** Every filter's explanation of a URL, in order. */
+export function explain(filters: readonly Filter[], url: URL): Explanation[] {
+  return filters.flatMap((f) => (f.explain ? f.explain(url) : []));
+}

@@ -1,0 +1,171 @@
+/**
+ * Forwarding one absolute-form request (RFC 9110 7.6, RFC 9112 3.2.2): loop detection through
+ * `Via`, `Max-Forwards` for TRACE and OPTIONS, the filters, hop-by-hop fields removed and `Via`
+ * added both ways, the request body streamed up and the response body streamed down with
+ * backpressure (through the filters' transforms), the upstream transfer stopped when the client
+ * goes away, and failures answered 502/504 with what failed.
+ * @module
+ */
+import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
+import { encodeChunk, HTTPStatus, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
+import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
+import { endToEnd } from "./hop-by-hop.js";
+import { upstreamFailure } from "./pages.js";
+import type { PoolRegistry } from "./pools.js";
+import type { UpstreamProxy } from "./upstream.js";
+
+/** What forwarding uses of the handler. */
+export interface ProxyExchange {
+  path: string;
+  command: string | null;
+  requestVersion: string;
+  headers: HTTPMessage;
+  body: IncomingBody;
+  wfile: HTTPSocketWriter;
+  closeConnection: boolean;
+  readonly clientIp: string;
+  filters: readonly Filter[];
+  pseudonym: string;
+  upstreamTimeout: number;
+  pools: PoolRegistry;
+  upstreamFor(url: URL): UpstreamProxy | null;
+  sendResponse(code: number, message?: string): void;
+  sendHeader(name: string, value: string | number): void;
+  endHeaders(): void;
+  sendError(code: number, message?: string, explain?: string): void;
+  logError(format: string, ...args: unknown[]): void;
+}
+
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+/** Parse an absolute-form target (`http://host[:port]/path`); null when it is not one we forward. */
+export function targetUrl(path: string): URL | null {
+  if (!/^http:\/\//i.test(path)) return null;
+  try {
+    const url = new URL(path);
+    // Canonical form for matching and keys: WHATWG lower-cases the host and drops :80; a trailing dot goes.
+    if (url.hostname.endsWith(".")) url.hostname = url.hostname.replace(/\.+$/, "");
+    return url.hostname === "" ? null : url;
+  } catch {
+    return null;
+  }
+}
+
+/** Answer with a filter's answer. */
+export function sendAnswer(h: ProxyExchange, a: FilterAnswer): void {
+  const body = a.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(a.body) ? a.body : Buffer.from(a.body, "utf8");
+  h.sendResponse(a.status, a.reason);
+  for (const [k, v] of a.headers ?? []) if (k.toLowerCase() !== "content-length") h.sendHeader(k, v);
+  h.sendHeader("Content-Length", body.length);
+  h.endHeaders();
+  if (h.command !== "HEAD" && body.length > 0) h.wfile.write(body);
+}
+
+/** Whether our pseudonym already appears in `Via` (the request went round: RFC 9110 7.6.3). */
+function looped(via: string[], pseudonym: string): boolean {
+  const me = pseudonym.toLowerCase();
+  return via.some((v) => v.split(",").some((hop) => hop.trim().split(/\s+/)[1]?.toLowerCase() === me));
+}
+
+/** Forward the handler's request and relay the answer. */
+export async function forwardRequest(h: ProxyExchange): Promise<void> {
+  const method = h.command!;
+  const url = targetUrl(h.path);
+  if (url === null) return h.sendError(HTTPStatus.BAD_REQUEST, "Only http:// URLs are forwarded (use CONNECT for https)");
+  if (looped(h.headers.getAll("via"), h.pseudonym)) return h.sendError(HTTPStatus.LOOP_DETECTED, "Request loop: it came back through this proxy");
+
+  let headers = endToEnd(h.headers).filter(([k]) => k.toLowerCase() !== "host");
+  // RFC 9110 7.6.2: Max-Forwards on TRACE and OPTIONS; 0 means we are the recipient.
+  if (method === "TRACE" || method === "OPTIONS") {
+    const mf = h.headers.get("max-forwards");
+    if (mf !== undefined && /^\d+$/.test(mf.trim())) {
+      const n = Number(mf.trim());
+      if (n === 0) return answerMaxForwards(h, method);
+      headers = headers.map(([k, v]) => (k.toLowerCase() === "max-forwards" ? [k, String(n - 1)] : [k, v]));
+    }
+  }
+  const req: FilterRequest = { method, url, headers, clientAddress: h.clientIp };
+  const early = await runRequestFilters(h.filters, req);
+  if (early) return sendAnswer(h, early);
+
+  const upstream = h.upstreamFor(req.url);
+  const host = req.url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = req.url.port === "" ? 80 : Number(req.url.port);
+  const outHeaders: Array<[string, string]> = [["Host", req.url.host], ...req.headers];
+  appendVia(outHeaders, h.requestVersion, h.pseudonym);
+  if (upstream?.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
+  const body = h.body.kind === "none" ? undefined : (h.body as AsyncIterable<Buffer>);
+  const pool = upstream ? h.pools.get(upstream.host, upstream.port, h.upstreamTimeout) : h.pools.get(host, port, h.upstreamTimeout);
+  const abort = new AbortController();
+
+  let res: HTTPResponse;
+  try {
+    res = await pool.request({ method, path: upstream ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
+  } catch (err) {
+    const [status, reason, explain] = upstreamFailure(err, req.url.origin);
+    h.logError("forwarding %s %s failed: %s", method, req.url.href, (err as Error).message ?? String(err));
+    return h.sendError(status, reason, explain);
+  }
+  try {
+    await relayResponse(h, req, res);
+  } finally {
+    // Not read to the end (client gone, filter answered, error): the upstream connection is dropped.
+    if (!res.isClosed()) res.close();
+  }
+}
+
+function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
+  const hop = `${version.replace(/^HTTP\//, "")} ${pseudonym}`;
+  const i = headers.findIndex(([k]) => k.toLowerCase() === "via");
+  if (i >= 0) headers[i] = [headers[i][0], `${headers[i][1]}, ${hop}`];
+  else headers.push(["Via", hop]);
+}
+
+function answerMaxForwards(h: ProxyExchange, method: string): void {
+  if (method === "OPTIONS") {
+    h.sendResponse(HTTPStatus.OK);
+    h.sendHeader("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE, CONNECT");
+    h.sendHeader("Content-Length", 0);
+    h.endHeaders();
+    return;
+  }
+  // TRACE: the request message as received, minus fields that may carry credentials (RFC 9110 9.3.8).
+  const lines = [`TRACE ${h.path} ${h.requestVersion}`];
+  for (const [k, v] of h.headers) if (!/^(authorization|proxy-authorization|cookie)$/i.test(k)) lines.push(`${k}: ${v}`);
+  sendAnswer(h, { status: 200, headers: [["Content-Type", "message/http"]], body: lines.join("\r\n") + "\r\n\r\n" });
+}
+
+/** The upstream answer to the client, through the response filters and body transforms. */
+async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse): Promise<void> {
+  const response = { status: res.status, reason: res.reason, headers: endToEnd(res.getHeaders()) };
+  const answered = await runResponseFilters(h.filters, req, response);
+  if (answered) return sendAnswer(h, answered);
+  const noBody = h.command === "HEAD" || response.status === 204 || response.status === 304 || response.status < 200;
+  const transform = noBody ? null : bodyTransform(h.filters, req, response);
+  let headers = response.headers;
+  if (transform !== null) headers = headers.filter(([k]) => k.toLowerCase() !== "content-length");
+  const hasLength = headers.some(([k]) => k.toLowerCase() === "content-length");
+  const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
+  h.sendResponse(response.status, response.reason);
+  for (const [k, v] of headers) h.sendHeader(k, v);
+  const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
+  h.sendHeader("Via", via);
+  if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
+  h.endHeaders();
+  if (noBody) return;
+  const send = async (data: Buffer | null): Promise<void> => {
+    if (data === null || data.length === 0) return;
+    h.wfile.write(chunked ? encodeChunk(data) : data);
+    await h.wfile.flush();
+  };
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) await send(transform ? transform.push(chunk) : chunk);
+    if (transform) await send(transform.end());
+  } catch (err) {
+    // Upstream cut the body short (or the client left): the client must not see it as complete.
+    h.closeConnection = true;
+    h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
+    return;
+  }
+  if (chunked) h.wfile.write(LAST_CHUNK);
+}

@@ -1,0 +1,162 @@
+/**
+ * `ProxyRequestHandler`: a forward proxy on BaseHTTPRequestHandler. Absolute-form requests are
+ * forwarded (`forward.ts`), CONNECT opens a tunnel (`tunnel.ts`), origin-form requests to the
+ * proxy itself go to `serveLocal()`. Access control and proxy authentication come first
+ * (`access.ts`); the filters (`filter.ts`) run on every exchange.
+ * @module
+ */
+import type { BlockList } from "node:net";
+import { BaseHTTPRequestHandler, type HTTPServer } from "@stdhttp/basehttpserver";
+import { HTTPStatus } from "@stdhttp/httplib";
+import { basicAuthMatches, clientAllowed, clientList, LOOPBACK } from "./access.js";
+import type { Filter } from "./filter.js";
+import { forwardRequest } from "./forward.js";
+import { PoolRegistry } from "./pools.js";
+import { openTunnel } from "./tunnel.js";
+import type { UpstreamProxy } from "./upstream.js";
+
+/** Options of {@link ProxyRequestHandler.withOptions}: each sets the class property of the same name. */
+export interface ProxyOptions {
+  filters?: readonly Filter[];
+  allowedClients?: readonly string[];
+  connectPorts?: readonly number[];
+  upstream?: UpstreamProxy | null;
+  proxyCredentials?: { user: string; password: string } | null;
+  pseudonym?: string;
+  upstreamTimeout?: number;
+  pools?: PoolRegistry;
+}
+
+/** Pools shared by every handler class that does not set its own. */
+export const DEFAULT_POOLS = new PoolRegistry();
+
+const clientLists = new WeakMap<readonly string[], BlockList>();
+
+/**
+ * A forward proxy (Privoxy's role) as a request handler. Serves absolute-form requests of every
+ * common method by forwarding them (pooled keep-alive upstream connections, bodies streamed both
+ * ways with backpressure, hop-by-hop fields removed, `Via` added, `Max-Forwards` honoured for
+ * TRACE and OPTIONS, loops answered 508), CONNECT to allowed ports by tunnelling, and origin-form
+ * requests with `serveLocal()`.
+ *
+ * May be overridden: `serveLocal()` (status pages, GUIs; default: a short page), `upstreamFor(url)`
+ * (the parent proxy of a request; default: `upstream`). Class properties: `filters` (`[]`),
+ * `allowedClients` (loopback), `connectPorts` (`[443]`), `upstream` (`null`), `proxyCredentials`
+ * (`null`: no proxy authentication), `pseudonym` (`"stdhttp-proxy"`, in `Via`), `upstreamTimeout`
+ * (30 s), `pools`.
+ */
+export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHandler<TServer> {
+  declare filters: readonly Filter[];
+  declare allowedClients: readonly string[];
+  declare connectPorts: readonly number[];
+  declare upstream: UpstreamProxy | null;
+  declare proxyCredentials: { user: string; password: string } | null;
+  declare pseudonym: string;
+  declare upstreamTimeout: number;
+  declare pools: PoolRegistry;
+
+  /** A subclass with these options as its class properties. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
+  static withOptions<T extends new (...args: any[]) => ProxyRequestHandler<any>>(this: T, options: ProxyOptions): T {
+    const Configured = class extends (this as unknown as typeof ProxyRequestHandler) {} as unknown as T;
+    const props: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) props[k] = v;
+    Object.assign(Configured.prototype, props);
+    return Configured;
+  }
+
+  /** The parent proxy for `url` (default: `upstream`). May be overridden to choose per request. */
+  upstreamFor(_url: URL): UpstreamProxy | null {
+    return this.upstream;
+  }
+
+  /** Origin-form requests to the proxy itself (status pages, a GUI). Default: a short page saying this is a proxy. */
+  serveLocal(): void | Promise<void> {
+    const body = Buffer.from(`<!DOCTYPE html><title>${this.pseudonym}</title><p>This is a forward proxy: set it as your browser's HTTP proxy.</p>\n`);
+    this.sendResponse(HTTPStatus.OK);
+    this.sendHeader("Content-Type", "text/html; charset=utf-8");
+    this.sendHeader("Content-Length", body.length);
+    this.endHeaders();
+    if (this.command !== "HEAD") this.wfile.write(body);
+  }
+
+  /** The client's IP address. */
+  get clientIp(): string {
+    const a = this.clientAddress as unknown;
+    return Array.isArray(a) ? String(a[0]) : String(a);
+  }
+
+  /** Access control and proxy authentication: false once a refusal was answered. */
+  protected admit(): boolean {
+    let list = clientLists.get(this.allowedClients);
+    if (list === undefined) {
+      list = clientList(this.allowedClients);
+      clientLists.set(this.allowedClients, list);
+    }
+    if (!clientAllowed(list, this.clientIp)) {
+      this.sendError(HTTPStatus.FORBIDDEN, "Client not allowed to use this proxy");
+      return false;
+    }
+    const cred = this.proxyCredentials;
+    if (cred !== null && !basicAuthMatches(this.headers.get("proxy-authorization"), cred.user, cred.password)) {
+      this.sendResponse(HTTPStatus.PROXY_AUTHENTICATION_REQUIRED);
+      this.sendHeader("Proxy-Authenticate", `Basic realm="${this.pseudonym}", charset="UTF-8"`);
+      this.sendHeader("Content-Length", 0);
+      this.sendHeader("Connection", "close");
+      this.endHeaders();
+      return false;
+    }
+    return true;
+  }
+
+  /** Every method but CONNECT: forwarded when absolute-form, `serveLocal()` when origin-form. */
+  protected proxy(): void | Promise<void> {
+    if (!this.admit()) return;
+    if (this.path.startsWith("/")) return this.serveLocal();
+    return forwardRequest(this);
+  }
+
+  do_GET(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_HEAD(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_POST(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_PUT(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_DELETE(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_PATCH(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_OPTIONS(): void | Promise<void> {
+    return this.proxy();
+  }
+  do_TRACE(): void | Promise<void> {
+    return this.proxy();
+  }
+
+  /** A tunnel to `host:port` (ports in `connectPorts` only), directly or through the parent proxy. */
+  do_CONNECT(): void | Promise<void> {
+    if (!this.admit()) return;
+    return openTunnel(this);
+  }
+}
+
+Object.assign(ProxyRequestHandler.prototype, {
+  protocolVersion: "HTTP/1.1",
+  serverVersion: "stdhttp-proxy/0.1",
+  filters: Object.freeze([]),
+  allowedClients: LOOPBACK,
+  connectPorts: Object.freeze([443]),
+  upstream: null,
+  proxyCredentials: null,
+  pseudonym: "stdhttp-proxy",
+  upstreamTimeout: 30,
+  pools: DEFAULT_POOLS,
+});

@@ -1,0 +1,27 @@
+/**
+ * @stdhttp/proxy-filters: a filtering forward proxy as a library. `ProxyRequestHandler` forwards
+ * absolute-form requests (pooled keep-alive upstream connections, streamed bodies, hop-by-hop
+ * fields removed, `Via`, `Max-Forwards`, loop detection), tunnels CONNECT to allowed ports,
+ * chains to a parent proxy, controls who may use it, and runs a pipeline of filters on every
+ * exchange.
+ * @module
+ */
+export { ProxyRequestHandler, DEFAULT_POOLS, type ProxyOptions } from "./handler.js";
+export { PoolRegistry } from "./pools.js";
+export { parseUpstream, type UpstreamProxy } from "./upstream.js";
+export { clientList, clientAllowed, basicAuthMatches, LOOPBACK } from "./access.js";
+export { endToEnd, HOP_BY_HOP } from "./hop-by-hop.js";
+export { targetUrl } from "./forward.js";
+export {
+  explain,
+  bodyTransform,
+  runRequestFilters,
+  runResponseFilters,
+  type Filter,
+  type FilterRequest,
+  type FilterResponse,
+  type FilterAnswer,
+  type BodyTransform,
+  type Explanation,
+} from "./filter.js";
+export { HTTPServer, ThreadingHTTPServer } from "@stdhttp/basehttpserver";

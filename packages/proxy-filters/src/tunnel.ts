@@ -1,0 +1,121 @@
+/**
+ * CONNECT tunnels (RFC 9110 9.3.6): to allowed ports only (default 443), refused by filters when
+ * they say so, opened directly or through the parent proxy (with its credentials), then bytes
+ * spliced both ways until either side closes.
+ * @module
+ */
+import net from "node:net";
+import type { Socket } from "node:net";
+import { HTTPStatus } from "@stdhttp/httplib";
+import type { Filter } from "./filter.js";
+import { sendAnswer, type ProxyExchange } from "./forward.js";
+import { upstreamFailure } from "./pages.js";
+import type { UpstreamProxy } from "./upstream.js";
+
+/** What a tunnel uses of the handler. */
+export interface TunnelExchange extends ProxyExchange {
+  connectPorts: readonly number[];
+  takeConnection(): { socket: Socket; head: Buffer };
+}
+
+/** `host:port` of an authority-form target (`[v6]:port` too). */
+function authority(target: string): [string, number] | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target);
+  if (m === null) return null;
+  const port = Number(m[3]);
+  return port > 0 && port < 65536 ? [(m[1] ?? m[2]).toLowerCase().replace(/\.+$/, ""), port] : null;
+}
+
+function connect(host: string, port: number, timeout: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(timeout * 1000, () => s.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })));
+    s.once("connect", () => {
+      s.setTimeout(0);
+      resolve(s);
+    });
+    s.once("error", reject);
+  });
+}
+
+/** Ask the parent proxy for a tunnel; resolves with the socket once it answered 2xx. */
+async function connectVia(up: UpstreamProxy, host: string, port: number, timeout: number): Promise<Socket> {
+  const s = await connect(up.host, up.port, timeout);
+  const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${up.authorization ? `Proxy-Authorization: ${up.authorization}\r\n` : ""}\r\n`);
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const onData = (c: Buffer): void => {
+      buf = Buffer.concat([buf, c]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (buf.length > 16384) fail(new Error("parent proxy sent an oversized answer"));
+        return;
+      }
+      s.off("data", onData);
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf.toString("latin1", 0, Math.min(end, 64)));
+      if (m === null || m[1][0] !== "2") return fail(new Error(`parent proxy refused the tunnel: ${buf.toString("latin1", 0, buf.indexOf("\r\n"))}`));
+      const rest = buf.subarray(end + 4);
+      if (rest.length > 0) s.unshift(rest);
+      resolve(s);
+    };
+    const fail = (err: Error): void => {
+      s.destroy();
+      reject(Object.assign(err, { code: "ERR_HTTP_PROXY_REFUSED" }));
+    };
+    s.on("data", onData);
+    s.once("error", reject);
+    s.once("close", () => reject(new Error("parent proxy closed the connection")));
+  });
+}
+
+async function connectFilters(filters: readonly Filter[], host: string, port: number, client: string) {
+  for (const f of filters) {
+    const a = f.onConnect ? await f.onConnect(host, port, client) : undefined;
+    if (a) return a;
+  }
+  return null;
+}
+
+/** Open the tunnel of a CONNECT request and splice it until both sides are done. */
+export async function openTunnel(h: TunnelExchange): Promise<void> {
+  const target = authority(h.path);
+  if (target === null) return h.sendError(HTTPStatus.BAD_REQUEST, "CONNECT needs host:port");
+  const [host, port] = target;
+  if (!h.connectPorts.includes(port)) return h.sendError(HTTPStatus.FORBIDDEN, `CONNECT to port ${port} is not allowed`);
+  const refused = await connectFilters(h.filters, host, port, h.clientIp);
+  if (refused) {
+    h.closeConnection = true;
+    return sendAnswer(h, refused);
+  }
+  const up = h.upstreamFor(new URL(`https://${host.includes(":") ? `[${host}]` : host}:${port}/`));
+  let remote: Socket;
+  try {
+    remote = up ? await connectVia(up, host, port, h.upstreamTimeout) : await connect(host, port, h.upstreamTimeout);
+  } catch (err) {
+    const [status, reason, explain] = upstreamFailure(err, `${host}:${port}`);
+    return h.sendError(status, reason, explain);
+  }
+  h.sendResponse(HTTPStatus.OK, "Connection established");
+  h.endHeaders();
+  const { socket, head } = h.takeConnection();
+  if (head.length > 0) remote.write(head);
+  await new Promise<void>((resolve) => {
+    let open = 2;
+    const done = (): void => {
+      if (--open === 0) resolve();
+    };
+    socket.pipe(remote);
+    remote.pipe(socket);
+    socket.once("close", () => {
+      remote.destroy();
+      done();
+    });
+    remote.once("close", () => {
+      socket.destroy();
+      done();
+    });
+    socket.on("error", () => remote.destroy());
+    remote.on("error", () => socket.destroy());
+  });
+}

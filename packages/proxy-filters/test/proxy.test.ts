@@ -1,0 +1,241 @@
+// ProxyRequestHandler end to end on loopback: a node:http origin, the proxy in between, curl and
+// raw sockets as clients, a second proxy as the parent in chaining tests.
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { execFile } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import { promisify } from "node:util";
+import { DEFAULT_POOLS, ProxyRequestHandler, ThreadingHTTPServer, parseUpstream, type Filter, type ProxyOptions } from "../src/index.js";
+
+const run = promisify(execFile);
+
+class Quiet extends ProxyRequestHandler {
+  override logMessage(): void {}
+}
+
+interface Running {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function proxy(options: ProxyOptions = {}): Promise<Running> {
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Quiet.withOptions(options));
+  await server.ready;
+  void server.serveForever();
+  return {
+    port: (server.serverAddress as [string, number])[1],
+    async close() {
+      await server.shutdown();
+      await server.serverClose();
+    },
+  };
+}
+
+let origin: http.Server;
+let originPort: number;
+const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+
+beforeAll(async () => {
+  origin = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (req.url === "/big") {
+        res.writeHead(200, { "Content-Type": "application/octet-stream" });
+        res.end(Buffer.alloc(3 * 1024 * 1024, 7));
+        return;
+      }
+      if (req.url === "/hop") {
+        res.writeHead(200, { Connection: "X-Private", "X-Private": "secret", "Keep-Alive": "timeout=5", "Content-Type": "text/plain" });
+        res.end("hop");
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "text/plain", "X-Origin": "yes" });
+      res.end(`${req.method} ${req.url} ${body}`);
+    });
+  });
+  await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
+  originPort = (origin.address() as net.AddressInfo).port;
+});
+
+afterAll(async () => {
+  DEFAULT_POOLS.close();
+  await new Promise((r) => origin.close(r));
+});
+
+async function curl(args: string[]): Promise<{ stdout: string; code: number }> {
+  try {
+    const { stdout } = await run("curl", ["-sS", "--max-time", "20", ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { stdout, code: 0 };
+  } catch (err) {
+    const e = err as { stdout?: string; code?: number };
+    return { stdout: e.stdout ?? "", code: e.code ?? 1 };
+  }
+}
+
+/** Raw request to the proxy; reads until the proxy closes. */
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1", () => s.write(text));
+    let out = "";
+    s.on("data", (c: Buffer) => (out += c.toString("latin1")));
+    s.on("end", () => resolve(out));
+    s.on("error", reject);
+  });
+}
+
+describe("forwarding", () => {
+  let p: Running;
+  beforeAll(async () => (p = await proxy()));
+  afterAll(() => p.close());
+
+  test("GET and POST through curl -x; Via added; the origin sees origin-form", async () => {
+    const get = await curl(["-x", `http://127.0.0.1:${p.port}`, `http://127.0.0.1:${originPort}/a?b=1`, "-D", "-"]);
+    expect(get.stdout).toContain("GET /a?b=1 ");
+    expect(get.stdout).toMatch(/^Via: 1\.1 stdhttp-proxy/m);
+    expect(seen.at(-1)!.headers.via).toBe("1.1 stdhttp-proxy");
+    const post = await curl(["-x", `http://127.0.0.1:${p.port}`, "-d", "payload=1", `http://127.0.0.1:${originPort}/form`]);
+    expect(post.stdout).toBe("POST /form payload=1");
+  });
+
+  test("a chunked request body is streamed up; a 3 MiB answer streamed down intact", async () => {
+    const post = await curl(["-x", `http://127.0.0.1:${p.port}`, "-H", "Transfer-Encoding: chunked", "--data-binary", "x".repeat(100000), `http://127.0.0.1:${originPort}/chunked`]);
+    expect(post.stdout).toBe(`POST /chunked ${"x".repeat(100000)}`);
+    const big = await curl(["-x", `http://127.0.0.1:${p.port}`, `http://127.0.0.1:${originPort}/big`, "-o", "/dev/null", "-w", "%{size_download}"]);
+    expect(big.stdout).toBe(String(3 * 1024 * 1024));
+  });
+
+  test("hop-by-hop fields and those named in Connection are removed both ways (RFC 9110 7.6.1)", async () => {
+    await curl(["-x", `http://127.0.0.1:${p.port}`, "-H", "Connection: X-Token", "-H", "X-Token: 1", "-H", "Keep-Alive: 300", "-H", "Proxy-Connection: keep-alive", `http://127.0.0.1:${originPort}/h`]);
+    const h = seen.at(-1)!.headers;
+    expect(h["x-token"]).toBeUndefined();
+    expect(h["keep-alive"]).toBeUndefined();
+    expect(h["proxy-connection"]).toBeUndefined();
+    const back = await curl(["-x", `http://127.0.0.1:${p.port}`, "-D", "-", "-o", "/dev/null", `http://127.0.0.1:${originPort}/hop`]);
+    expect(back.stdout).not.toMatch(/^X-Private:/im);
+    expect(back.stdout).not.toMatch(/^Keep-Alive:/im);
+  });
+
+  test("Max-Forwards: 0 on TRACE and OPTIONS is answered by the proxy (RFC 9110 7.6.2)", async () => {
+    const trace = await raw(p.port, `TRACE http://127.0.0.1:${originPort}/t HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\nCookie: secret\r\nConnection: close\r\n\r\n`);
+    expect(trace).toMatch(/^HTTP\/1\.1 200/);
+    expect(trace).toContain("message/http");
+    expect(trace).not.toContain("secret");
+    const before = seen.length;
+    const opts = await raw(p.port, `OPTIONS http://127.0.0.1:${originPort}/o HTTP/1.1\r\nHost: x\r\nMax-Forwards: 1\r\nConnection: close\r\n\r\n`);
+    expect(opts).toMatch(/^HTTP\/1\.1 200/);
+    expect(seen.length).toBe(before + 1);
+    expect(seen.at(-1)!.headers["max-forwards"]).toBe("0");
+  });
+
+  test("an origin that refuses is 502 with what failed; origin-form requests reach serveLocal()", async () => {
+    const dead = net.createServer();
+    await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
+    const deadPort = (dead.address() as net.AddressInfo).port;
+    await new Promise((r) => dead.close(r));
+    const a = await raw(p.port, `GET http://127.0.0.1:${deadPort}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(a).toMatch(/^HTTP\/1\.1 502/);
+    expect(a).toContain("refused the connection");
+    const local = await raw(p.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(local).toMatch(/^HTTP\/1\.1 200/);
+    expect(local).toContain("forward proxy");
+  });
+
+  test("https:// absolute-form is refused (CONNECT is the way)", async () => {
+    expect(await raw(p.port, "GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe("CONNECT", () => {
+  test("tunnels to allowed ports only", async () => {
+    const p = await proxy({ connectPorts: [originPort] });
+    try {
+      const a = await curl(["-x", `http://127.0.0.1:${p.port}`, "--proxytunnel", `http://127.0.0.1:${originPort}/through-tunnel`]);
+      expect(a.stdout).toBe("GET /through-tunnel ");
+      expect(seen.at(-1)!.headers.via).toBeUndefined(); // a tunnel is opaque
+      const refused = await raw(p.port, `CONNECT 127.0.0.1:25 HTTP/1.1\r\nHost: 127.0.0.1:25\r\n\r\n`);
+      expect(refused).toMatch(/^HTTP\/1\.1 403/);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe("access", () => {
+  test("clients outside allowedClients get 403", async () => {
+    const p = await proxy({ allowedClients: ["10.0.0.0/8"] });
+    try {
+      expect(await raw(p.port, `GET http://127.0.0.1:${originPort}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("Basic proxy authentication: 407 without, forwarded with (and not passed on)", async () => {
+    const p = await proxy({ proxyCredentials: { user: "u", password: "p w" } });
+    try {
+      const no = await raw(p.port, `GET http://127.0.0.1:${originPort}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(no).toMatch(/^HTTP\/1\.1 407/);
+      expect(no).toMatch(/Proxy-Authenticate: Basic realm="stdhttp-proxy"/);
+      const yes = await curl(["-x", `http://127.0.0.1:${p.port}`, "-U", "u:p w", `http://127.0.0.1:${originPort}/auth`]);
+      expect(yes.stdout).toBe("GET /auth ");
+      expect(seen.at(-1)!.headers["proxy-authorization"]).toBeUndefined();
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe("chaining", () => {
+  test("through a parent proxy with credentials, for plain requests and CONNECT; a loop is 508", async () => {
+    const parent = await proxy({ proxyCredentials: { user: "a", password: "b" }, connectPorts: [originPort], pseudonym: "parent" });
+    const child = await proxy({ upstream: parseUpstream(`http://a:b@127.0.0.1:${parent.port}`), connectPorts: [originPort] });
+    try {
+      const a = await curl(["-x", `http://127.0.0.1:${child.port}`, `http://127.0.0.1:${originPort}/chained`]);
+      expect(a.stdout).toBe("GET /chained ");
+      expect(seen.at(-1)!.headers.via).toBe("1.1 stdhttp-proxy, 1.1 parent");
+      const t = await curl(["-x", `http://127.0.0.1:${child.port}`, "--proxytunnel", `http://127.0.0.1:${originPort}/tunnel-chained`]);
+      expect(t.stdout).toBe("GET /tunnel-chained ");
+      const looping = await proxy({ pseudonym: "parent" });
+      try {
+        const l = await raw(looping.port, `GET http://127.0.0.1:${originPort}/ HTTP/1.1\r\nHost: x\r\nVia: 1.1 parent\r\nConnection: close\r\n\r\n`);
+        expect(l).toMatch(/^HTTP\/1\.1 508/);
+      } finally {
+        await looping.close();
+      }
+    } finally {
+      await child.close();
+      await parent.close();
+    }
+  });
+});
+
+describe("filters", () => {
+  test("a request filter answers, a header filter rewrites, a body transform streams", async () => {
+    const blocker: Filter = {
+      name: "blocker",
+      onRequest: (req) => (req.url.pathname === "/blocked" ? { status: 403, headers: [["Content-Type", "text/plain"]], body: "blocked by test" } : undefined),
+      onResponseHeaders: (_req, res) => {
+        res.headers.push(["X-Filtered", "1"]);
+      },
+      onResponseBody: (req) => (req.url.pathname === "/upper" ? { push: (c) => Buffer.from(c.toString().toUpperCase()), end: () => Buffer.from("!") } : null),
+      explain: (url) => [{ filter: "blocker", rule: "/blocked", action: url.pathname === "/blocked" ? "block" : "pass" }],
+    };
+    const p = await proxy({ filters: [blocker] });
+    try {
+      const before = seen.length;
+      const b = await curl(["-x", `http://127.0.0.1:${p.port}`, "-i", `http://127.0.0.1:${originPort}/blocked`]);
+      expect(b.stdout).toMatch(/^HTTP\/1\.1 403/);
+      expect(b.stdout).toContain("blocked by test");
+      expect(seen.length).toBe(before);
+      const u = await curl(["-x", `http://127.0.0.1:${p.port}`, "-i", `http://127.0.0.1:${originPort}/upper`]);
+      expect(u.stdout).toContain("X-Filtered: 1");
+      expect(u.stdout).toMatch(/Transfer-Encoding: chunked/i);
+      expect(u.stdout.endsWith("GET /UPPER !")).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+});
