@@ -4,6 +4,7 @@
  * @module
  */
 import type { BenchCase, Workload } from "./types.js";
+import { cgi } from "./workloads/cgi.js";
 import { client } from "./workloads/client.js";
 
 import { echo } from "./workloads/echo.js";
@@ -15,7 +16,7 @@ import { staticFiles } from "./workloads/static.js";
 
 
 /** Every workload, in the order a full run executes them. */
-export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idleConns, slowloris, staticFiles];
+export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idleConns, slowloris, staticFiles, cgi];
 
 /**
  * The cases matching `selectors` (workload names or case ids), in registry order; all when empty.
