@@ -1,0 +1,198 @@
+/**
+ * `CookieFilter`: the cookie policy as a filter (Privoxy's crunch-incoming-cookies,
+ * crunch-outgoing-cookies, session-cookies-only and limit-cookie-lifetime, per site). `Cookie`
+ * request fields are kept or removed by the rule of the request host; each `Set-Cookie` is parsed
+ * strictly and kept, made a session cookie, capped, or dropped by the rule of its domain. Every
+ * decision is reported through `onDecision`, with the cookie value masked.
+ * @module
+ */
+import { stripMetaSetCookie } from "./cookie-meta.js";
+import { lifetimeOf, maskValue, parseCookieHeader, parseSetCookie, rewriteAttributes, serializeSetCookie, type CookieAttributes, type SetCookie } from "./cookie-parse.js";
+import { compilePolicy, decide, isThirdParty, normalizeHost, type CompiledPolicy, type CookieDecision, type CookiePolicy } from "./cookie-policy.js";
+import type { BodyTransform, Explanation, Filter, FilterRequest, FilterResponse } from "./filter.js";
+
+/** One decision about one cookie, as given to `onDecision`. */
+export interface CookieEvent {
+  time: Date;
+  /** The page's site (registrable domain of the `Referer`, else of the request host). */
+  site: string;
+  /** The host the cookie belongs to: its `Domain` attribute, else the request host. */
+  cookieHost: string;
+  name: string;
+  /** Masked: the first two characters, then "…". */
+  value: string;
+  direction: "request" | "response";
+  attributes: CookieAttributes;
+  action: "kept" | "session" | "capped" | "stripped" | "dropped-invalid";
+  /** The site pattern that decided, or "default" / "third-party default" ("invalid" for dropped-invalid). */
+  rule: string;
+  thirdParty: boolean;
+  /** Why a cookie was dropped as invalid. */
+  reason?: string;
+}
+
+/** Options of {@link CookieFilter}. */
+export interface CookieFilterOptions {
+  policy: CookiePolicy;
+  /** Called with every decision (default: none). */
+  onDecision?: (event: CookieEvent) => void;
+  /** Where reasons for dropped cookies are logged (default: `console.warn`). */
+  log?: (message: string) => void;
+  /** Also remove `<meta http-equiv="Set-Cookie">` from HTML bodies (default false). */
+  stripMetaSetCookie?: boolean;
+  /** The clock, for `Expires` arithmetic (default: `new Date()`). */
+  now?: () => Date;
+}
+
+function field(headers: Array<[string, string]>, name: string): string | undefined {
+  return headers.find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/**
+ * The cookie policy as a filter (name "cookies").
+ *
+ * For the caller: `policy` (read on every exchange; assign a new one to replace it at run time:
+ * it is checked and compiled on assignment, and a bad policy throws a TypeError), `explain(url)`.
+ * @example
+ * const cookies = new CookieFilter({
+ *   policy: { default: "session", thirdPartyDefault: "deny", rules: [{ site: "example.com", action: "allow" }] },
+ *   onDecision: (e) => console.log(e.action, e.cookieHost, e.name),
+ * });
+ * const Handler = ProxyRequestHandler.withOptions({ filters: [cookies] });
+ */
+export class CookieFilter implements Filter {
+  readonly name = "cookies";
+  onDecision: (event: CookieEvent) => void;
+  log: (message: string) => void;
+  stripMetaSetCookie: boolean;
+  now: () => Date;
+  private compiled: CompiledPolicy;
+
+  constructor(options: CookieFilterOptions) {
+    this.compiled = compilePolicy(options.policy);
+    this.onDecision = options.onDecision ?? (() => {});
+    this.log = options.log ?? ((m) => console.warn(m));
+    this.stripMetaSetCookie = options.stripMetaSetCookie ?? false;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get policy(): CookiePolicy {
+    return this.compiled.source;
+  }
+
+  set policy(policy: CookiePolicy) {
+    this.compiled = compilePolicy(policy);
+  }
+
+  /** The rule for cookies of `host`, for a first-party request or (`thirdParty`) a third-party one. */
+  decide(host: string, thirdParty = false): CookieDecision {
+    return decide(this.compiled, host, thirdParty);
+  }
+
+  onRequest(req: FilterRequest): void {
+    const fields = req.headers.filter(([k]) => k.toLowerCase() === "cookie");
+    if (fields.length === 0) return;
+    const policy = this.compiled;
+    const host = normalizeHost(req.url.hostname);
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    const d = decide(policy, host, thirdParty);
+    const strip = d.action === "deny" || d.action === "accept-only";
+    if (strip) req.headers = req.headers.filter(([k]) => k.toLowerCase() !== "cookie");
+    const time = this.now();
+    for (const [, v] of fields) {
+      for (const c of parseCookieHeader(v)) {
+        this.onDecision({ time, site: pageSite, cookieHost: host, name: c.name, value: maskValue(c.value), direction: "request", attributes: {}, action: strip ? "stripped" : "kept", rule: d.rule, thirdParty });
+      }
+    }
+  }
+
+  onResponseHeaders(req: FilterRequest, res: FilterResponse): void {
+    if (!res.headers.some(([k]) => k.toLowerCase() === "set-cookie")) return;
+    const policy = this.compiled;
+    const host = normalizeHost(req.url.hostname);
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    const time = this.now();
+    const out: Array<[string, string]> = [];
+    for (const [k, v] of res.headers) {
+      if (k.toLowerCase() !== "set-cookie") {
+        out.push([k, v]);
+        continue;
+      }
+      const parsed = parseSetCookie(v, { requestHost: host });
+      const base = { time, site: pageSite, direction: "response" as const, thirdParty };
+      if (!parsed.ok) {
+        this.log(`cookies: dropped an invalid Set-Cookie from ${host} (${parsed.reason})`);
+        this.onDecision({ ...base, cookieHost: host, name: parsed.name, value: maskValue(parsed.value), attributes: {}, action: "dropped-invalid", rule: "invalid", reason: parsed.reason });
+        continue;
+      }
+      const cookie = parsed.cookie;
+      const cookieHost = cookie.attributes.domain ?? host;
+      const d = decide(policy, cookieHost, thirdParty);
+      const [action, result] = this.apply(d, cookie, time);
+      if (result !== null) out.push([k, result === cookie ? v : serializeSetCookie(result)]);
+      const attributes = (result ?? cookie).attributes;
+      this.onDecision({ ...base, cookieHost, name: cookie.name, value: maskValue(cookie.value), attributes, action, rule: d.rule });
+    }
+    res.headers = out;
+  }
+
+  /** What `d` does to one cookie: the event action and the cookie to send (the same one: unchanged; null: removed). */
+  private apply(d: CookieDecision, cookie: SetCookie, now: Date): [CookieEvent["action"], SetCookie | null] {
+    switch (d.action) {
+      case "allow":
+      case "accept-only":
+        return ["kept", cookie];
+      case "send-only":
+      case "deny":
+        return ["stripped", null];
+      case "session": {
+        const life = lifetimeOf(cookie, now);
+        // Already a session cookie, or a deletion (which must still delete): left as is.
+        if (life === null || life <= 0) return ["kept", cookie];
+        return ["session", rewriteAttributes(cookie, ["expires", "max-age"])];
+      }
+      case "lifetime": {
+        const max = d.maxAge ?? 0;
+        const life = lifetimeOf(cookie, now);
+        if (life === null || life <= max) return ["kept", cookie];
+        const expires = new Date(now.getTime() + max * 1000).toUTCString();
+        const add = [{ name: "Max-Age", value: String(max) }];
+        if (cookie.attributes.expires !== undefined) add.push({ name: "Expires", value: expires });
+        return ["capped", rewriteAttributes(cookie, ["expires", "max-age"], add)];
+      }
+    }
+  }
+
+  /** With `stripMetaSetCookie`, a transform that removes `<meta http-equiv="Set-Cookie">` from HTML. */
+  onResponseBody(req: FilterRequest, res: FilterResponse): BodyTransform | null {
+    if (!this.stripMetaSetCookie) return null;
+    const type = field(res.headers, "content-type") ?? "";
+    if (!/^\s*(text\/html|application\/xhtml\+xml)\b/i.test(type)) return null;
+    const encoding = field(res.headers, "content-encoding");
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      this.log(`cookies: ${req.url.href} is ${encoding}-encoded: <meta http-equiv="Set-Cookie"> not stripped`);
+      return null;
+    }
+    const host = normalizeHost(req.url.hostname);
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    return stripMetaSetCookie((content) => {
+      const c = parseSetCookie(content);
+      const name = c.ok ? c.cookie.name : c.name;
+      const value = c.ok ? c.cookie.value : c.value;
+      this.onDecision({ time: this.now(), site: pageSite, cookieHost: host, name, value: maskValue(value), direction: "response", attributes: c.ok ? c.cookie.attributes : {}, action: "stripped", rule: "stripMetaSetCookie", thirdParty });
+    });
+  }
+
+  /** The rule for cookies of `url`'s host and why, first-party; and the third-party default when no site rule matches. */
+  explain(url: URL): Explanation[] {
+    const host = normalizeHost(url.hostname);
+    const first = decide(this.compiled, host, false);
+    const show = (d: CookieDecision): string => (d.action === "lifetime" ? `lifetime (max ${d.maxAge} s)` : d.action);
+    const out: Explanation[] = [{ filter: this.name, rule: first.rule, action: `${show(first)}: ${first.why}` }];
+    if (first.rule === "default") {
+      const third = decide(this.compiled, host, true);
+      out.push({ filter: this.name, rule: third.rule, action: `${show(third)}: when requested from another site` });
+    }
+    return out;
+  }
+}
