@@ -198,14 +198,8 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
 
     let script;
     try {
-      script = spawnScript({
-        command,
-        args: commandArgs,
-        env,
-        cwd: compat ? process.cwd() : nodePath.dirname(scriptFile),
-        timeout: this.cgiTimeout,
-        ...user,
-      });
+      const req = { command, args: commandArgs, env, cwd: compat ? process.cwd() : nodePath.dirname(scriptFile), timeout: this.cgiTimeout, ...user };
+      script = spawnScript(req);
     } catch (err) {
       this.logError("CGI script could not be started: %s", (err as Error).message);
       return this.sendError(HTTPStatus.INTERNAL_SERVER_ERROR, "CGI script could not be started");

@@ -55,8 +55,8 @@ async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null):
 function logStderr(h: CgiResponder, script: RunningScript): void {
   let pending = "";
   let logged = 0;
-  script.child.stderr.setEncoding("utf8");
-  script.child.stderr.on("data", (text: string) => {
+  script.stderr.setEncoding("utf8");
+  script.stderr.on("data", (text: string) => {
     pending += text;
     let nl: number;
     while ((nl = pending.indexOf("\n")) >= 0) {
@@ -65,9 +65,11 @@ function logStderr(h: CgiResponder, script: RunningScript): void {
     }
     if (pending.length > 4096) pending = pending.slice(0, 4096);
   });
-  script.child.stderr.on("end", () => {
+  script.stderr.on("end", () => {
     if (pending !== "" && logged < 1000) h.logError("CGI script stderr: %s", pending);
   });
+  // Flowing in any case: a 'data' listener does not restart a stream that was paused explicitly.
+  script.stderr.resume();
 }
 
 /**
@@ -75,7 +77,7 @@ function logStderr(h: CgiResponder, script: RunningScript): void {
  * caller to serve), or null once the answer is complete.
  */
 export async function relayOutput(h: CgiResponder, script: RunningScript, body: Buffer | null, compat: boolean, nph: boolean): Promise<string | null> {
-  const feeding = feedStdin(h, script.child.stdin, body);
+  const feeding = feedStdin(h, script.stdin, body);
   logStderr(h, script);
   try {
     if (nph || compat) {
@@ -101,7 +103,7 @@ export async function relayOutput(h: CgiResponder, script: RunningScript, body: 
 }
 
 async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
-  for await (const chunk of script.child.stdout as AsyncIterable<Buffer>) {
+  for await (const chunk of script.stdout as AsyncIterable<Buffer>) {
     if (h.command !== "HEAD") h.wfile.write(chunk);
     await h.wfile.flush();
   }
@@ -110,7 +112,7 @@ async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
 
 /** The standard path: parse the header block, answer its status and fields, stream the body. */
 async function relayParsed(h: CgiResponder, script: RunningScript): Promise<string | null> {
-  const stdout = script.child.stdout as AsyncIterable<Buffer>;
+  const stdout = script.stdout as AsyncIterable<Buffer>;
   const iterator = stdout[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let end = -1;

@@ -5,12 +5,18 @@
  * whole group.
  * @module
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { readFileSync } from "node:fs";
 
 /** A running script. */
 export interface RunningScript {
-  child: ChildProcessWithoutNullStreams;
+  /** Its standard input (end it when the body is sent). */
+  stdin: Writable;
+  /** Its standard output. */
+  stdout: Readable;
+  /** Its standard error. */
+  stderr: Readable;
   /** Resolves with the exit code (or the signal's name) once the process has exited and its pipes closed. */
   exited: Promise<number | string>;
   /** True once the time limit killed it. */
@@ -113,7 +119,9 @@ export function spawnScript(req: SpawnRequest): RunningScript {
     timer.unref();
   }
   return {
-    child,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
     exited,
     get timedOut() {
       return timedOut;
