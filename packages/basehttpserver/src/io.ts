@@ -5,6 +5,7 @@
  * request. The writer counts body bytes for the access log.
  * @module
  */
+import type { Duplex } from "node:stream";
 import { SocketReader, SocketWriter, ConnectionClosed } from "@stdhttp/socketserver";
 
 /**
@@ -32,8 +33,10 @@ export class HTTPSocketReader extends SocketReader {
   private phase: WaitPhase = "head";
   private readonly headTimeout: number | null;
   private readonly bodyTimeout: number | null;
+  /** The head being held (see {@link HTTPSocketReader.holdHead}), or null (one field: idle connections stay small). */
+  private holding: Holding | null = null;
 
-  constructor(socket: ConstructorParameters<typeof SocketReader>[0], limits: PhaseTimeouts, maxLineLength: number) {
+  constructor(socket: Duplex, limits: PhaseTimeouts, maxLineLength: number) {
     super(socket, { timeout: limits.head, maxLineLength });
     this.headTimeout = limits.head;
     this.bodyTimeout = limits.body;
@@ -74,6 +77,82 @@ export class HTTPSocketReader extends SocketReader {
   private guard(): void {
     if (this.phase === "idle") this.enterPhase("body");
   }
+
+  /**
+   * @internal While the head reader waits (a pending `fill()`) for the rest of a head that has
+   * started arriving, the socket's chunks go to `hold` instead of this reader: a chunk that `hold`
+   * keeps (the head is neither complete nor refused nor late) settles nothing, so a head trickled
+   * one byte at a time costs no promise, no resumed async function and no retained garbage per
+   * byte (node:http runs no JavaScript at all for such a byte: llhttp takes it in C++). The first
+   * chunk that `hold` does not keep ends the hold and reaches the reader with everything held
+   * before it, which wakes the `fill()`. Held bytes do not restart the read timer: a trickling
+   * client is bounded by the header timeout from the start of the wait.
+   *
+   * socketserver's reader offers no hook for this, so the hold takes the socket's `'data'`
+   * listeners (the reader's own) off the socket and puts them back when it ends: it relies on
+   * `SocketReader` reading with `'data'` events, which the tests of this package exercise
+   * (trickled heads in test/slow-heads.test.ts). Until {@link HTTPSocketReader.releaseHead}, only
+   * the waiting `fill()` may use this reader. `socket` is the socket this reader was made for.
+   */
+  holdHead(hold: HeadHold, socket: Duplex): void {
+    if (this.holding !== null || this.closed) return;
+    const holding: Holding = { hold, socket, saved: socket.rawListeners("data") as DataListener[], listener: (chunk: Buffer) => this.heldChunk(chunk) };
+    socket.removeAllListeners("data");
+    socket.on("data", holding.listener);
+    this.holding = holding;
+  }
+
+  /** @internal End the hold: the reader's listeners are back, and the held bytes reach it (waking a waiting `fill()`). */
+  releaseHead(): void {
+    const holding = this.holding;
+    if (holding === null) return;
+    const bytes = this.endHold();
+    if (bytes !== null && bytes.length > 0) holding.socket.emit("data", bytes);
+  }
+
+  private heldChunk(chunk: Buffer): void {
+    const holding = this.holding;
+    if (holding !== null && !holding.hold.take(chunk)) this.releaseHead();
+  }
+
+  /** Put the socket's `'data'` listeners back; the bytes held (null when nothing was held). */
+  private endHold(): Buffer | null {
+    const holding = this.holding;
+    if (holding === null) return null;
+    this.holding = null;
+    const socket = holding.socket;
+    socket.removeListener("data", holding.listener);
+    for (const listener of holding.saved) socket.on("data", listener);
+    return holding.hold.taken();
+  }
+
+  override close(): void {
+    // Held bytes are dropped with the rest of the buffer; the reader's listeners go back so that
+    // its close() removes them.
+    this.endHold();
+    super.close();
+  }
+}
+
+type DataListener = (chunk: Buffer) => void;
+
+/** A hold in progress: who takes the chunks, the socket, its own `'data'` listeners (put back after), the hold's listener. */
+interface Holding {
+  readonly hold: HeadHold;
+  readonly socket: Duplex;
+  readonly saved: DataListener[];
+  readonly listener: DataListener;
+}
+
+/**
+ * @internal The chunks of a request head that has not fully arrived, while the head reader
+ * waits for more (head-reader.ts `PartialHead`).
+ */
+export interface HeadHold {
+  /** Append `chunk`; false when the head reader must look at the bytes now (complete, refused or late). */
+  take(chunk: Buffer): boolean;
+  /** The bytes appended so far, in order, handed back to the reader (the hold ends). */
+  taken(): Buffer;
 }
 
 /** Heads and bodies up to this size are sent as one buffer (one `write`, one TCP segment). */

@@ -170,6 +170,29 @@ describe("HTTPS", () => {
     expect(curl).toBe("GET /after");
   });
 
+  test("a head trickled over TLS one byte per record is answered (the held head reads a TLSSocket)", async () => {
+    const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
+    const ca = readFileSync(join(dir, "cert.pem"));
+    const head = "GET /trickled HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    const text = await new Promise<string>((resolve, reject) => {
+      const sock = tlsConnect({ host: "127.0.0.1", port: s.port, ca, servername: "localhost" }, () => {
+        void (async () => {
+          for (const ch of head) {
+            sock.write(ch);
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+      });
+      let got = "";
+      sock.setEncoding("utf8");
+      sock.on("data", (d: string) => (got += d));
+      sock.on("error", reject);
+      sock.on("close", () => resolve(got));
+    });
+    await s.stop();
+    expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe("GET /trickled");
+  });
+
   test("a client that connects to the HTTPS port and sends nothing does not hold up shutdown", async () => {
     // The header timeout (60 s) is far beyond jest's: only closing the waiting connection ends this.
     const s = await serve(Echo, { certfile: join(dir, "cert.pem"), keyfile: join(dir, "key.pem") } as never, ThreadingHTTPSServer as never);
