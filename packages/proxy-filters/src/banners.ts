@@ -1,0 +1,197 @@
+/**
+ * Banner cutting in HTML pages, streamed (Privoxy's `banners-by-size`, `banners-by-link` and
+ * `webbugs`): `<img>`, `<iframe>`, `<embed>` and `<object>` of an IAB banner size or whose URL is
+ * blocked, `<a>` to a blocked click-tracker, and 1x1 web bugs are removed (or replaced by a
+ * same-size empty box); optional element-hiding CSS is injected after `<head>`.
+ * @module
+ */
+import { ContentCodingError, createDecoder, isSupported, parseContentCodings, type ContentCoding } from "./content-coding.js";
+import type { BodyTransform, Filter, FilterRequest, FilterResponse } from "./filter.js";
+import { HtmlCutter, type CutDecision, type HtmlElement } from "./html-cutter.js";
+
+/** Privoxy's banners-by-size list (IAB ad unit sizes), as `WIDTHxHEIGHT`. */
+export const IAB_BANNER_SIZES: readonly string[] = [
+  "468x60", "728x90", "300x250", "160x600", "120x600", "120x240", "234x60", "88x31", "120x60", "120x90", "125x125",
+  "180x150", "240x400", "250x250", "300x600", "320x50", "336x280", "970x90", "970x250", "300x50", "200x200",
+];
+
+/** What a URL found in a page is loaded as (`link`: the target of an `<a href>`, a click). */
+export type BannerResourceType = "image" | "subdocument" | "object" | "link";
+
+export interface BannerFilterOptions {
+  /** Whether a URL is blocked (the block-list filter is wired here). Default: nothing is. */
+  isBlocked?: ((url: URL, type: BannerResourceType) => boolean) | null;
+  /** `"remove"` (default) or `"placeholder"`: an empty inline box of the element's size. */
+  replacement?: "remove" | "placeholder";
+  /** Element-hiding CSS injected as a `<style>` after `<head>` (default none). */
+  injectCss?: string | null;
+  /** Sizes cut, `WIDTHxHEIGHT` (default `IAB_BANNER_SIZES`). */
+  sizes?: readonly string[];
+  /** Bytes of one element held while it is being cut before the cut is abandoned (default 256 KiB). */
+  maxCutBytes?: number;
+}
+
+const HTML_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i;
+
+function header(res: FilterResponse, name: string): string | undefined {
+  const h = res.headers.find(([k]) => k.toLowerCase() === name);
+  return h?.[1];
+}
+
+/** A dimension from an attribute (`468`, `468px`); null when absent or not in pixels. */
+function pixels(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const m = /^\s*(\d{1,5})(?:\.0*)?\s*(?:px)?\s*$/i.exec(v);
+  return m ? Number(m[1]) : null;
+}
+
+/** Width and height from the attributes, else from an inline `style` in px. */
+export function elementSize(attribs: Record<string, string>): [number, number] | null {
+  let w = pixels(attribs.width);
+  let h = pixels(attribs.height);
+  const style = attribs.style;
+  if (style !== undefined) {
+    const sw = /(?:^|[;\s])width\s*:\s*(\d{1,5})(?:\.0*)?px/i.exec(style);
+    const sh = /(?:^|[;\s])height\s*:\s*(\d{1,5})(?:\.0*)?px/i.exec(style);
+    if (sw) w = Number(sw[1]);
+    if (sh) h = Number(sh[1]);
+  }
+  return w !== null && h !== null ? [w, h] : null;
+}
+
+const URL_ATTR: Record<string, [string, BannerResourceType]> = {
+  img: ["src", "image"],
+  iframe: ["src", "subdocument"],
+  embed: ["src", "object"],
+  object: ["data", "object"],
+  a: ["href", "link"],
+};
+
+/**
+ * The banner filter. For HTML responses (`text/html`, `application/xhtml+xml`) in a content
+ * coding it can decode (none, gzip, deflate, br), `onResponseHeaders` removes `Content-Encoding`
+ * (and `Content-Length`) and `onResponseBody` returns a transform that decodes, cuts and sends
+ * the page uncompressed. Decoding and sending uncompressed is simpler and cheaper than
+ * re-encoding (and correct: the client gets what the headers say); the loss is bandwidth on the
+ * proxy-to-client hop, which is normally loopback or a LAN. Anything else passes untouched.
+ */
+export class BannerFilter implements Filter {
+  readonly name = "banners";
+  private readonly opts: BannerFilterOptions;
+  private readonly sizes: Set<string>;
+  /** The codings of the responses we will transform, decided in onResponseHeaders. */
+  private readonly pending = new WeakMap<FilterRequest, ContentCoding[]>();
+
+  constructor(opts: BannerFilterOptions = {}) {
+    this.opts = opts;
+    this.sizes = new Set(opts.sizes ?? IAB_BANNER_SIZES);
+  }
+
+  /** The codings to undo, or null when this response is not one we transform. */
+  private plan(res: FilterResponse): ContentCoding[] | null {
+    if (res.status === 206) return null; // a range of a page cannot be cut safely
+    if (!HTML_TYPE.test(header(res, "content-type") ?? "")) return null;
+    const encodings = res.headers.filter(([k]) => k.toLowerCase() === "content-encoding").map(([, v]) => v);
+    const codings = parseContentCodings(encodings.length === 0 ? undefined : encodings.join(","));
+    if (codings === null || (codings.length > 0 && !isSupported())) return null;
+    return codings;
+  }
+
+  onResponseHeaders(req: FilterRequest, res: FilterResponse): void {
+    const codings = this.plan(res);
+    if (codings === null) return;
+    this.pending.set(req, codings);
+    if (codings.length > 0) res.headers = res.headers.filter(([k]) => !/^content-(encoding|length)$/i.test(k));
+  }
+
+  onResponseBody(req: FilterRequest, res: FilterResponse): BodyTransform | null {
+    // Normally decided by onResponseHeaders (which saw Content-Encoding); otherwise decide now.
+    let codings: ContentCoding[] | null | undefined = this.pending.get(req);
+    this.pending.delete(req);
+    if (codings === undefined) {
+      codings = this.plan(res);
+      if (codings === null) return null;
+      // The proxy sends the head after asking for transforms: drop the coding here too.
+      if (codings.length > 0) res.headers = res.headers.filter(([k]) => !/^content-(encoding|length)$/i.test(k));
+    }
+    const xhtml = /xhtml/i.test(header(res, "content-type") ?? "");
+    return this.transform(req.url, codings, xhtml);
+  }
+
+  /** The streaming transform for one page at `pageUrl` (decoding `codings` first). */
+  transform(pageUrl: URL, codings: readonly ContentCoding[] = [], xhtml = false): BodyTransform {
+    let base = pageUrl;
+    let baseSeen = false;
+    const css = this.opts.injectCss;
+    const cutter = new HtmlCutter({
+      decide: (el) => this.decide(el, base),
+      observe: (el: HtmlElement) => {
+        if (el.name === "base" && !baseSeen && el.attribs.href !== undefined) {
+          baseSeen = true;
+          try {
+            base = new URL(el.attribs.href.trim(), pageUrl);
+          } catch {
+            /* an invalid <base href> is ignored, as browsers do */
+          }
+        }
+      },
+      inject: css ? `<style>${css.replace(/<\//g, "<\\/")}</style>` : null,
+      xhtml,
+      maxCutBytes: this.opts.maxCutBytes,
+    });
+    if (codings.length === 0) return { push: (chunk) => cutter.push(chunk), end: () => cutter.end() };
+    const decoder = createDecoder(codings);
+    let failed: ContentCodingError | null = null;
+    return {
+      push(chunk) {
+        if (failed) throw failed;
+        try {
+          return cutter.push(decoder.push(chunk));
+        } catch (err) {
+          if (!(err instanceof ContentCodingError)) throw err;
+          // Send what was produced so far; the next push or end() throws, and the proxy then
+          // closes the connection so the client never takes the page as complete.
+          failed = err;
+          return null;
+        }
+      },
+      end() {
+        if (failed) throw failed;
+        let rest: Buffer;
+        try {
+          rest = decoder.end();
+        } catch (err) {
+          if (err instanceof ContentCodingError) failed = err;
+          throw err;
+        }
+        const a = cutter.push(rest);
+        const b = cutter.end();
+        return a && b ? Buffer.concat([a, b]) : (a ?? b);
+      },
+    };
+  }
+
+  /** Whether to cut an element, and what to put in its place. */
+  private decide(el: HtmlElement, base: URL): CutDecision {
+    const urlAttr = URL_ATTR[el.name];
+    if (urlAttr === undefined) return null;
+    const size = el.name === "a" ? null : elementSize(el.attribs);
+    const box = (): CutDecision => ({
+      replacement: this.opts.replacement === "placeholder" && size !== null ? `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` : "",
+    });
+    // Web bugs: invisible images, removed without a trace.
+    if (el.name === "img" && size !== null && size[0] <= 1 && size[1] <= 1) return { replacement: "" };
+    if (size !== null && this.sizes.has(`${size[0]}x${size[1]}`)) return box();
+    const isBlocked = this.opts.isBlocked;
+    const raw = el.attribs[urlAttr[0]];
+    if (!isBlocked || raw === undefined) return null;
+    let url: URL;
+    try {
+      url = new URL(raw.trim(), base);
+    } catch {
+      return null;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    return isBlocked(url, urlAttr[1]) ? box() : null;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * A streaming HTML element cutter: bytes in, the same bytes out minus the elements a policy
+ * decides to remove (optionally replaced by a string), plus an optional string injected after
+ * `<head>`. The document is never re-serialised: output is copied from byte ranges of the input,
+ * and only the bytes of a tag still being tokenized, or of an element being removed, are held.
+ *
+ * Charset: the tokenizer (htmlparser2's `Tokenizer`, which positions every event by character
+ * index) is fed the bytes decoded as latin1, where one byte is one character. Character indices
+ * are therefore byte offsets, whatever the page's real charset, and ranges of the input can be
+ * copied out exactly. Markup (`<`, `>`, quotes, tag and attribute names) is ASCII in every
+ * ASCII-compatible charset (UTF-8, ISO-8859-x, windows-125x, Shift_JIS and EUC for the ASCII
+ * range), so tags are found correctly and ASCII attribute values (URLs, sizes) read correctly;
+ * non-ASCII bytes inside values come out as latin1 characters, which the policy only compares or
+ * percent-encodes (a URL). UTF-16 pages are not ASCII-compatible and are passed through uncut.
+ * @module
+ */
+import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
+
+/** An element whose start tag has been read, as the policy sees it. */
+export interface HtmlElement {
+  /** Lower-case tag name. */
+  name: string;
+  /** Attributes, names lower-cased, values with character references decoded (first one wins). */
+  attribs: Record<string, string>;
+}
+
+/** What to do with an element: keep it, or cut it (and put `replacement` in its place). */
+export type CutDecision = null | { replacement: string };
+
+export interface HtmlCutterOptions {
+  /** Decide on an element whose start tag is complete; only called outside elements being cut. */
+  decide(el: HtmlElement): CutDecision;
+  /** Called for every complete start tag outside cut elements (to see `<base href>`...). */
+  observe?(el: HtmlElement): void;
+  /** Injected right after the `<head>` start tag, or before the first element that is not `<html>`/`<head>`. */
+  inject?: string | null;
+  /** XHTML: `<x/>` closes the element. Default false (HTML rules: ignored except on void elements). */
+  xhtml?: boolean;
+  /**
+   * Bytes of an element being cut held at most (a missing end tag must not swallow the page):
+   * beyond this the cut is abandoned and the element passed on unchanged. Default 256 KiB.
+   */
+  maxCutBytes?: number;
+}
+
+/** Void elements (no end tag, no content). */
+const VOID = new Set(["area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "image", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"]);
+
+interface Cut {
+  name: string;
+  start: number;
+  replacement: string;
+  /** Elements opened inside the cut element and not closed yet. */
+  inner: string[];
+}
+
+/**
+ * The cutter: `push(chunk)` returns the bytes decided so far, `end()` the rest. Positions below
+ * are absolute byte offsets in the input stream.
+ */
+export class HtmlCutter {
+  private readonly tokenizer: Tokenizer;
+  private readonly opts: HtmlCutterOptions;
+  private readonly maxCut: number;
+  /** Input bytes from `heldStart` on (not yet sent nor dropped, or needed for slices). */
+  private held: Buffer = Buffer.alloc(0);
+  private heldStart = 0;
+  /** Everything before `decided` has been sent or dropped. */
+  private decided = 0;
+  /** Everything before `done` is tokenized (complete tokens or text). */
+  private done = 0;
+  private received = 0;
+  private out: Buffer[] = [];
+  private cut: Cut | null = null;
+  private injected: boolean;
+  // The tag being read.
+  private tagStart = -1;
+  private tagName = "";
+  private attribs: Record<string, string> = {};
+  private attrName = "";
+  private attrValue = "";
+  /** A close tag whose `>` is still to come: name, `<` position, name end. */
+  private closing: { endsCut: boolean; start: number; nameEnd: number } | null = null;
+
+  constructor(opts: HtmlCutterOptions) {
+    this.opts = opts;
+    this.maxCut = opts.maxCutBytes ?? 256 * 1024;
+    this.injected = !opts.inject;
+    const cbs: TokenizerCallbacks = {
+      onattribdata: (s, e) => {
+        this.attrValue += this.slice(s, e);
+      },
+      onattribentity: (cp) => {
+        this.attrValue += String.fromCodePoint(cp);
+      },
+      onattribend: () => {
+        if (this.tagStart >= 0 && !Object.hasOwn(this.attribs, this.attrName)) this.attribs[this.attrName] = this.attrValue;
+        this.attrValue = "";
+      },
+      onattribname: (s, e) => {
+        this.attrName = this.slice(s, e).toLowerCase();
+      },
+      oncdata: (_s, e) => this.token(e + 1),
+      oncomment: (_s, e) => this.token(e + 1),
+      ondeclaration: (_s, e) => this.token(e + 1),
+      onprocessinginstruction: (_s, e) => this.token(e + 1),
+      ontext: (_s, e) => this.token(e),
+      ontextentity: (_cp, e) => this.token(e),
+      onend: () => undefined,
+      onopentagname: (s, e) => this.openTagName(s, e),
+      onopentagend: (e) => this.openTagEnd(e, false),
+      onselfclosingtag: (e) => this.openTagEnd(e, true),
+      onclosetag: (s, e) => this.closeTag(s, e),
+    };
+    this.tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, cbs);
+  }
+
+  push(chunk: Buffer): Buffer | null {
+    if (chunk.length === 0) return null;
+    this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    this.received += chunk.length;
+    this.tokenizer.write(chunk.toString("latin1"));
+    this.resolveClosing();
+    this.settle();
+    return this.take();
+  }
+
+  end(): Buffer | null {
+    this.tokenizer.end();
+    this.resolveClosing();
+    if (this.cut !== null) {
+      // The document ended inside the element: its content is all that is left.
+      this.drop(this.received);
+      this.insert(this.cut.replacement);
+      this.cut = null;
+    }
+    this.emit(this.received);
+    return this.take();
+  }
+
+  // ---- byte bookkeeping
+
+  private slice(s: number, e: number): string {
+    return this.held.toString("latin1", s - this.heldStart, e - this.heldStart);
+  }
+
+  /** Send input bytes up to `pos`. */
+  private emit(pos: number): void {
+    if (pos <= this.decided) return;
+    this.out.push(this.held.subarray(this.decided - this.heldStart, pos - this.heldStart));
+    this.decided = pos;
+  }
+
+  /** Drop input bytes up to `pos`. */
+  private drop(pos: number): void {
+    if (pos > this.decided) this.decided = pos;
+  }
+
+  private insert(s: string): void {
+    if (s !== "") this.out.push(Buffer.from(s, "utf8"));
+  }
+
+  /** After a write: send what is decided, give up an over-long cut, forget what is no longer needed. */
+  private settle(): void {
+    if (this.cut !== null && this.received - this.cut.start > this.maxCut) this.cut = null;
+    if (this.cut === null) this.emit(this.tagStart >= 0 ? Math.min(this.done, this.tagStart) : this.done);
+    let keep = this.decided;
+    if (this.tagStart >= 0) keep = Math.min(keep, this.tagStart);
+    if (this.closing !== null) keep = Math.min(keep, this.closing.start);
+    if (keep > this.heldStart) {
+      this.held = this.held.subarray(keep - this.heldStart);
+      this.heldStart = keep;
+    }
+  }
+
+  private take(): Buffer | null {
+    if (this.out.length === 0) return null;
+    const b = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
+    this.out = [];
+    return b.length === 0 ? null : b;
+  }
+
+  // ---- tokens
+
+  /** A token other than a tag ended just before `end`. */
+  private token(end: number): void {
+    this.resolveClosing();
+    if (end > this.done) this.done = end;
+  }
+
+  /** A pending close tag is complete once its `>` has arrived (the tokenizer skips to it). */
+  private resolveClosing(): void {
+    const c = this.closing;
+    if (c === null) return;
+    const i = this.held.indexOf(0x3e, c.nameEnd - this.heldStart);
+    if (i < 0) return;
+    this.closing = null;
+    const end = this.heldStart + i + 1;
+    this.done = Math.max(this.done, end);
+    if (c.endsCut && this.cut !== null) {
+      this.drop(end);
+      this.insert(this.cut.replacement);
+      this.cut = null;
+    }
+  }
+
+  private openTagName(s: number, e: number): void {
+    this.resolveClosing();
+    this.tagStart = s - 1;
+    this.done = Math.max(this.done, this.tagStart);
+    this.tagName = this.slice(s, e).toLowerCase();
+    this.attribs = {};
+  }
+
+  private openTagEnd(e: number, selfClosing: boolean): void {
+    const start = this.tagStart;
+    const end = e + 1;
+    const el: HtmlElement = { name: this.tagName, attribs: this.attribs };
+    this.tagStart = -1;
+    this.done = Math.max(this.done, end);
+    if (start < 0) return;
+    const closed = VOID.has(el.name) || (selfClosing && this.opts.xhtml === true);
+    const cut = this.cut;
+    if (cut !== null) {
+      // A new <a> ends an open one (HTML's adoption agency): the cut ends before it.
+      if (!(cut.name === "a" && el.name === "a" && !cut.inner.includes("a"))) {
+        if (!closed) cut.inner.push(el.name);
+        return;
+      }
+      this.drop(start);
+      this.insert(cut.replacement);
+      this.cut = null;
+    }
+    this.opts.observe?.(el);
+    if (!this.injected && el.name !== "html") {
+      this.injected = true;
+      if (el.name === "head") {
+        this.emit(end);
+        this.insert(this.opts.inject!);
+      } else {
+        this.emit(start);
+        this.insert(this.opts.inject!);
+      }
+    }
+    const decision = this.opts.decide(el);
+    if (decision === null) return;
+    this.emit(start);
+    if (closed) {
+      this.drop(end);
+      this.insert(decision.replacement);
+    } else {
+      this.cut = { name: el.name, start, replacement: decision.replacement, inner: [] };
+    }
+  }
+
+  private closeTag(s: number, e: number): void {
+    this.resolveClosing();
+    const name = this.slice(s, e).toLowerCase();
+    // `</ name`: the tag starts at the last `<` before the name.
+    const lt = this.held.lastIndexOf(0x3c, s - 1 - this.heldStart);
+    const start = lt < 0 ? s - 2 : this.heldStart + lt;
+    this.done = Math.max(this.done, start);
+    const cut = this.cut;
+    let endsCut = false;
+    if (cut !== null) {
+      const i = cut.inner.lastIndexOf(name);
+      if (i >= 0) cut.inner.length = i;
+      else if (name === cut.name) endsCut = true;
+      else {
+        // The end tag of an element opened before the cut one: that closes it implicitly.
+        this.drop(start);
+        this.insert(cut.replacement);
+        this.cut = null;
+      }
+    }
+    this.closing = { endsCut, start, nameEnd: e };
+  }
+}
