@@ -7,7 +7,7 @@
  */
 import { realpathSync } from "node:fs";
 import { lookup } from "node:dns/promises";
-import type { ListenOptions, Server, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { ThreadingHTTPServer, ThreadingHTTPSServer, type HTTPServer } from "@stdhttp/basehttpserver";
 import { AF_INET, AF_INET6, type RequestHandlerClass } from "@stdhttp/socketserver";
@@ -189,7 +189,8 @@ async function listen(options: CLIOptions, files: CheckedFiles, Handler: Request
   }
   // Set before the bind, which the server runs in a microtask (CPython sets address_family first too).
   server.addressFamily = family === 6 ? AF_INET6 : AF_INET;
-  if (family === 6) acceptIPv4(server.socket);
+  // CPython's DualStackServer: `::` accepts IPv4 clients too.
+  if (family === 6) server.ipv6Only = false;
   try {
     await server.ready;
   } catch (err) {
@@ -197,14 +198,4 @@ async function listen(options: CLIOptions, files: CheckedFiles, Handler: Request
     throw err;
   }
   return server;
-}
-
-/**
- * CPython's `DualStackServerMixin`: clear IPV6_V6ONLY on an IPv6 listener, so that `::` also
- * accepts IPv4 clients (as `::ffff:a.b.c.d`). socketserver asks for `ipv6Only: true`; this
- * listener's `listen()` is told otherwise.
- */
-function acceptIPv4(listener: Server): void {
-  const listen = listener.listen.bind(listener) as (options: ListenOptions) => Server;
-  listener.listen = ((options: ListenOptions) => listen({ ...options, ipv6Only: false })) as Server["listen"];
 }

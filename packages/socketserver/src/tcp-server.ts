@@ -14,7 +14,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type Socke
  * `ForkingMixIn` to serve concurrently.
  *
  * Class properties that may be overridden: `addressFamily` (`AF_INET`, `AF_INET6`), `socketType`,
- * `requestQueueSize` (listen backlog), `allowReuseAddress`, `allowReusePort`, `timeout`.
+ * `requestQueueSize` (listen backlog), `allowReuseAddress`, `allowReusePort`, `ipv6Only`, `timeout`.
  *
  * @example
  * class Echo extends StreamRequestHandler {
@@ -36,6 +36,11 @@ export class TCPServer extends BaseServer<Socket> {
   allowReuseAddress = false;
   /** Python's `allow_reuse_port` (SO_REUSEPORT; honoured by Node >= 22.12). */
   allowReusePort = false;
+  /**
+   * IPV6_V6ONLY on an IPv6 listener (default true: IPv6 clients only). `false` also accepts IPv4
+   * clients on `::` (as `::ffff:a.b.c.d`), as CPython's `http.server` `DualStackServer` does.
+   */
+  ipv6Only = true;
   /** The listening socket (a `net.Server`). */
   readonly socket: Server;
 
@@ -158,7 +163,7 @@ export class TCPServer extends BaseServer<Socket> {
     if (host === "") address = family === 6 ? "::" : "0.0.0.0";
     else if (host === "<broadcast>") address = "255.255.255.255";
     else address = (await lookup(host, { family })).address;
-    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6, reusePort: this.allowReusePort } as ListenOptions;
+    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6 && this.ipv6Only, reusePort: this.allowReusePort } as ListenOptions;
   }
 
   private readonly onConnection = (socket: Socket): void => {

@@ -135,6 +135,24 @@ describe("hooks", () => {
     await stop(server, loop);
   });
 
+  test("IPv6 with ipv6Only = false: `::` also accepts IPv4 clients (CPython's DualStackServer)", async () => {
+    class DualStack extends TCPServer {
+      override addressFamily = AF_INET6;
+      override ipv6Only = false;
+    }
+    class Echo extends StreamRequestHandler {
+      override async handle(): Promise<void> {
+        this.wfile.write(await this.rfile.readline());
+      }
+    }
+    const server = new DualStack(["::", 0], Echo);
+    const { loop } = await serve(server);
+    const port = (server.serverAddress as [string, number])[1];
+    expect((await streamRequest(["127.0.0.1", port], "four\n")).toString()).toBe("four\n");
+    expect((await streamRequest(["::1", port], "six\n")).toString()).toBe("six\n");
+    await stop(server, loop);
+  });
+
   test("maxConnections option is applied to the listener", async () => {
     const server = new TCPServer([HOST, 0], StreamRequestHandler, { maxConnections: 3 });
     await server.ready;
