@@ -8,7 +8,7 @@
 import { read } from "node:fs";
 import type { Writable } from "node:stream";
 import type { HTTPSocketWriter } from "@stdhttp/basehttpserver";
-import { ConnectionClosed } from "@stdhttp/socketserver";
+import { ConnectionClosed, SocketTimeout } from "@stdhttp/socketserver";
 import { FileChanged } from "./errors.js";
 
 /** Size of one block read from disk and written to the socket. */
@@ -38,6 +38,20 @@ function writeBlock(socket: Writable, block: Buffer): Promise<void> {
 }
 
 /**
+ * `p`, or a {@link SocketTimeout} after `timeout` seconds (`null`: no limit). `flush()` already
+ * times out a client that stops reading while the socket needs draining; a block smaller than
+ * the socket's high-water mark never needs draining, so its write is bounded here.
+ */
+function withinTimeout(p: Promise<void>, timeout: number | null): Promise<void> {
+  if (timeout === null) return p;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SocketTimeout(timeout)), Math.max(1, timeout * 1000));
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Write bytes `start..end` (inclusive) of the open file `fd` to the client. The response head must
  * have been handed to `wfile` already; it leaves first. Each block is written to `socket` and the
  * next one read while it drains; `wfile.flush()` supplies the waiting rules (rejects when the
@@ -60,7 +74,8 @@ export async function copyRange(fd: number, start: number, end: number, wfile: H
       position += n;
       remaining -= n;
       if (!socket.writable) throw new ConnectionClosed();
-      const written = writeBlock(socket, n === current.length ? current : current.subarray(0, n));
+      const block = writeBlock(socket, n === current.length ? current : current.subarray(0, n));
+      const written = n < socket.writableHighWaterMark ? withinTimeout(block, wfile.timeout) : block;
       wfile.bytesWritten += n;
       // Both must settle before going on: a read in flight must never outlive this function (the
       // caller closes the descriptor after it), and a block is reused only once written.
