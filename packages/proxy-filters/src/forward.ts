@@ -7,7 +7,7 @@
  * @module
  */
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
-import { encodeChunk, HTTPStatus, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
+import { encodeChunk, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
 import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { upstreamFailure } from "./pages.js";
@@ -30,6 +30,8 @@ export interface ProxyExchange {
   pools: PoolRegistry;
   upstreamFor(url: URL): UpstreamProxy | null;
   sendResponse(code: number, message?: string): void;
+  sendResponseOnly(code: number, message?: string): void;
+  logRequest(code?: number | string, size?: number | string): void;
   sendHeader(name: string, value: string | number): void;
   endHeaders(): void;
   sendError(code: number, message?: string, explain?: string): void;
@@ -45,6 +47,9 @@ export function targetUrl(path: string): URL | null {
     const url = new URL(path);
     // Canonical form for matching and keys: WHATWG lower-cases the host and drops :80; a trailing dot goes.
     if (url.hostname.endsWith(".")) url.hostname = url.hostname.replace(/\.+$/, "");
+    // RFC 1035 2.3.4: a name over 253 characters or with a label over 63 is no host; refuse it
+    // here (400) rather than hand it to the resolver (EINVAL, answered 502 as if upstream failed).
+    if (url.hostname.length > 253 || url.hostname.split(".").some((label) => label.length > 63)) return null;
     return url.hostname === "" ? null : url;
   } catch {
     return null;
@@ -71,7 +76,11 @@ function looped(via: string[], pseudonym: string): boolean {
 export async function forwardRequest(h: ProxyExchange): Promise<void> {
   const method = h.command!;
   const url = targetUrl(h.path);
-  if (url === null) return h.sendError(HTTPStatus.BAD_REQUEST, "Only http:// URLs are forwarded (use CONNECT for https)");
+  if (url === null) {
+    // Say which: an http:// URL that does not parse (bad host, unclosed "[") is not a scheme problem.
+    if (/^http:\/\//i.test(h.path)) return h.sendError(HTTPStatus.BAD_REQUEST, "Malformed URL or host name");
+    return h.sendError(HTTPStatus.BAD_REQUEST, "Only http:// URLs are forwarded (use CONNECT for https)");
+  }
   if (looped(h.headers.getAll("via"), h.pseudonym)) return h.sendError(HTTPStatus.LOOP_DETECTED, "Request loop: it came back through this proxy");
 
   let headers = endToEnd(h.headers).filter(([k]) => k.toLowerCase() !== "host");
@@ -101,10 +110,12 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   let res: HTTPResponse;
   try {
     res = await pool.request({ method, path: upstream ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
+    refuseOtherCodings(res);
   } catch (err) {
     const [status, reason, explain] = upstreamFailure(err, req.url.origin);
     h.logError("forwarding %s %s failed: %s", method, req.url.href, (err as Error).message ?? String(err));
-    return h.sendError(status, reason, explain);
+    // sendError's page ends the explanation with its own full stop.
+    return h.sendError(status, reason, explain.replace(/\.$/, ""));
   }
   try {
     await relayResponse(h, req, res);
@@ -112,6 +123,21 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     // Not read to the end (client gone, filter answered, error): the upstream connection is dropped.
     if (!res.isClosed()) res.close();
   }
+}
+
+/**
+ * Only plain `chunked` is relayed. Any other Transfer-Encoding (`chunked, identity`, `gzip, chunked`,
+ * `identity`) leaves the body read until close with its coding still on: relayed, the upstream's
+ * chunk framing or coded bytes would reach the client as data (a smuggling shape). Throws
+ * `UnknownTransferEncoding` (502) after dropping the connection. Bodiless answers are not checked.
+ */
+function refuseOtherCodings(res: HTTPResponse): void {
+  const te = res.headers.getAll("transfer-encoding");
+  if (te.length === 0 || res.isClosed()) return;
+  const codings = parseTokenList(te).map((c) => c.toLowerCase());
+  if (codings.length === 1 && codings[0] === "chunked" && res.chunked) return;
+  res.close();
+  throw new UnknownTransferEncoding(te.join(", "));
 }
 
 function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
@@ -146,7 +172,11 @@ async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResp
   if (transform !== null) headers = headers.filter(([k]) => k.toLowerCase() !== "content-length");
   const hasLength = headers.some(([k]) => k.toLowerCase() === "content-length");
   const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
-  h.sendResponse(response.status, response.reason);
+  // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
+  // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
+  h.logRequest(response.status);
+  h.sendResponseOnly(response.status, response.reason);
+  if (!headers.some(([k]) => k.toLowerCase() === "date")) h.sendHeader("Date", new Date().toUTCString());
   for (const [k, v] of headers) h.sendHeader(k, v);
   const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
   h.sendHeader("Via", via);

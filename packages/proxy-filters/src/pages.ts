@@ -4,6 +4,24 @@
  */
 import { ClientTimeout } from "@stdhttp/httplib";
 
+/**
+ * What an invalid upstream answer did wrong, by error code: the page names the fault, not only a
+ * code (the offending bytes themselves are never echoed).
+ */
+const INVALID_ANSWERS: Readonly<Record<string, string>> = {
+  ERR_HTTP_CONFLICTING_FRAMING: "both Content-Length and Transfer-Encoding (a response smuggling shape)",
+  ERR_HTTP_INVALID_CONTENT_LENGTH: "an invalid or conflicting Content-Length",
+  ERR_HTTP_UNKNOWN_TRANSFER_ENCODING: "a Transfer-Encoding other than chunked",
+  ERR_HTTP_INVALID_HEADER: "a malformed header field",
+  ERR_HTTP_LINE_TOO_LONG: "a header line too long",
+  ERR_HTTP_TOO_MANY_HEADERS: "too many header fields",
+  ERR_HTTP_HEAD_TOO_LARGE: "a response head too large",
+  ERR_HTTP_BAD_STATUS_LINE: "a malformed status line",
+  ERR_HTTP_UNKNOWN_PROTOCOL: "a protocol version other than HTTP/1.x",
+  ERR_HTTP_UNSOLICITED_UPGRADE: "an unsolicited 101 Switching Protocols (no upgrade was asked for)",
+  ERR_HTTP_INVALID_CHUNK: "a malformed chunked body",
+};
+
 /** Why forwarding failed, as a status, a reason phrase and an explanation. */
 export function upstreamFailure(err: unknown, target: string): [number, string, string] {
   const code = (err as { code?: string } | null)?.code ?? "";
@@ -14,6 +32,9 @@ export function upstreamFailure(err: unknown, target: string): [number, string, 
   if (code === "ECONNRESET" || code === "ERR_HTTP_REMOTE_DISCONNECTED" || code === "ERR_HTTP_INCOMPLETE_READ") {
     return [502, "Bad Gateway", `The server of ${target} closed the connection before answering.`];
   }
+  // Before the message test below: a bad field may quote "timeout" (`Keep-Alive: timeout=...`).
+  const what = INVALID_ANSWERS[code];
+  if (what !== undefined) return [502, "Bad Gateway", `The server of ${target} sent an invalid answer: ${what} (${code}).`];
   if (code === "ERR_SOCKET_TIMEOUT" || code === "ETIMEDOUT" || /timed? ?out/i.test(message)) {
     return [504, "Gateway Timeout", `The server of ${target} did not answer in time.`];
   }

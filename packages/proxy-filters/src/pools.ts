@@ -5,7 +5,7 @@
  */
 import { HTTPConnectionPool } from "@stdhttp/httplib";
 
-/** Pools by `host:port`. */
+/** Pools by `host:port` (and timeout). */
 export class PoolRegistry {
   private readonly pools = new Map<string, HTTPConnectionPool>();
 
@@ -18,7 +18,8 @@ export class PoolRegistry {
 
   /** The pool for `host:port` (created on first use; `timeout` in seconds). */
   get(host: string, port: number, timeout: number): HTTPConnectionPool {
-    const key = `${host}:${port}`;
+    // The timeouts are part of the key: handler classes with different limits do not share a pool.
+    const key = `${host}:${port}:${timeout}`;
     let pool = this.pools.get(key);
     if (pool !== undefined) {
       this.pools.delete(key);

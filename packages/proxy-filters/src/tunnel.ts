@@ -94,7 +94,7 @@ export async function openTunnel(h: TunnelExchange): Promise<void> {
     remote = up ? await connectVia(up, host, port, h.upstreamTimeout) : await connect(host, port, h.upstreamTimeout);
   } catch (err) {
     const [status, reason, explain] = upstreamFailure(err, `${host}:${port}`);
-    return h.sendError(status, reason, explain);
+    return h.sendError(status, reason, explain.replace(/\.$/, ""));
   }
   h.sendResponse(HTTPStatus.OK, "Connection established");
   h.endHeaders();

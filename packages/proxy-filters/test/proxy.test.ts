@@ -96,6 +96,9 @@ describe("forwarding", () => {
     expect(get.stdout).toContain("GET /a?b=1 ");
     expect(get.stdout).toMatch(/^Via: 1\.1 stdhttp-proxy/m);
     expect(seen.at(-1)!.headers.via).toBe("1.1 stdhttp-proxy");
+    // The origin's Date is relayed, not doubled with ours; no Server of ours is added.
+    expect(get.stdout.match(/^Date:/gim)?.length).toBe(1);
+    expect(get.stdout).not.toMatch(/^Server: stdhttp-proxy/im);
     const post = await curl(["-x", `http://127.0.0.1:${p.port}`, "-d", "payload=1", `http://127.0.0.1:${originPort}/form`]);
     expect(post.stdout).toBe("POST /form payload=1");
   });
