@@ -10,8 +10,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { selectCases, WORKLOADS } from "../src/registry.js";
-import { checkProxy, PAGE_BANNERS, PAGE_BYTES, PAGE_CUT_BYTES, privoxyConfig, proxyDir, tinyproxyConfig, wrkScript } from "../src/workloads/proxy.js";
-import { BIG_BYTES, SMALL_BYTES } from "../src/workloads/static.js";
+import { checkProxy, HUGE_PATH, PAGE_BANNERS, PAGE_BYTES, PAGE_CUT_BYTES, privoxyConfig, PROXY_RSS_CLIENTS, proxyDir, tinyproxyConfig, wrkScript } from "../src/workloads/proxy.js";
+import { BIG_BYTES, RSS_TARGET_MB, SMALL_BYTES } from "../src/workloads/static.js";
 
 const servers: Server[] = [];
 const ORIGIN = "http://127.0.0.1:9";
@@ -52,15 +52,26 @@ async function fakeProxy(cut: boolean, patch: Patch = () => ({})): Promise<numbe
 }
 
 describe("proxy workload", () => {
-  test("is registered with three cases, ours + Privoxy + tinyproxy, and the targets against Privoxy", () => {
+  test("is registered with four cases, ours + Privoxy + tinyproxy, and the targets against Privoxy", () => {
     const cases = selectCases(WORKLOADS, ["proxy"]);
-    expect(cases.map((c) => c.id)).toEqual(["proxy-1k", "proxy-html", "proxy-1m"]);
+    expect(cases.map((c) => c.id)).toEqual(["proxy-1k", "proxy-html", "proxy-1m", "proxy-1g-rss"]);
     for (const c of cases) {
       expect(c.contenders.map((x) => x.name)).toEqual(["@stdhttp ProxyRequestHandler", "Privoxy", "tinyproxy"]);
       expect(c.contenders.filter((x) => x.isUs).map((x) => x.name)).toEqual(["@stdhttp ProxyRequestHandler"]);
     }
-    expect(cases.map((c) => c.targets)).toEqual([{ Privoxy: 2 }, { Privoxy: 1.5 }, { Privoxy: 1.5 }]);
+    expect(cases.map((c) => c.targets)).toEqual([{ Privoxy: 2 }, { Privoxy: 1.5 }, { Privoxy: 1.5 }, {}]);
     expect(cases[2].unit).toBe("MB/s");
+  });
+
+  test("proxy-1g-rss: 20 clients download /huge.bin through the proxy; ours is held to < 150 MB of peak RSS, the peers reported", () => {
+    const [c] = selectCases(WORKLOADS, ["proxy-1g-rss"]);
+    expect(c.id).toBe("proxy-1g-rss");
+    expect(PROXY_RSS_CLIENTS).toBe(20);
+    expect(HUGE_PATH).toBe("/huge.bin");
+    expect(RSS_TARGET_MB).toBe(150);
+    expect(String(c.unit)).toBe("clients/GB");
+    expect(c.description).toMatch(/20 clients .*\/huge\.bin \(1 GiB\).*through it.*< 150 MB/);
+    expect(c.targets).toEqual({});
   });
 
   test("the origin's directory holds the files; the page is ~100 KiB with banners the cut page lacks", () => {

@@ -1,11 +1,12 @@
 /**
- * Child process: the load of the `static-1g-rss` case. Opens `clients` connections at once, each
- * sending one `GET <path>` and reading the whole answer into a fixed buffer of its own (Node's
- * `onread`: no allocation per chunk, so the load generator stays cheap and its memory flat), then
- * closing. Every answer must be `200` with `Content-Length: <expectedLength>` and exactly that many
- * body bytes. Sends `{ type: "ready" }`, waits for `{ type: "start" }`, then
- * `{ type: "result", seconds, bytes, completed, failures, firstError, cpuUs }` (`cpuUs`: this
- * process's CPU time, user + system, for the parent's check that the load was not the bottleneck).
+ * Child process: the load of the `static-1g-rss` and `proxy-1g-rss` cases. Opens `clients`
+ * connections at once, each sending one `GET <path>` (with `Host: <host>`) and reading the whole
+ * answer into a fixed buffer of its own (Node's `onread`: no allocation per chunk, so the load
+ * generator stays cheap and its memory flat), then closing. Every answer must be `200` with
+ * `Content-Length: <expectedLength>` and exactly that many body bytes. Sends `{ type: "ready" }`,
+ * waits for `{ type: "start" }`, then `{ type: "result", seconds, bytes, completed, failures,
+ * firstError, cpuUs }` (`cpuUs`: this process's CPU time, user + system, for the parent's check
+ * that the load was not the bottleneck).
  *
  * Config (argv[2], JSON): {@link DrainLoadConfig}.
  * @module
@@ -16,8 +17,10 @@ import { exitWithParent, fail, readConfig, send } from "./ipc.js";
 /** What the parent asks of this child. */
 export interface DrainLoadConfig {
   port: number;
-  /** e.g. `/huge.bin` */
+  /** The request target, e.g. `/huge.bin`; through a proxy the absolute URL (`http://127.0.0.1:8080/huge.bin`). */
   path: string;
+  /** The `Host` header; `127.0.0.1:<port>` when absent (through a proxy: the origin's host). */
+  host?: string;
   /** Concurrent downloads, one connection each. */
   clients: number;
   /** Body length every answer must have. */
@@ -107,7 +110,7 @@ function download(config: DrainLoadConfig): Promise<Download> {
       },
     });
     socket.setTimeout(config.idleTimeoutSeconds * 1000, () => finish(`nothing received for ${config.idleTimeoutSeconds} s after ${bytes} body bytes`));
-    socket.on("connect", () => socket.write(`GET ${config.path} HTTP/1.1\r\nHost: 127.0.0.1:${config.port}\r\nConnection: close\r\n\r\n`));
+    socket.on("connect", () => socket.write(`GET ${config.path} HTTP/1.1\r\nHost: ${config.host ?? `127.0.0.1:${config.port}`}\r\nConnection: close\r\n\r\n`));
     socket.on("error", (err) => finish(err.message));
     socket.on("close", () => finish(bodyLength < 0 ? "closed before a complete response head" : `closed after ${bytes} of ${bodyLength} body bytes`));
   });

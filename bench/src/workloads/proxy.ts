@@ -15,19 +15,27 @@
  *
  * Every contender is checked through the proxy before it is timed: `/small.bin` twice, `/big.bin`
  * and `/page.html`, bytes compared; ours must cut every banner of the page exactly.
+ *
+ * `proxy-1g-rss`: 20 clients (the `drain-load` child, connected to the proxy's port) each download
+ * `GET http://127.0.0.1:<origin>/huge.bin` (the 1 GiB file of `static-1g-rss`, hard-linked into the
+ * origin's directory for the case) to the end; the row is the proxy's peak RSS (`VmHWM`), ours
+ * held to < 150 MB, Privoxy and tinyproxy reported.
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Child, childOptions, type ChildOptions } from "../child.js";
 import { execWrk, parseWrk } from "../drivers/wrk.js";
+import type { DrainLoadConfig } from "../procs/drain-load.js";
 import type { StaticServerConfig } from "../procs/static-server.js";
-import type { BenchCase, Measurement, RunOptions, Workload } from "../types.js";
+import type { BenchCase, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
-import { BIG_BYTES, processCpuUs, SMALL_BYTES } from "./static.js";
+import { ask } from "./idle-conns.js";
+import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, hugeCachePath, parseVmHwm, processCpuUs, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES } from "./static.js";
 
 /** Connections wrk keeps open to the proxy (`--connections` overrides). */
 export const PROXY_CONNECTIONS = 10;
@@ -35,6 +43,13 @@ export const PROXY_CONNECTIONS = 10;
 export const SMALL_PATH = "/small.bin";
 export const BIG_PATH = "/big.bin";
 export const PAGE_PATH = "/page.html";
+export const HUGE_PATH = `/${HUGE_FILE}`;
+
+/** Concurrent downloads of `huge.bin` through the proxy in `proxy-1g-rss` (`--connections` overrides). */
+export const PROXY_RSS_CLIENTS = 20;
+
+/** As in `static-1g-rss` (`types.ts` has no memory unit): concurrent 1 GiB downloads per GB of the proxy's peak RSS; higher is better. */
+const RSS_UNIT = "clients/GB" as unknown as RateUnit;
 
 // ---------------------------------------------------------------------------------------------
 // The page of `proxy-html`
@@ -94,6 +109,37 @@ export function proxyDir(): string {
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   servedDir = dir;
   return dir;
+}
+
+/**
+ * The 1 GiB file of `static-1g-rss` (`hugeCachePath()`, 1 MiB of `i % 251` repeated): reused when
+ * present with the right size, else written once. The same file and contents as `static.ts` writes.
+ */
+async function ensureHugeFile(): Promise<string> {
+  const path = hugeCachePath();
+  if (existsSync(path) && statSync(path).size === HUGE_SIZE) return path;
+  const part = `${path}.${process.pid}.part`;
+  const fh = await open(part, "w");
+  try {
+    for (let off = 0; off < HUGE_SIZE; off += BIG_BYTES.length) await fh.write(BIG_BYTES, 0, BIG_BYTES.length, off);
+  } finally {
+    await fh.close();
+  }
+  renameSync(part, path);
+  return path;
+}
+
+/** Put `huge.bin` into the origin's directory (a hard link to the cached file; a symlink across file systems). Returns its path. */
+async function linkHugeFile(dir: string): Promise<string> {
+  const source = await ensureHugeFile();
+  const target = join(dir, HUGE_FILE);
+  rmSync(target, { force: true });
+  try {
+    linkSync(source, target);
+  } catch {
+    symlinkSync(source, target);
+  }
+  return target;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,6 +420,103 @@ async function runProxy(kind: Kind, path: string, bodyBytes: number, options: Ru
   }
 }
 
+/** `VmRSS` of process `pid` in bytes; `NaN` once it is gone. */
+function vmRss(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+interface DrainResult {
+  seconds: number;
+  bytes: number;
+  completed: number;
+  failures: number;
+  firstError: string | null;
+  cpuUs: number;
+}
+
+/**
+ * `proxy-1g-rss` for one proxy: `clients` complete downloads of `huge.bin` at once through the
+ * proxy (the drain-load child connects to the proxy and sends `GET http://127.0.0.1:<origin>/huge.bin`),
+ * then the proxy's `VmHWM`. A proxy whose RSS passes {@link RSS_ABORT_BYTES} is killed.
+ */
+async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement> {
+  const clients = options.connections ?? PROXY_RSS_CLIENTS;
+  const dir = proxyDir();
+  // Linked before the origin starts, as in static-1g-rss; removed afterwards.
+  const huge = await linkHugeFile(dir);
+  let origin: (Running & { name: string }) | null = null;
+  let proxy: Running | null = null;
+  let load: Child | null = null;
+  try {
+    origin = await startOrigin(dir, childOptions(options, "server"));
+    proxy = await startProxy(kind, childOptions(options, "server"));
+    const originBase = `http://127.0.0.1:${origin.port}`;
+    const check = await checkProxy(proxy.port, originBase, { cutBanners: kind === "stdhttp" });
+    const pid = proxy.pid;
+    const rssBefore = vmRss(pid);
+    const config: DrainLoadConfig = {
+      port: proxy.port,
+      path: originBase + HUGE_PATH,
+      host: `127.0.0.1:${origin.port}`,
+      clients,
+      expectedLength: HUGE_SIZE,
+      idleTimeoutSeconds: 60,
+    };
+    load = Child.fork("drain-load", [JSON.stringify(config)], childOptions(options, "load"));
+    await load.waitMessage("ready");
+    const proxyCpu0 = processCpuUs(pid);
+    const originCpu0 = processCpuUs(origin.pid);
+    let aborted: string | null = null;
+    const watchdog = setInterval(() => {
+      const rss = vmRss(pid);
+      if (aborted === null && rss > RSS_ABORT_BYTES) {
+        aborted = `the proxy's RSS passed ${mb(RSS_ABORT_BYTES)} (${mb(rss)}): killed`;
+        process.kill(pid, "SIGKILL");
+      }
+    }, 100);
+    let r: DrainResult;
+    let proxyCpuUs: number;
+    let originCpuUs: number;
+    let peak: number;
+    try {
+      r = (await ask(load, { type: "start" }, "result", 1_800_000)) as unknown as DrainResult;
+      if (aborted !== null) throw new Error(aborted);
+      proxyCpuUs = processCpuUs(pid) - proxyCpu0;
+      originCpuUs = processCpuUs(origin.pid) - originCpu0;
+      peak = parseVmHwm(readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch (err) {
+      throw aborted === null ? err : new Error(aborted);
+    } finally {
+      clearInterval(watchdog);
+    }
+    if (r.failures > 0) throw new Error(`check failed: ${r.failures} of ${clients} downloads of ${HUGE_PATH} through the proxy failed (${r.firstError ?? "?"})`);
+    const pct = (us: number): number => Math.round((us / 1e6 / r.seconds) * 100);
+    const notes = [
+      `peak RSS ${mb(peak)} (VmHWM; ${mb(rssBefore)} before the downloads)`,
+      `${clients} x 1 GiB in ${r.seconds.toFixed(1)} s (${Math.round(r.bytes / r.seconds / 1e6).toLocaleString("en-US")} MB/s)`,
+      `CPU while downloading: proxy ${pct(proxyCpuUs)}%, origin (${origin.name}) ${pct(originCpuUs)}%, load ${pct(r.cpuUs)}% of a core`,
+      check.notes[0],
+    ];
+    if (kind === "stdhttp") notes.push(`target < ${RSS_TARGET_MB} MB: ${peak / 1e6 < RSS_TARGET_MB ? "ok" : "MISSED"}`);
+    if (options.verbose) process.stderr.write(`# ${HUGE_PATH} / ${kind}: ${notes.join("; ")}\n`);
+    return { opsPerSec: clients / (peak / 1e9), bytesPerSec: r.bytes / r.seconds, p99Ms: null, ops: r.completed, warnings: notes };
+  } finally {
+    await load?.stop();
+    await proxy?.stop();
+    await origin?.stop();
+    rmSync(huge, { force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cases
 
@@ -413,11 +556,18 @@ const cases: BenchCase[] = [
     contenders: contenders(BIG_PATH, BIG_BYTES.length),
     targets: { [NAMES.privoxy]: 1.5 },
   },
+  {
+    id: "proxy-1g-rss",
+    description: `peak RSS (VmHWM) of each proxy while ${PROXY_RSS_CLIENTS} clients each download ${HUGE_PATH} (1 GiB) completely through it; rate: clients per GB of peak RSS (ours: < ${RSS_TARGET_MB} MB)`,
+    unit: RSS_UNIT,
+    contenders: (["stdhttp", "privoxy", "tinyproxy"] as const).map((kind) => ({ name: NAMES[kind], isUs: kind === "stdhttp", run: (o: RunOptions) => runProxyRss(kind, o) })),
+    targets: {},
+  },
 ];
 
 /** The `proxy` workload. */
 export const proxy: Workload = {
   name: "proxy",
-  description: "forward proxy: @stdhttp/proxy-filters (every filter on) vs Privoxy and tinyproxy, to an nginx origin (wrk, absolute-form requests)",
+  description: "forward proxy: @stdhttp/proxy-filters (every filter on) vs Privoxy and tinyproxy, to an nginx origin (wrk, absolute-form requests; peak RSS under 1 GiB downloads)",
   cases,
 };
