@@ -31,14 +31,23 @@ export function targetQuery(target: string): string {
   return h < 0 ? target.slice(q + 1) : target.slice(q + 1, h);
 }
 
-/** The decoded, normalised segments of a request-target's path. */
-export function pathWords(target: string): string[] {
+let lastTarget: string | null = null;
+let lastWords: readonly string[] = [];
+
+/**
+ * The decoded, normalised segments of a request-target's path. The last answer is kept: a request
+ * asks for the same target's words twice (`pathRefusal()`, then `translatePath()`).
+ */
+export function pathWords(target: string): readonly string[] {
+  if (target === lastTarget) return lastWords;
   const words: string[] = [];
   for (const seg of unquote(targetPath(target)).split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") words.pop();
     else words.push(seg);
   }
+  lastTarget = target;
+  lastWords = words;
   return words;
 }
 
