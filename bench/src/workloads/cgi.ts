@@ -21,7 +21,6 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Child, childOptions, type ChildOptions } from "../child.js";
@@ -32,6 +31,7 @@ import type { CgiServerConfig } from "../procs/cgi-server.js";
 import type { SpawnCostConfig, SpawnCostResult, SpawnKind } from "../procs/spawn-cost.js";
 import type { BenchCase, Contender, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findPython } from "./static.js";
+import { canConnect, freePort } from "../ports.js";
 
 /** The script every contender runs, its URL path and the body it must answer. */
 export const CGI_PATH = "/cgi-bin/hello.sh";
@@ -195,29 +195,6 @@ $HTTP["url"] =~ "^/cgi-bin/" {
   cgi.assign = ( ".sh" => "" )
 }
 `;
-}
-
-/** A free loopback port (bound, then released for lighttpd: a small race, fine for a benchmark). */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 async function startLighttpd(dir: string, options: ChildOptions): Promise<RunningServer> {

@@ -12,11 +12,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Child, type ChildOptions } from "../child.js";
 import { BIG_BODY, BIG_PATH, SMALL_BODY, SMALL_PATH } from "../fixtures.js";
+import { canConnect, freePort } from "../ports.js";
 
 /** Requests nginx serves on one keep-alive connection before closing it (its default is 1,000). */
 export const NGINX_KEEPALIVE_REQUESTS = 1_000_000;
@@ -78,29 +78,6 @@ http {
   }
 }
 `;
-}
-
-/** A free loopback port (bound, then released for nginx: a small race, fine for a benchmark). */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 /** A running nginx: its port, and `stop()` that ends it and removes its directory. */

@@ -22,10 +22,8 @@
  * held to < 150 MB, Privoxy and tinyproxy reported.
  * @module
  */
-import { accessSync, constants, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Child, childOptions, type ChildOptions } from "../child.js";
@@ -35,7 +33,8 @@ import type { StaticServerConfig } from "../procs/static-server.js";
 import type { BenchCase, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
 import { ask } from "./idle-conns.js";
-import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, hugeCachePath, parseVmHwm, processCpuUs, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES } from "./static.js";
+import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, linkHugeFile, mb, parseVmHwm, processCpuUs, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES, vmRss } from "./static.js";
+import { canConnect, freePort } from "../ports.js";
 
 /** Connections wrk keeps open to the proxy (`--connections` overrides). */
 export const PROXY_CONNECTIONS = 10;
@@ -109,37 +108,6 @@ export function proxyDir(): string {
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   servedDir = dir;
   return dir;
-}
-
-/**
- * The 1 GiB file of `static-1g-rss` (`hugeCachePath()`, 1 MiB of `i % 251` repeated): reused when
- * present with the right size, else written once. The same file and contents as `static.ts` writes.
- */
-async function ensureHugeFile(): Promise<string> {
-  const path = hugeCachePath();
-  if (existsSync(path) && statSync(path).size === HUGE_SIZE) return path;
-  const part = `${path}.${process.pid}.part`;
-  const fh = await open(part, "w");
-  try {
-    for (let off = 0; off < HUGE_SIZE; off += BIG_BYTES.length) await fh.write(BIG_BYTES, 0, BIG_BYTES.length, off);
-  } finally {
-    await fh.close();
-  }
-  renameSync(part, path);
-  return path;
-}
-
-/** Put `huge.bin` into the origin's directory (a hard link to the cached file; a symlink across file systems). Returns its path. */
-async function linkHugeFile(dir: string): Promise<string> {
-  const source = await ensureHugeFile();
-  const target = join(dir, HUGE_FILE);
-  rmSync(target, { force: true });
-  try {
-    linkSync(source, target);
-  } catch {
-    symlinkSync(source, target);
-  }
-  return target;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,28 +231,6 @@ export function findProgram(name: string, envVar: string, env: NodeJS.ProcessEnv
     if (dir !== "" && executable(join(dir, name))) return join(dir, name);
   }
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 /** Spawn a system server that listens on `port`; resolves once it accepts connections (10 s at most). */
@@ -418,20 +364,6 @@ async function runProxy(kind: Kind, path: string, bodyBytes: number, options: Ru
     await origin.stop();
     rmSync(scriptDir, { recursive: true, force: true });
   }
-}
-
-/** `VmRSS` of process `pid` in bytes; `NaN` once it is gone. */
-function vmRss(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 interface DrainResult {

@@ -21,7 +21,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Agent, request } from "node:http";
-import { connect, createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Child, childOptions, type ChildOptions } from "../child.js";
@@ -34,6 +33,7 @@ import type { StaticServerConfig } from "../procs/static-server.js";
 import type { BenchCase, Contender, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
 import { ask } from "./idle-conns.js";
+import { canConnect, freePort } from "../ports.js";
 
 /** The files every contender serves: name and exact bytes. */
 export const SMALL_FILE = "small.bin";
@@ -94,7 +94,7 @@ export function hugeCachePath(): string {
  * repeated). A real file rather than a sparse one: reading holes takes other paths in the kernel
  * (no disk blocks, zero pages) than the files a static server meets.
  */
-async function ensureHugeFile(): Promise<string> {
+export async function ensureHugeFile(): Promise<string> {
   const path = hugeCachePath();
   if (existsSync(path) && statSync(path).size === HUGE_SIZE) return path;
   const part = `${path}.${process.pid}.part`;
@@ -109,7 +109,7 @@ async function ensureHugeFile(): Promise<string> {
 }
 
 /** Put `huge.bin` into the served directory (a hard link to the cached file; a symlink across file systems). Returns its path. */
-async function linkHugeFile(dir: string): Promise<string> {
+export async function linkHugeFile(dir: string): Promise<string> {
   const source = await ensureHugeFile();
   const target = join(dir, HUGE_FILE);
   rmSync(target, { force: true });
@@ -209,29 +209,6 @@ export function findPython(): string {
   return "python3";
 }
 
-/** A free loopback port (bound, then released for nginx: a small race, fine for a benchmark). */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
 /** nginx with `client-nginx.ts`'s configuration in a temporary prefix whose `www` is a symlink to `dir`. */
 async function startNginx(dir: string, options: ChildOptions): Promise<RunningServer> {
   const binary = findNginx();
@@ -318,7 +295,7 @@ export function parseVmHwm(status: string): number {
 }
 
 /** `VmRSS` of process `pid` in bytes; `NaN` once it is gone. */
-function vmRss(pid: number): number {
+export function vmRss(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) * 1024 : NaN;
@@ -327,7 +304,8 @@ function vmRss(pid: number): number {
   }
 }
 
-function mb(bytes: number): string {
+/** Bytes as `N.N MB` (10^6). */
+export function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
