@@ -8,6 +8,7 @@
  */
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
 import { encodeChunk, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
+import { canonicalUrl } from "./canonical-url.js";
 import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { upstreamFailure } from "./pages.js";
@@ -44,9 +45,9 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 export function targetUrl(path: string): URL | null {
   if (!/^http:\/\//i.test(path)) return null;
   try {
-    const url = new URL(path);
-    // Canonical form for matching and keys: WHATWG lower-cases the host and drops :80; a trailing dot goes.
-    if (url.hostname.endsWith(".")) url.hostname = url.hostname.replace(/\.+$/, "");
+    // Filters see the canonical URL (host case, trailing dots, default port, percent-encoding of
+    // unreserved characters: RFC 3986 6.2.2), the form rules are matched against.
+    const url = canonicalUrl(new URL(path));
     // RFC 1035 2.3.4: a name over 253 characters or with a label over 63 is no host; refuse it
     // here (400) rather than hand it to the resolver (EINVAL, answered 502 as if upstream failed).
     if (url.hostname.length > 253 || url.hostname.split(".").some((label) => label.length > 63)) return null;
