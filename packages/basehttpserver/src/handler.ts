@@ -78,6 +78,21 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
   private tookConnection = false;
   private batching = false;
 
+  /**
+   * A subclass whose class properties are `options` (set on its prototype; `undefined` values are
+   * skipped), for handlers configured without writing a class (CPython passes such arguments
+   * through `functools.partial`). Subclasses narrow the type of `options`.
+   * @example const Handler = MyHandler.withOptions({ protocolVersion: "HTTP/1.1" });
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
+  static withOptions<T extends new (...args: any[]) => BaseHTTPRequestHandler<any>>(this: T, options: object): T {
+    const Configured = class extends (this as unknown as typeof BaseHTTPRequestHandler) {} as unknown as T;
+    const props: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) props[k] = v;
+    Object.assign(Configured.prototype, props);
+    return Configured;
+  }
+
   /** Create `rfile`, `wfile` and `body`; apply `timeout` and `disableNagleAlgorithm`. */
   override setup(): void {
     this.connection = this.request;

@@ -9,7 +9,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import nodePath from "node:path";
-import type { HTTPServer } from "@stdhttp/basehttpserver";
+import type { BaseHTTPRequestHandler, HTTPServer } from "@stdhttp/basehttpserver";
 import { HTTPStatus } from "@stdhttp/httplib";
 import { SimpleHTTPRequestHandler, type FileSource, type SimpleHTTPOptions } from "@stdhttp/simplehttpserver";
 import { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";
@@ -73,7 +73,7 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
 
   /** A subclass with these options as its class properties. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
-  static override withOptions<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(this: T, options: CGIOptions): T {
+  static override withOptions<T extends new (...args: any[]) => BaseHTTPRequestHandler<any>>(this: T, options: CGIOptions): T {
     return SimpleHTTPRequestHandler.withOptions.call(this, options) as T;
   }
 

@@ -57,12 +57,8 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
 
   /** A subclass with these options as its class properties. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
-  static withOptions<T extends new (...args: any[]) => ProxyRequestHandler<any>>(this: T, options: ProxyOptions): T {
-    const Configured = class extends (this as unknown as typeof ProxyRequestHandler) {} as unknown as T;
-    const props: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(options)) if (v !== undefined) props[k] = v;
-    Object.assign(Configured.prototype, props);
-    return Configured;
+  static override withOptions<T extends new (...args: any[]) => BaseHTTPRequestHandler<any>>(this: T, options: ProxyOptions): T {
+    return BaseHTTPRequestHandler.withOptions.call(this, options) as T;
   }
 
   /** The parent proxy for `url` (default: `upstream`). May be overridden to choose per request. */

@@ -81,13 +81,10 @@ export class SimpleHTTPRequestHandler<TServer = HTTPServer> extends BaseHTTPRequ
    * `functools.partial`).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
-  static withOptions<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(this: T, options: SimpleHTTPOptions): T {
-    const Configured = class extends (this as unknown as typeof SimpleHTTPRequestHandler) {} as unknown as T;
-    const props: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(options)) if (v !== undefined) props[k] = v;
-    if (typeof props.directory === "string") props.directory = nodePath.resolve(props.directory);
-    Object.assign(Configured.prototype, props);
-    return Configured;
+  static override withOptions<T extends new (...args: any[]) => BaseHTTPRequestHandler<any>>(this: T, options: SimpleHTTPOptions): T {
+    // A relative directory is resolved once, against the directory current now.
+    const resolved = typeof options.directory === "string" ? { ...options, directory: nodePath.resolve(options.directory) } : options;
+    return BaseHTTPRequestHandler.withOptions.call(this, resolved) as T;
   }
 
   /** The directory served, absolute. */
