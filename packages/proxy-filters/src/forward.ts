@@ -11,6 +11,7 @@ import { encodeChunk, HTTPStatus, parseTokenList, UnknownTransferEncoding, type 
 import { canonicalUrl } from "./canonical-url.js";
 import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
+import { mapHost } from "./host-map.js";
 import { upstreamFailure } from "./pages.js";
 import type { PoolRegistry } from "./pools.js";
 import type { UpstreamProxy } from "./upstream.js";
@@ -29,6 +30,7 @@ export interface ProxyExchange {
   pseudonym: string;
   upstreamTimeout: number;
   pools: PoolRegistry;
+  hostMap: Readonly<Record<string, string>>;
   upstreamFor(url: URL): UpstreamProxy | null;
   sendResponse(code: number, message?: string): void;
   sendResponseOnly(code: number, message?: string): void;
@@ -99,8 +101,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   if (early) return sendAnswer(h, early);
 
   const upstream = h.upstreamFor(req.url);
-  const host = req.url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = req.url.port === "" ? 80 : Number(req.url.port);
+  const [host, port] = mapHost(h.hostMap, req.url.hostname.replace(/^\[(.*)\]$/, "$1"), req.url.port === "" ? 80 : Number(req.url.port));
   const outHeaders: Array<[string, string]> = [["Host", req.url.host], ...req.headers];
   appendVia(outHeaders, h.requestVersion, h.pseudonym);
   if (upstream?.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);

@@ -25,6 +25,7 @@ export interface ProxyOptions {
   pseudonym?: string;
   upstreamTimeout?: number;
   pools?: PoolRegistry;
+  hostMap?: Readonly<Record<string, string>>;
 }
 
 /** Pools shared by every handler class that does not set its own. */
@@ -43,7 +44,8 @@ const clientLists = new WeakMap<readonly string[], BlockList>();
  * (the parent proxy of a request; default: `upstream`). Class properties: `filters` (`[]`),
  * `allowedClients` (loopback), `connectPorts` (`[443]`), `upstream` (`null`), `proxyCredentials`
  * (`null`: no proxy authentication), `pseudonym` (`"stdhttp-proxy"`, in `Via`), `upstreamTimeout`
- * (30 s), `pools`.
+ * (30 s), `pools`, `hostMap` (`{}`: names are resolved; see `mapHost()`: where to connect
+ * for a name, used only when no parent proxy is in between).
  */
 export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHandler<TServer> {
   declare filters: readonly Filter[];
@@ -54,6 +56,7 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
   declare pseudonym: string;
   declare upstreamTimeout: number;
   declare pools: PoolRegistry;
+  declare hostMap: Readonly<Record<string, string>>;
 
   /** A subclass with these options as its class properties. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
@@ -155,4 +158,5 @@ Object.assign(ProxyRequestHandler.prototype, {
   pseudonym: "stdhttp-proxy",
   upstreamTimeout: 30,
   pools: DEFAULT_POOLS,
+  hostMap: Object.freeze({}),
 });

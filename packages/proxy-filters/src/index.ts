@@ -8,6 +8,7 @@
  */
 export { ProxyRequestHandler, DEFAULT_POOLS, type ProxyOptions } from "./handler.js";
 export { PoolRegistry } from "./pools.js";
+export { mapHost, parseHostMapEntry } from "./host-map.js";
 export { parseUpstream, type UpstreamProxy } from "./upstream.js";
 export { clientList, clientAllowed, basicAuthMatches, LOOPBACK } from "./access.js";
 export { endToEnd, HOP_BY_HOP } from "./hop-by-hop.js";

@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { HTTPStatus } from "@stdhttp/httplib";
 import type { Filter } from "./filter.js";
 import { sendAnswer, type ProxyExchange } from "./forward.js";
+import { mapHost } from "./host-map.js";
 import { upstreamFailure } from "./pages.js";
 import type { UpstreamProxy } from "./upstream.js";
 
@@ -91,7 +92,7 @@ export async function openTunnel(h: TunnelExchange): Promise<void> {
   const up = h.upstreamFor(new URL(`https://${host.includes(":") ? `[${host}]` : host}:${port}/`));
   let remote: Socket;
   try {
-    remote = up ? await connectVia(up, host, port, h.upstreamTimeout) : await connect(host, port, h.upstreamTimeout);
+    remote = up ? await connectVia(up, host, port, h.upstreamTimeout) : await connect(...mapHost(h.hostMap, host, port), h.upstreamTimeout);
   } catch (err) {
     const [status, reason, explain] = upstreamFailure(err, `${host}:${port}`);
     return h.sendError(status, reason, explain.replace(/\.$/, ""));

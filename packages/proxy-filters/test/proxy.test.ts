@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { promisify } from "node:util";
-import { DEFAULT_POOLS, ProxyRequestHandler, ThreadingHTTPServer, parseUpstream, type Filter, type ProxyOptions } from "../src/index.js";
+import { DEFAULT_POOLS, ProxyRequestHandler, mapHost, parseHostMapEntry, ThreadingHTTPServer, parseUpstream, type Filter, type ProxyOptions } from "../src/index.js";
 
 const run = promisify(execFile);
 
@@ -163,6 +163,32 @@ describe("CONNECT", () => {
     } finally {
       await p.close();
     }
+  });
+});
+
+describe("hostMap", () => {
+  test("a mapped name is connected to the mapped address, for requests and CONNECT; the name stays in Host", async () => {
+    const p = await proxy({ hostMap: { "news.test": `127.0.0.1:${originPort}`, "tunnel.test": "127.0.0.1" }, connectPorts: [originPort] });
+    try {
+      const a = await curl(["-x", `http://127.0.0.1:${p.port}`, "http://NEWS.test/front?x=1"]);
+      expect(a.stdout).toBe("GET /front?x=1 ");
+      expect(seen.at(-1)!.headers.host).toBe("news.test");
+      const b = await curl(["-x", `http://127.0.0.1:${p.port}`, "--proxytunnel", `http://tunnel.test:${originPort}/tunnelled`]);
+      expect(b.stdout).toBe("GET /tunnelled ");
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("entries: name:port wins over name; bad entries are named", () => {
+    expect(mapHost({ "a.test": "10.0.0.1:81", "a.test:8080": "[::1]:82" }, "A.test", 8080)).toEqual(["::1", 82]);
+    expect(mapHost({ "a.test": "10.0.0.1:81" }, "a.test", 80)).toEqual(["10.0.0.1", 81]);
+    expect(mapHost({ "a.test": "10.0.0.1" }, "a.test", 8000)).toEqual(["10.0.0.1", 8000]);
+    expect(mapHost({}, "b.test", 80)).toEqual(["b.test", 80]);
+    expect(parseHostMapEntry("News.Test=127.0.0.1:8090")).toEqual(["news.test", "127.0.0.1:8090"]);
+    expect(() => parseHostMapEntry("news.test")).toThrow(/NAME=HOST/);
+    expect(() => parseHostMapEntry("news.test=1.2.3.4:x")).toThrow(/not host\[:port\]/);
+    expect(() => parseHostMapEntry("a b=1.2.3.4")).toThrow(/not a host name/);
   });
 });
 
