@@ -67,6 +67,9 @@ const URL_ATTR: Record<string, [string, BannerResourceType]> = {
   a: ["href", "link"],
 };
 
+/** The elements the cutter shows us: those with a URL to judge, and `<base>` (it moves relative URLs). */
+const WATCHED: ReadonlySet<string> = new Set([...Object.keys(URL_ATTR), "base"]);
+
 /**
  * The banner filter. For HTML responses (`text/html`, `application/xhtml+xml`) in a content
  * coding it can decode (none, gzip, deflate, br), `onResponseHeaders` removes `Content-Encoding`
@@ -138,6 +141,7 @@ export class BannerFilter implements Filter {
       inject: css ? `<style>${css.replace(/<\//g, "<\\/")}</style>` : null,
       xhtml,
       maxCutBytes: this.opts.maxCutBytes,
+      elements: WATCHED,
     });
     if (codings.length === 0) return { push: (chunk) => cutter.push(chunk), end: () => cutter.end() };
     const decoder = createDecoder(codings);

@@ -67,7 +67,12 @@ interface State {
   engine: FiltersEngine;
   origins: Map<string, RuleOrigin>;
   formats: Map<string, ListFormat>;
+  /** Recent decisions by type, source host and URL (pages repeat their ad and tracker URLs). */
+  decisions: Map<string, BlockDecision>;
 }
+
+/** Decisions remembered per list load (least recently used forgotten first). */
+const DECISION_CACHE = 4096;
 
 const UNKNOWN: RuleOrigin = { list: "?", line: 0, text: "?" };
 
@@ -138,7 +143,7 @@ export class BlockListFilter implements Filter {
       config: { debug: true, enableOptimizations: false, loadCosmeticFilters: this.options.loadCosmeticFilters ?? false },
     });
     this.badLines = bad;
-    return { engine, origins: parsed.origins, formats: parsed.formats };
+    return { engine, origins: parsed.origins, formats: parsed.formats, decisions: new Map() };
   }
 
   private origin(f: NetworkFilter, state: State): RuleOrigin {
@@ -166,7 +171,22 @@ export class BlockListFilter implements Filter {
     const u = typeof url === "string" ? new URL(url) : url;
     const type = opts.type ?? typeFromExtension(u);
     const state = this.state;
-    const res = state.engine.match(this.request(u, type, opts.sourceUrl));
+    // Rules see the source page only through its host ($third-party, domain=).
+    const key = `${type} ${opts.sourceUrl === undefined ? "" : sourceHost(opts.sourceUrl)} ${u.href}`;
+    const cached = state.decisions.get(key);
+    if (cached !== undefined) {
+      state.decisions.delete(key);
+      state.decisions.set(key, cached);
+      return cached;
+    }
+    const decision = Object.freeze(this.match(u, type, opts.sourceUrl, state));
+    if (state.decisions.size >= DECISION_CACHE) state.decisions.delete(state.decisions.keys().next().value as string);
+    state.decisions.set(key, decision);
+    return decision;
+  }
+
+  private match(u: URL, type: ResourceType, sourceUrl: string | undefined, state: State): BlockDecision {
+    const res = state.engine.match(this.request(u, type, sourceUrl));
     const deciding = res.match ? res.filter : (res.exception ?? res.filter);
     if (deciding === undefined) return { blocked: false, rule: null, list: null, line: null, type, excepted: false };
     const o = this.origin(deciding, state);
@@ -219,6 +239,14 @@ export class BlockListFilter implements Filter {
     this.options.onBlock?.({ url: target, rule: o.text, list: o.list, type: "connect", client: clientAddress });
     return blockPage(target, o.text, o.list);
   }
+}
+
+/**
+ * The authority of a source page URL, for the decision cache's key: at least as fine as the host
+ * the rules look at (a port or a case difference only makes another key), without parsing a URL.
+ */
+function sourceHost(sourceUrl: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(sourceUrl)?.[1].toLowerCase() ?? sourceUrl;
 }
 
 /** A blocking `||host^` rule with no path, type, party or domain restriction. */

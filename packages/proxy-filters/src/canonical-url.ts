@@ -21,11 +21,14 @@ export function normalisePercentEncoding(s: string): string {
 }
 
 /**
- * The canonical form of `url` for matching (a new URL; `url` is left untouched).
+ * The canonical form of `url` for matching: `url` itself when it is already canonical (the common
+ * case, checked without copying), else a new URL (`url` is never changed). Do not mutate the result.
  * @example
  * canonicalUrl(new URL("http://ADS.Example.com.:80/%61d.gif")).href // "http://ads.example.com/ad.gif"
  */
 export function canonicalUrl(url: URL): URL {
+  // WHATWG URL parsing already drops the default port of special schemes and lower-cases the host.
+  if (url.hash === "" && !url.hostname.endsWith(".") && !url.href.includes("%") && (url.port === "" || DEFAULT_PORTS[url.protocol] !== url.port)) return url;
   const out = new URL(url.href);
   if (out.hostname.endsWith(".")) {
     const bare = out.hostname.replace(/\.+$/, "");

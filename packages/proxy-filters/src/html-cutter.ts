@@ -41,6 +41,11 @@ export interface HtmlCutterOptions {
    * beyond this the cut is abandoned and the element passed on unchanged. Default 256 KiB.
    */
   maxCutBytes?: number;
+  /**
+   * The elements `decide` and `observe` are called for (lower-case names); attributes of other
+   * elements are not even read. Default: every element.
+   */
+  elements?: ReadonlySet<string>;
 }
 
 /** Void elements (no end tag, no content). */
@@ -79,6 +84,8 @@ export class HtmlCutter {
   private attribs: Record<string, string> = {};
   private attrName = "";
   private attrValue = "";
+  /** Whether the tag being read is one of `elements` (its attributes are collected). */
+  private wanted = true;
   /** A close tag whose `>` is still to come: name, `<` position, name end. */
   private closing: { endsCut: boolean; start: number; nameEnd: number } | null = null;
 
@@ -88,17 +95,18 @@ export class HtmlCutter {
     this.injected = !opts.inject;
     const cbs: TokenizerCallbacks = {
       onattribdata: (s, e) => {
-        this.attrValue += this.slice(s, e);
+        if (this.wanted) this.attrValue += this.slice(s, e);
       },
       onattribentity: (cp) => {
-        this.attrValue += String.fromCodePoint(cp);
+        if (this.wanted) this.attrValue += String.fromCodePoint(cp);
       },
       onattribend: () => {
+        if (!this.wanted) return;
         if (this.tagStart >= 0 && !Object.hasOwn(this.attribs, this.attrName)) this.attribs[this.attrName] = this.attrValue;
         this.attrValue = "";
       },
       onattribname: (s, e) => {
-        this.attrName = this.slice(s, e).toLowerCase();
+        if (this.wanted) this.attrName = this.slice(s, e).toLowerCase();
       },
       oncdata: (_s, e) => this.token(e + 1),
       oncomment: (_s, e) => this.token(e + 1),
@@ -209,7 +217,8 @@ export class HtmlCutter {
     this.tagStart = s - 1;
     this.done = Math.max(this.done, this.tagStart);
     this.tagName = this.slice(s, e).toLowerCase();
-    this.attribs = {};
+    this.wanted = this.opts.elements === undefined || this.opts.elements.has(this.tagName);
+    if (this.wanted) this.attribs = {};
   }
 
   private openTagEnd(e: number, selfClosing: boolean): void {
@@ -231,7 +240,7 @@ export class HtmlCutter {
       this.insert(cut.replacement);
       this.cut = null;
     }
-    this.opts.observe?.(el);
+    if (this.wanted) this.opts.observe?.(el);
     if (!this.injected && el.name !== "html") {
       this.injected = true;
       if (el.name === "head") {
@@ -242,6 +251,7 @@ export class HtmlCutter {
         this.insert(this.opts.inject!);
       }
     }
+    if (!this.wanted) return;
     const decision = this.opts.decide(el);
     if (decision === null) return;
     this.emit(start);

@@ -9,6 +9,7 @@ import zlib from "node:zlib";
 import { BannerFilter, IAB_BANNER_SIZES, type BannerFilterOptions, type BannerResourceType } from "../src/banners.js";
 import { ContentCodingError, createDecoder, parseContentCodings } from "../src/content-coding.js";
 import type { BodyTransform } from "../src/filter.js";
+import { HtmlCutter, type HtmlElement } from "../src/html-cutter.js";
 import { DEFAULT_POOLS, ProxyRequestHandler, ThreadingHTTPServer } from "../src/index.js";
 
 const PAGE = new URL("http://news.example/2024/story.html");
@@ -147,6 +148,24 @@ describe("cutting (unit, streamed)", () => {
     const tail = "x".repeat(5000);
     expect(cut(`<iframe width=468 height=60>${tail}`, { maxCutBytes: 1000 }, [100, 2000, 4000])).toBe(`<iframe width=468 height=60>${tail}`);
     expect(cut(`<iframe width=468 height=60>${tail}`)).toBe("");
+  });
+});
+
+describe("HtmlCutter elements option", () => {
+  test("decide and observe see only the listed elements; the rest passes byte for byte", () => {
+    const seen: HtmlElement[] = [];
+    const page = `<p class="x" title='a&amp;b'>t<img src="ad.gif" width=1 height=1><div id=d><img src=b.gif alt="&lt;"></div></p>`;
+    const cutter = new HtmlCutter({
+      elements: new Set(["img"]),
+      decide: (el) => (el.attribs.src === "ad.gif" ? { replacement: "" } : null),
+      observe: (el) => void seen.push({ name: el.name, attribs: { ...el.attribs } }),
+    });
+    const out = Buffer.concat([cutter.push(Buffer.from(page)) ?? Buffer.alloc(0), cutter.end() ?? Buffer.alloc(0)]).toString();
+    expect(out).toBe(page.replace(`<img src="ad.gif" width=1 height=1>`, ""));
+    expect(seen).toEqual([
+      { name: "img", attribs: { src: "ad.gif", width: "1", height: "1" } },
+      { name: "img", attribs: { src: "b.gif", alt: "<" } },
+    ]);
   });
 });
 

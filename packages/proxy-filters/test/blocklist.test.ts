@@ -38,6 +38,15 @@ describe("canonicalUrl", () => {
   ])("%s -> %s", (input, expected) => {
     expect(canonicalUrl(new URL(input)).href).toBe(expected);
   });
+
+  test("an already canonical URL is returned as is (no copy); others are copied, never changed", () => {
+    const plain = new URL("http://ads.example.com:8080/a/b.gif?x=1");
+    expect(canonicalUrl(plain)).toBe(plain);
+    const odd = new URL("http://ads.example.com./%61");
+    const out = canonicalUrl(odd);
+    expect(out).not.toBe(odd);
+    expect(odd.href).toBe("http://ads.example.com./%61");
+  });
 });
 
 describe("format detection and bad lines", () => {
@@ -119,6 +128,21 @@ describe("decide and explain", () => {
     expect(f.decide("http://adserver.example.net/x.js", { type: "script", sourceUrl: "http://news.example/" }).blocked).toBe(true);
     expect(f.decide("http://adserver.example.net/x.js", { type: "script", sourceUrl: "http://www.example.net/" }).blocked).toBe(false);
     expect(f.decide("http://adserver.example.net/x.js", { type: "script" }).blocked).toBe(false);
+  });
+
+  test("remembered decisions keep the source host and the type apart", () => {
+    const g = new BlockListFilter([{ name: "p", text: "||tracker.example^$third-party,image\n" }]);
+    const url = "http://tracker.example/p.gif";
+    for (let round = 0; round < 3; round++) {
+      expect(g.decide(url, { type: "image", sourceUrl: "http://news.example/a" }).blocked).toBe(true);
+      expect(g.decide(url, { type: "image", sourceUrl: "http://www.tracker.example/b" }).blocked).toBe(false);
+      expect(g.decide(url, { type: "image", sourceUrl: "HTTP://NEWS.example:8080/c" }).blocked).toBe(true);
+      expect(g.decide(url, { type: "script", sourceUrl: "http://news.example/a" }).blocked).toBe(false);
+      expect(g.decide(url, { type: "image" }).blocked).toBe(false);
+    }
+    // Far more URLs than are remembered: every answer is still right.
+    for (let i = 0; i < 5000; i++) expect(g.decide(`http://tracker.example/${i}.gif`, { type: "image", sourceUrl: "http://news.example/" }).blocked).toBe(true);
+    expect(g.decide(url, { type: "image", sourceUrl: "http://www.tracker.example/b" }).blocked).toBe(false);
   });
 
   test("domain= and ~domain=", () => {
