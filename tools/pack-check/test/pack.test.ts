@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from "node:http";
 import { connect, createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
@@ -135,6 +135,26 @@ const SCENARIOS: Record<string, Scenario> = {
       // The package's bin, as `npx cgihttpserver` runs it.
       const { stdout } = await run(join(dir, "node_modules", ".bin", "cgihttpserver"), ["--help"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
       expect(stdout).toContain("usage: cgihttpserver");
+    },
+  },
+  // The proxy with one filter: serves forever; we ask it for a blocked URL and for a local origin, then stop it.
+  "@stdhttp/proxy-filters": {
+    exportName: "ProxyRequestHandler",
+    adapt: (port) => [['new ThreadingHTTPServer(["127.0.0.1", 8080]', `new ThreadingHTTPServer(["127.0.0.1", ${port}]`]],
+    async check(dir, port) {
+      const origin = createHttpServer((req, res) => res.writeHead(200, { "Content-Type": "text/plain" }).end(`origin saw ${req.url} via ${req.headers.via}`));
+      await listen(origin, 0);
+      const originPort = (origin.address() as AddressInfo).port;
+      try {
+        await withExample(dir, async (child) => {
+          const blocked = await retry(child, () => getThroughProxy(port, "http://ads.tracker.example/x.gif"));
+          expect(blocked).toEqual({ status: 403, body: "blocked" });
+          const passed = await getThroughProxy(port, `http://127.0.0.1:${originPort}/page?q=1`);
+          expect(passed).toEqual({ status: 200, body: "origin saw /page?q=1 via 1.1 stdhttp-proxy" });
+        });
+      } finally {
+        await new Promise((done) => origin.close(done));
+      }
     },
   },
 };
@@ -359,6 +379,20 @@ function listen(server: HttpServer | ReturnType<typeof createNetServer>, port: n
 type Example = ChildProcess & { output: string };
 
 /** Starts `node example.mjs` in `dir`, runs `body`, and always stops the example. */
+/** `GET <url>` in absolute form from the proxy on 127.0.0.1:`port`: status and body text. */
+function getThroughProxy(port: number, url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path: url, headers: { host: new URL(url).host, connection: "close" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function withExample(dir: string, body: (child: Example) => Promise<void>): Promise<void> {
   const child = spawn(process.execPath, ["example.mjs"], { cwd: dir, env: consumerEnv(), stdio: ["ignore", "pipe", "pipe"] }) as Example;
   child.output = "";
