@@ -6,6 +6,7 @@
  * goes away, and failures answered 502/504 with what failed.
  * @module
  */
+import type { Socket } from "node:net";
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
 import { encodeChunk, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
 import { canonicalUrl } from "./canonical-url.js";
@@ -18,6 +19,8 @@ import type { UpstreamProxy } from "./upstream.js";
 
 /** What forwarding uses of the handler. */
 export interface ProxyExchange {
+  /** The client's connection (watched for the client leaving while the origin thinks). */
+  connection: Socket;
   path: string;
   command: string | null;
   requestVersion: string;
@@ -57,6 +60,24 @@ export function targetUrl(path: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Call `gone` once the client closes its side or the connection fails (a FIN while a request is
+ * outstanding means the client gave up, as nginx and Privoxy read it); returns the un-watcher.
+ * Once the answer starts, a client that left is noticed by the failing writes instead.
+ */
+function onClientGone(socket: Socket, gone: () => void): () => void {
+  if (socket.readableEnded || socket.destroyed) {
+    gone();
+    return () => undefined;
+  }
+  socket.once("end", gone);
+  socket.once("close", gone);
+  return () => {
+    socket.off("end", gone);
+    socket.off("close", gone);
+  };
 }
 
 /** Answer with a filter's answer. */
@@ -110,14 +131,24 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   const abort = new AbortController();
 
   let res: HTTPResponse;
+  const unwatch = onClientGone(h.connection, () => abort.abort(new Error("the client went away")));
   try {
     res = await pool.request({ method, path: upstream ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
     refuseOtherCodings(res);
   } catch (err) {
+    if (abort.signal.aborted) {
+      // Nobody to answer: the upstream request was abandoned (its connection closed), as nginx
+      // (499) and Privoxy do when the client closes while the origin is still thinking.
+      h.closeConnection = true;
+      h.logError("client went away before %s answered; upstream request abandoned", req.url.origin);
+      return;
+    }
     const [status, reason, explain] = upstreamFailure(err, req.url.origin);
     h.logError("forwarding %s %s failed: %s", method, req.url.href, (err as Error).message ?? String(err));
     // sendError's page ends the explanation with its own full stop.
     return h.sendError(status, reason, explain.replace(/\.$/, ""));
+  } finally {
+    unwatch();
   }
   try {
     await relayResponse(h, req, res);

@@ -33,6 +33,7 @@ async function proxy(options: ProxyOptions = {}): Promise<Running> {
 
 let origin: http.Server;
 let originPort: number;
+const hung: net.Socket[] = [];
 const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
 
 beforeAll(async () => {
@@ -46,6 +47,10 @@ beforeAll(async () => {
         res.writeHead(200, { "Content-Type": "application/octet-stream" });
         res.end(Buffer.alloc(3 * 1024 * 1024, 7));
         return;
+      }
+      if (req.url === "/hang") {
+        hung.push(req.socket);
+        return; // never answers: the test watches the proxy give up on it
       }
       if (req.url === "/hop") {
         res.writeHead(200, { Connection: "X-Private", "X-Private": "secret", "Keep-Alive": "timeout=5", "Content-Type": "text/plain" });
@@ -73,6 +78,10 @@ async function curl(args: string[]): Promise<{ stdout: string; code: number }> {
     const e = err as { stdout?: string; code?: number };
     return { stdout: e.stdout ?? "", code: e.code ?? 1 };
   }
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Raw request to the proxy; reads until the proxy closes. */
@@ -144,6 +153,26 @@ describe("forwarding", () => {
     const local = await raw(p.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(local).toMatch(/^HTTP\/1\.1 200/);
     expect(local).toContain("forward proxy");
+  });
+
+  test("a client that leaves while the origin thinks: the upstream request is abandoned (its connection closed)", async () => {
+    const p = await proxy();
+    try {
+      const client = net.connect(p.port, "127.0.0.1");
+      await new Promise((r) => client.once("connect", r));
+      client.write(`GET http://127.0.0.1:${originPort}/hang HTTP/1.1\r\nHost: 127.0.0.1:${originPort}\r\n\r\n`);
+      const answer: Buffer[] = [];
+      client.on("data", (c: Buffer) => answer.push(c));
+      await until(() => hung.length === 1);
+      client.end();
+      await new Promise((r) => (hung[0].destroyed ? r(null) : hung[0].once("close", r)));
+      await new Promise((r) => client.once("close", r));
+      expect(Buffer.concat(answer).length).toBe(0);
+      // The proxy keeps serving.
+      expect((await curl(["-x", `http://127.0.0.1:${p.port}`, `http://127.0.0.1:${originPort}/after`])).stdout).toBe("GET /after ");
+    } finally {
+      await p.close();
+    }
   });
 
   test("https:// absolute-form is refused (CONNECT is the way)", async () => {
