@@ -1,1 +1,23 @@
-export {};
+/**
+ * @stdhttp/ctc: CTC (Cut The Crap), a forward HTTP proxy that cuts ad banners out of pages.
+ * A thin layer over `@stdhttp/proxy-filters` (block lists and banner cutting): the `ctc`
+ * command, a control page, counters and an access log.
+ *
+ * @example
+ * import { Ctc, defaultOptions } from "@stdhttp/ctc";
+ * const ctc = await Ctc.start({ ...defaultOptions(), port: 0 });
+ * console.log(`proxy on ${ctc.url}`);
+ * process.once("SIGINT", () => void ctc.close());
+ * @module
+ */
+export { Ctc, PSEUDONYM, VERSION, type CtcStreams } from "./ctc.js";
+export { defaultOptions, DEFAULT_BLOCKLIST, type CtcOptions, type LogFormat } from "./options.js";
+export { parseCommandLine, USAGE, HELP, type CommandLine } from "./args.js";
+export { loadConfig, resolveOptions } from "./config.js";
+export { runCtc, startLines } from "./run.js";
+export { UsageError } from "./errors.js";
+export { CtcStats, type RecentBlock } from "./stats.js";
+export { AccessLog, formatEntry, type AccessEntry, type LogSink } from "./access-log.js";
+export { pacFile, PAC_TYPE } from "./control/pac.js";
+export { explainUrl, type UrlExplanation } from "./control/explain.js";
+export { CONTROL_HOST } from "./control/guard.js";

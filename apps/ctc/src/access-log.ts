@@ -1,0 +1,97 @@
+/**
+ * The access log: NCSA Common Log Format (`host ident authuser [date] "request" status bytes`)
+ * or the Combined format (plus `"referer" "user-agent"`), one line per answered request. Lines
+ * are gathered and written once per event-loop turn (or every 64 KiB), and the date string is
+ * built once per second, so logging costs little per request.
+ * @module
+ */
+import type { LogFormat } from "./options.js";
+
+/** Where log lines go. */
+export interface LogSink {
+  write(text: string): unknown;
+}
+
+/** One answered request. */
+export interface AccessEntry {
+  client: string;
+  requestLine: string;
+  status: number;
+  size: number;
+  referer?: string;
+  userAgent?: string;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const FLUSH_AT = 64 * 1024;
+
+const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** A CLF time stamp, `10/Oct/2000:13:55:36 -0700`, in local time. */
+export function clfDate(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? "+" : "-";
+  const abs = Math.abs(off);
+  return (
+    `${pad(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ` +
+    `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
+  );
+}
+
+/** A quoted log field: `"` and `\` escaped, control and non-ASCII characters as `\xHH` (as Apache does). */
+export function quoteField(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is escaped here.
+  return s.replace(/["\\\x00-\x1f\x7f-\uffff]/g, (c) => {
+    if (c === '"' || c === "\\") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : encodeURIComponent(c);
+  });
+}
+
+/** The log line of `entry` (with its newline). */
+export function formatEntry(format: Exclude<LogFormat, "off">, entry: AccessEntry, date: string): string {
+  const size = entry.size > 0 ? String(entry.size) : "-";
+  const line = `${entry.client} - - [${date}] "${quoteField(entry.requestLine)}" ${entry.status} ${size}`;
+  if (format === "common") return `${line}\n`;
+  return `${line} "${quoteField(entry.referer ?? "-")}" "${quoteField(entry.userAgent ?? "-")}"\n`;
+}
+
+/** An access log writing batched lines to a sink. */
+export class AccessLog {
+  readonly format: Exclude<LogFormat, "off">;
+  private readonly sink: LogSink;
+  private buffer = "";
+  private scheduled = false;
+  private dateSecond = -1;
+  private dateText = "";
+
+  constructor(format: Exclude<LogFormat, "off">, sink: LogSink) {
+    this.format = format;
+    this.sink = sink;
+  }
+
+  /** Add a line; it is written at the end of this event-loop turn. */
+  record(entry: AccessEntry): void {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.dateText = clfDate(new Date(now));
+    }
+    this.buffer += formatEntry(this.format, entry, this.dateText);
+    if (this.buffer.length >= FLUSH_AT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Write what is gathered now. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.buffer === "") return;
+    const text = this.buffer;
+    this.buffer = "";
+    this.sink.write(text);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The control page's routes, for requests to the proxy itself (`http://127.0.0.1:8080/...`) and
+ * for `http://ctc.local/...` through it:
+ *
+ * | Route | What |
+ * | --- | --- |
+ * | `GET /` | the status page |
+ * | `GET /explain?url=URL` | the status page with what the lists say about URL |
+ * | `POST /toggle` | `enabled=on\|off` with the form token, from the page itself: turns filtering on or off |
+ * | `GET /proxy.pac` | the proxy auto-config file |
+ * | `GET /status.json` | the counters as JSON |
+ * @module
+ */
+import type { BlockListFilter, ProxyRequestHandler } from "@stdhttp/proxy-filters";
+import type { CtcStats } from "../stats.js";
+import { explainUrl } from "./explain.js";
+import { CONTROL_HOST, crossSiteReason, tokenMatches, trustedHost } from "./guard.js";
+import { renderControlPage, type ListStatus } from "./page.js";
+import { PAC_TYPE, pacFile } from "./pac.js";
+
+/** What the control page reads and changes of the running proxy. */
+export interface ControlState {
+  readonly version: string;
+  /** The toggle form's token (one per running proxy). */
+  readonly token: string;
+  /** Whether filtering is on; the toggle sets it. */
+  enabled: boolean;
+  readonly stats: CtcStats;
+  readonly blocklist: BlockListFilter;
+  /** The lists of the last load. */
+  listStatus(): ListStatus[];
+  /** When the lists were last loaded (ms since the epoch). */
+  readonly loadedAt: number;
+  /** The last reload's error, or null. */
+  readonly reloadError: string | null;
+}
+
+/** Largest toggle form accepted (it has two short fields). */
+const MAX_FORM = 4096;
+
+/**
+ * Sent with every control answer: no caching, no framing by other sites (the toggle must not be
+ * clickable through an invisible frame), no scripts or outside resources at all.
+ */
+const SECURITY_HEADERS: Array<[string, string]> = [
+  ["Cache-Control", "no-store"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Referrer-Policy", "same-origin"],
+  ["Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"],
+];
+
+function send(h: ProxyRequestHandler, status: number, type: string, body: string, extra: Array<[string, string]> = []): void {
+  const bytes = Buffer.from(body, "utf8");
+  h.sendResponse(status);
+  h.sendHeader("Content-Type", type);
+  for (const [k, v] of SECURITY_HEADERS) h.sendHeader(k, v);
+  for (const [k, v] of extra) h.sendHeader(k, v);
+  h.sendHeader("Content-Length", bytes.length);
+  h.endHeaders();
+  if (h.command !== "HEAD") h.wfile.write(bytes);
+}
+
+/** The address the client reached us at, as `host:port` (IPv6 in brackets). */
+function localAuthority(h: ProxyRequestHandler): [string, number] {
+  const address = (h.connection.localAddress ?? "127.0.0.1").replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
+  return [address, h.connection.localPort ?? 0];
+}
+
+/** The origin the page was served under: what a same-origin form post sends as `Origin`. */
+function pageOrigin(h: ProxyRequestHandler, viaProxy: boolean): string {
+  if (viaProxy) return `http://${CONTROL_HOST}`;
+  const host = h.headers.get("host");
+  if (host !== undefined && host !== "") return `http://${host.trim().toLowerCase().replace(/:80$/, "")}`;
+  const [address, port] = localAuthority(h);
+  return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+}
+
+function pageData(h: ProxyRequestHandler, state: ControlState, extra: { explain?: string; notice?: string }) {
+  const [address, port] = localAuthority(h);
+  return {
+    version: state.version,
+    enabled: state.enabled,
+    token: state.token,
+    uptime: state.stats.uptime(),
+    requests: state.stats.requests,
+    blocked: state.stats.blocked,
+    cut: state.stats.cut,
+    topHosts: state.stats.topHosts(10),
+    recent: state.stats.recent(),
+    lists: state.listStatus(),
+    loadedAt: state.loadedAt,
+    reloadError: state.reloadError,
+    proxyAddress: `${address.includes(":") ? `[${address}]` : address}:${port}`,
+    explanation: extra.explain === undefined ? null : explainUrl(state.blocklist, extra.explain),
+    notice: extra.notice ?? null,
+  };
+}
+
+function statusJson(state: ControlState): string {
+  const s = state.stats;
+  return `${JSON.stringify(
+    {
+      enabled: state.enabled,
+      uptime: s.uptime(),
+      requests: s.requests,
+      blocked: s.blocked,
+      cut: s.cut,
+      topHosts: s.topHosts(10).map(([host, count]) => ({ host, count })),
+      recent: s.recent(),
+      lists: state.listStatus(),
+      loadedAt: new Date(state.loadedAt).toISOString(),
+      reloadError: state.reloadError,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+async function toggle(h: ProxyRequestHandler, state: ControlState, viaProxy: boolean): Promise<void> {
+  const cross = crossSiteReason({ origin: h.headers.get("origin"), secFetchSite: h.headers.get("sec-fetch-site") }, pageOrigin(h, viaProxy));
+  if (cross !== null) return h.sendError(403, "Cross-site request refused", `Filtering can only be switched from the control page itself: ${cross}`);
+  let form: URLSearchParams;
+  try {
+    form = new URLSearchParams((await h.readBody(MAX_FORM)).toString("utf8"));
+  } catch {
+    return h.sendError(413, "Form too large", `The toggle form is at most ${MAX_FORM} bytes`);
+  }
+  if (!tokenMatches(form.get("token"), state.token)) {
+    return h.sendError(403, "Missing or wrong form token", "Reload the control page and use its button (the token changes when ctc restarts)");
+  }
+  const wanted = form.get("enabled");
+  if (wanted !== "on" && wanted !== "off") return h.sendError(400, "Bad form", 'The field "enabled" must be on or off');
+  state.enabled = wanted === "on";
+  // 303: the browser follows with a GET, so reloading the page does not post again.
+  send(h, 303, "text/plain; charset=utf-8", `Filtering is ${wanted}.\n`, [["Location", `/?changed=${wanted}`]]);
+}
+
+/**
+ * Answer a control request. `target` is the origin-form path (`/explain?url=...`); `viaProxy` is
+ * true when the request came as `http://ctc.local/...` through the proxy.
+ */
+export function serveControl(h: ProxyRequestHandler, state: ControlState, target: string, viaProxy: boolean): void | Promise<void> {
+  if (!viaProxy && !trustedHost(h.headers.get("host"))) {
+    return h.sendError(403, "Unknown host name", `The control page answers only under an IP address, localhost or ${CONTROL_HOST}`);
+  }
+  const q = target.indexOf("?");
+  const path = q < 0 ? target : target.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+  const method = h.command ?? "GET";
+  const read = method === "GET" || method === "HEAD";
+  if (path === "/toggle") {
+    if (method !== "POST") return h.sendError(405, "Use POST", "Filtering is switched with the form of the control page");
+    return toggle(h, state, viaProxy);
+  }
+  const routes: Record<string, () => void> = {
+    "/": () => {
+      const changed = query.get("changed");
+      const notice = changed === "on" || changed === "off" ? `Filtering turned ${changed}.` : undefined;
+      send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, { notice })));
+    },
+    "/explain": () => send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, { explain: query.get("url") ?? "" }))),
+    "/proxy.pac": () => {
+      const [address, port] = localAuthority(h);
+      send(h, 200, PAC_TYPE, pacFile(address, port));
+    },
+    "/status.json": () => send(h, 200, "application/json", statusJson(state)),
+  };
+  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (route === undefined) return h.sendError(404, "Not found", "This proxy's control page is at /");
+  if (!read) return h.sendError(405, "Method not allowed", `${path} answers GET and HEAD`);
+  route();
+}

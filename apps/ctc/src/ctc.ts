@@ -1,0 +1,237 @@
+/**
+ * A running CTC: the block lists and the banner cutter composed into a `ProxyRequestHandler`,
+ * the server, the counters, the access log, and list reloading (on demand, on SIGHUP through the
+ * command, and when a list file changes). The command (`cli.ts`) is a thin shell around
+ * {@link Ctc.start}; tests and the demo may start one in-process the same way.
+ * @module
+ */
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import {
+  BannerFilter,
+  BlockListFilter,
+  parseUpstream,
+  ThreadingHTTPServer,
+  type BannerResourceType,
+    type Filter,
+  type ResourceType,
+} from "@stdhttp/proxy-filters";
+import { AccessLog, type LogSink } from "./access-log.js";
+import { newToken } from "./control/guard.js";
+import type { ListStatus } from "./control/page.js";
+import type { ControlState } from "./control/serve.js";
+import { UsageError } from "./errors.js";
+import { ctcHandler, type CtcHandlerClass } from "./handler.js";
+import type { CtcOptions } from "./options.js";
+import { CtcStats } from "./stats.js";
+import { watchFiles } from "./watch.js";
+
+/** Where a running CTC writes: the access log and notices to stdout, warnings and errors to stderr. */
+export interface CtcStreams {
+  stdout: LogSink;
+  stderr: LogSink;
+}
+
+/** CTC's name in `Via` (and in loop detection). */
+export const PSEUDONYM = "ctc";
+
+/** The version of this package. */
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+
+const BANNER_TYPES: Record<BannerResourceType, ResourceType> = { image: "image", subdocument: "subdocument", object: "object", link: "document" };
+
+/**
+ * A running CTC proxy.
+ *
+ * For the caller: `await Ctc.start(options)` (listening and serving), then `url`, `address`,
+ * `stats`, `enabled` (the on/off switch of the control page), `reload()`, `close()`.
+ *
+ * @example
+ * const ctc = await Ctc.start({ ...defaultOptions(), port: 0, log: "off" });
+ * console.log(ctc.url); // http://127.0.0.1:40123/
+ * await ctc.close();
+ */
+export class Ctc implements ControlState {
+  /** The package version (shown on the control page). */
+  readonly version = VERSION;
+  /** The control page's form token, random per running proxy. */
+  readonly token = newToken();
+  /** Requests, blocks, cuts, recent blocks. */
+  readonly stats: CtcStats;
+  /** The settings it runs with (block list paths made absolute). */
+  readonly options: CtcOptions;
+  /** The block list filter (decide, explain, reload). */
+  readonly blocklist: BlockListFilter;
+  /** The server, listening once `start()` resolved. */
+  readonly server: ThreadingHTTPServer;
+  /** When the lists were last loaded (ms since the epoch). */
+  loadedAt = Date.now();
+  /** The last reload's error (the previous rules stay in force), or null. */
+  reloadError: string | null = null;
+  private readonly filters: readonly Filter[];
+  private readonly handler: CtcHandlerClass;
+  private readonly log: AccessLog | null;
+  private readonly io: CtcStreams;
+  private readonly reporter: ListReporter;
+  private serving: Promise<void> = Promise.resolve();
+  private stopWatching: () => void = () => {};
+  private reloading: Promise<boolean> = Promise.resolve(true);
+  private on = true;
+
+  private constructor(options: CtcOptions, blocklist: BlockListFilter, reporter: ListReporter, io: CtcStreams) {
+    this.options = options;
+    this.blocklist = blocklist;
+    this.reporter = reporter;
+    this.stats = reporter.stats;
+    this.io = io;
+    this.log = options.log === "off" ? null : new AccessLog(options.log, io.stdout);
+    const banners = new BannerFilter({
+      sizes: options.bannersBySize ? undefined : [],
+      isBlocked: (url, type) => {
+        const d = blocklist.decide(url, { type: BANNER_TYPES[type] });
+        if (d.blocked) this.stats.recordCut(url.href, d.rule ?? "?", d.list ?? "?", type);
+        return d.blocked;
+      },
+    });
+    this.filters = Object.freeze([blocklist, banners]);
+    this.handler = ctcHandler(
+      {
+        filters: this.filters,
+        allowedClients: options.allow,
+        connectPorts: options.connectPorts,
+        upstream: options.upstream === null ? null : parseUpstream(options.upstream),
+        pseudonym: PSEUDONYM,
+        hostMap: options.hostMap,
+      },
+      { control: this, log: this.log },
+    );
+    // The Server header of our own answers; answers relayed from origins keep theirs.
+    this.handler.prototype.serverVersion = `ctc/${VERSION}`;
+    this.server = new ThreadingHTTPServer([options.bind, options.port], this.handler, {
+      // Request bodies are streamed upstream, never held: no size limit (the server's 10 MiB
+      // default would refuse big uploads), and no deadline for the whole request (a long upload
+      // is not a slow client; idleTimeout still drops a stalled one).
+      maxBodySize: null,
+      requestTimeout: null,
+    });
+  }
+
+  /**
+   * Load the lists, start listening and serving. Rejects with a `UsageError` when a list cannot
+   * be read, and with the bind error when the address cannot be used.
+   */
+  static async start(options: CtcOptions, io: CtcStreams = process): Promise<Ctc> {
+    const paths = options.blocklists.map((p) => resolve(p));
+    const reporter = new ListReporter(io);
+    let blocklist: BlockListFilter;
+    try {
+      blocklist = await BlockListFilter.fromFiles(paths, {
+        imageBlocker: options.imageBlocker,
+        onBadLine: (list, line, text, reason) => reporter.badLine(list, line, text, reason),
+        onBlock: (event) => reporter.stats.recordBlock(event),
+      });
+    } catch (err) {
+      throw new UsageError(`--blocklist: cannot read ${describeReadError(err)}`);
+    }
+    const ctc = new Ctc({ ...options, blocklists: paths }, blocklist, reporter, io);
+    try {
+      await ctc.server.ready;
+    } catch (err) {
+      await ctc.server.serverClose();
+      throw err;
+    }
+    ctc.serving = ctc.server.serveForever();
+    if (options.watch) {
+      ctc.stopWatching = watchFiles(
+        paths,
+        () => void ctc.reload("a list file changed"),
+        (path, err) => io.stderr.write(`ctc: warning: cannot watch ${path} for changes: ${err.message}\n`),
+      );
+    }
+    return ctc;
+  }
+
+  /** `[host, port]` the proxy listens on (the real port when 0 was asked for). */
+  get address(): [string, number] {
+    return this.server.serverAddress as [string, number];
+  }
+
+  /** `http://host:port/`, the proxy's address (and its control page). */
+  get url(): string {
+    const [host, port] = this.address;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+  }
+
+  /** Whether filtering is on. Off, requests pass unfiltered (the control page still answers). */
+  get enabled(): boolean {
+    return this.on;
+  }
+
+  set enabled(value: boolean) {
+    this.on = value;
+    // A prototype property: every request reads it, so the switch costs nothing per request.
+    (this.handler.prototype as { filters: readonly Filter[] }).filters = value ? this.filters : Object.freeze([]);
+  }
+
+  /** The lists of the last load, with their format and the number of bad lines skipped. */
+  listStatus(): ListStatus[] {
+    const formats = this.blocklist.formats;
+    return this.options.blocklists.map((path) => ({ path, format: formats.get(path) ?? null, badLines: this.reporter.badLines.get(path) ?? 0 }));
+  }
+
+  /**
+   * Re-read the list files. On success the new rules apply to the next request; on failure (a
+   * file gone or unreadable) the old rules stay and the error is reported. Resolves with whether
+   * the reload succeeded. Reloads run one at a time.
+   */
+  reload(reason = "reload requested"): Promise<boolean> {
+    this.reloading = this.reloading.then(async () => {
+      const previous = this.reporter.badLines;
+      this.reporter.badLines = new Map();
+      try {
+        await this.blocklist.reloadFiles();
+      } catch (err) {
+        this.reporter.badLines = previous;
+        this.reloadError = `cannot read ${describeReadError(err)}`;
+        this.io.stderr.write(`ctc: error: reload failed (${reason}), keeping the previous rules: ${this.reloadError}\n`);
+        return false;
+      }
+      this.loadedAt = Date.now();
+      this.reloadError = null;
+      this.io.stdout.write(`ctc: lists reloaded (${reason}): ${this.options.blocklists.length} list${this.options.blocklists.length === 1 ? "" : "s"}\n`);
+      return true;
+    });
+    return this.reloading;
+  }
+
+  /** Stop watching, finish the requests in progress, close the server and flush the log. */
+  async close(): Promise<void> {
+    this.stopWatching();
+    await this.server.shutdown();
+    await this.serving;
+    await this.server.serverClose();
+    this.log?.flush();
+  }
+}
+
+/** Counts and reports the bad lines of each load; holds the counters the block events go to. */
+class ListReporter {
+  readonly stats = new CtcStats();
+  badLines = new Map<string, number>();
+  private readonly io: CtcStreams;
+
+  constructor(io: CtcStreams) {
+    this.io = io;
+  }
+
+  badLine(list: string, line: number, text: string, reason: string): void {
+    this.badLines.set(list, (this.badLines.get(list) ?? 0) + 1);
+    this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${text}\n`);
+  }
+}
+
+/** `PATH: CODE` of a file read error. */
+function describeReadError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return `${e.path ?? "a list"}: ${e.code ?? e.message}`;
+}

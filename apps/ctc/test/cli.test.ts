@@ -1,0 +1,135 @@
+// The command line: bad flags and bad config files print a clear message and the usage and exit
+// 2; bad list lines name the file and the line and are skipped; --help, --version, the config
+// file (flags win over it), the start lines, SIGINT/SIGTERM exiting 0, an address in use.
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { curl, CtcProcess, runCtc, startCtc, startNewsSite, tempDir } from "./helpers.js";
+
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  tmp = tempDir();
+});
+
+afterAll(() => {
+  tmp?.remove();
+});
+
+describe("usage errors exit 2 with the message and the usage", () => {
+  test.each([
+    [["--bogus"], "unknown option: --bogus"],
+    [["extra"], "unexpected argument: extra"],
+    [["--port"], "--port needs a value"],
+    [["--port", "http"], "--port: not a port number (0-65535): http"],
+    [["--port", "70000"], "--port: not a port number (0-65535): 70000"],
+    [["--bind", "not an address"], "--bind: not an address: not an address"],
+    [["--allow", "10.0.0.0/33"], "--allow: not an address range (CIDR, e.g. 192.168.1.0/24): 10.0.0.0/33"],
+    [["--upstream", "ftp://proxy:21"], "--upstream: only http:// parent proxies are supported: ftp://proxy:21"],
+    [["--upstream", "not a url"], "--upstream: not a proxy URL: not a url"],
+    [["--connect-ports", "443,0"], "--connect-ports: not a port number (1-65535): 0"],
+    [["--image-blocker", "hide"], "--image-blocker: expected blank or pattern, got: hide"],
+    [["--log", "json"], "--log: expected common, combined or off, got: json"],
+    [["--host-map", "news.test"], "--host-map: expected NAME=HOST:PORT, got: news.test"],
+    [["--host-map", "news.test=127.0.0.1"], "--host-map: expected HOST:PORT, got: 127.0.0.1"],
+    [["--no-watch=yes"], "--no-watch takes no value"],
+    [["--blocklist", "/nonexistent/ctc-list.txt"], "--blocklist: cannot read /nonexistent/ctc-list.txt: ENOENT"],
+  ])("%j", async (args, message) => {
+    const r = await runCtc(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`ctc: error: ${message}\n`);
+    expect(r.stderr).toContain("usage: ctc [--bind ADDR]");
+    expect(r.stdout).toBe("");
+  });
+
+  test("a config file that is not JSON, has an unknown key or a bad value", async () => {
+    const notJson = path.join(tmp.dir, "broken.json");
+    writeFileSync(notJson, "{ port: 1 ");
+    expect((await runCtc("--config", notJson)).stderr).toContain(`ctc: error: --config: ${notJson} is not valid JSON`);
+    const unknown = path.join(tmp.dir, "unknown.json");
+    writeFileSync(unknown, JSON.stringify({ prot: 8080 }));
+    const r = await runCtc("--config", unknown);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`unknown setting "prot"`);
+    const bad = path.join(tmp.dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ connectPorts: [443, "x"] }));
+    expect((await runCtc("--config", bad)).stderr).toContain(`ctc: error: ${bad}: "connectPorts": not a port number (1-65535): x`);
+    expect((await runCtc("--config", path.join(tmp.dir, "missing.json"))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
+  });
+});
+
+describe("the command", () => {
+  test("--help and --version exit 0", async () => {
+    const help = await runCtc("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("--image-blocker KIND");
+    expect(help.stdout).toContain("Control page:");
+    const version = await runCtc("--version");
+    expect(version.status).toBe(0);
+    expect(version.stdout).toMatch(/^ctc \d+\.\d+\.\d+/);
+  });
+
+  test("the first line is the proxy address; SIGINT and SIGTERM close the server and exit 0", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const p = await startCtc();
+      expect(p.stdout.split("\n")[0]).toBe(`ctc: proxy on http://127.0.0.1:${p.port}/`);
+      expect(p.stdout).toContain(`ctc: control page on http://127.0.0.1:${p.port}/`);
+      expect(await p.stop(signal)).toBe(0);
+      expect(p.stdout).toContain("ctc: stopped");
+    }
+  });
+
+  test("an address in use: a clear error and exit 1", async () => {
+    const first = await startCtc("--log", "off");
+    try {
+      const second = new CtcProcess(["--port", String(first.port)]);
+      expect(await second.exited()).toBe(1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(second.stderr).toContain(`ctc: error: cannot start: the address 127.0.0.1:${first.port} is already in use`);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test("bad list lines are reported with file and line, skipped, and the rest of the list applies", async () => {
+    const list = path.join(tmp.dir, "mixed.txt");
+    writeFileSync(list, "# my list\nads.example\nnot a domain\ntrackers.example\n");
+    const p = await startCtc("--blocklist", list, "--log", "off");
+    try {
+      expect(p.stderr).toContain(`ctc: warning: ${list}:3: `);
+      expect(p.stderr).toMatch(/line skipped: not a domain\n/);
+      const r = await curl("-x", p.url, "http://trackers.example/t.gif");
+      expect(r.headers["content-type"]).toBe("image/gif");
+      const page = (await curl(`${p.url}/`)).body.toString();
+      expect(page).toContain("1 bad line skipped");
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("--config: the same settings from a JSON file, lists relative to it; flags win", async () => {
+    const site = await startNewsSite();
+    const list = path.join(tmp.dir, "from-config.txt");
+    writeFileSync(list, "configured.test\n");
+    const config = path.join(tmp.dir, "ctc.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ port: 1, blocklists: ["from-config.txt"], imageBlocker: "pattern", log: "off", hostMap: { "news.test": `127.0.0.1:${site.port}` } }),
+    );
+    const p = await startCtc("--config", config);
+    try {
+      // --port 0 (from startCtc) wins over the file's port 1.
+      expect(p.port).not.toBe(1);
+      const blocked = await curl("-x", p.url, "http://configured.test/a.png");
+      expect(blocked.headers["content-type"]).toBe("image/svg+xml");
+      const passed = await curl("-x", p.url, "http://news.test/x.txt");
+      expect(passed.body.toString()).toBe("origin: /x.txt\n");
+      // The shipped list is not used when lists are given.
+      const notListed = await curl("-x", p.url, "-H", "Accept: text/html", "http://news.test/");
+      expect(notListed.status).toBe(200);
+    } finally {
+      await p.stop();
+      await site.close();
+    }
+  });
+});

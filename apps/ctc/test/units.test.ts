@@ -1,0 +1,89 @@
+// The pieces with no socket: the access log format, the control page's guards, the counters,
+// the PAC file; and the in-process API (`Ctc.start`) that the demo and other tests may use.
+import { describe, expect, test } from "@jest/globals";
+import { AccessLog, Ctc, CtcStats, defaultOptions, formatEntry, pacFile, parseCommandLine } from "../src/index.js";
+import { clfDate, quoteField } from "../src/access-log.js";
+import { crossSiteReason, hostName, tokenMatches, trustedHost } from "../src/control/guard.js";
+import { hostOf } from "../src/stats.js";
+import { curl } from "./helpers.js";
+
+describe("access log", () => {
+  test("Common and Combined Log Format lines; quotes and control bytes escaped", () => {
+    const entry = { client: "127.0.0.1", requestLine: 'GET http://a.test/"x" HTTP/1.1', status: 200, size: 0, referer: "http://r.test/", userAgent: "UA\x01" };
+    expect(formatEntry("common", entry, "04/Dec/2026:18:00:00 +0000")).toBe('127.0.0.1 - - [04/Dec/2026:18:00:00 +0000] "GET http://a.test/\\"x\\" HTTP/1.1" 200 -\n');
+    expect(formatEntry("combined", { ...entry, size: 12 }, "D")).toBe('127.0.0.1 - - [D] "GET http://a.test/\\"x\\" HTTP/1.1" 200 12 "http://r.test/" "UA\\x01"\n');
+    expect(quoteField("a\\b")).toBe("a\\\\b");
+    expect(clfDate(new Date(2026, 11, 4, 9, 5, 7))).toMatch(/^04\/Dec\/2026:09:05:07 [+-]\d{4}$/);
+  });
+
+  test("lines written in one batch per event-loop turn", async () => {
+    const writes: string[] = [];
+    const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
+    log.record({ client: "::1", requestLine: "GET / HTTP/1.1", status: 200, size: 5 });
+    log.record({ client: "::1", requestLine: "GET /b HTTP/1.1", status: 404, size: 9 });
+    expect(writes).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(1);
+    expect(writes[0].split("\n")).toHaveLength(3);
+  });
+});
+
+describe("control page guards", () => {
+  test("Host names: IP addresses, localhost and ctc.local are trusted; other names could be rebound", () => {
+    for (const h of ["127.0.0.1:8080", "[::1]:8080", "localhost:8080", "ctc.local", "CTC.LOCAL.", "192.168.1.5", undefined]) expect(trustedHost(h)).toBe(true);
+    for (const h of ["evil.example:8080", "localhost.evil.example", "ctc.local.evil.example"]) expect(trustedHost(h)).toBe(false);
+    expect(hostName("[::1]:80")).toBe("::1");
+  });
+
+  test("same-origin check: Origin must be the page's, Sec-Fetch-Site same-origin", () => {
+    const page = "http://127.0.0.1:8080";
+    expect(crossSiteReason({ origin: page, secFetchSite: "same-origin" }, page)).toBeNull();
+    expect(crossSiteReason({ origin: undefined, secFetchSite: undefined }, page)).toBeNull();
+    expect(crossSiteReason({ origin: "http://evil.example", secFetchSite: undefined }, page)).toContain("evil.example");
+    expect(crossSiteReason({ origin: undefined, secFetchSite: "same-site" }, page)).toContain("same-site");
+    expect(crossSiteReason({ origin: "null", secFetchSite: undefined }, page)).not.toBeNull();
+    expect(tokenMatches("abc", "abc")).toBe(true);
+    expect(tokenMatches("abd", "abc")).toBe(false);
+    expect(tokenMatches(null, "abc")).toBe(false);
+  });
+});
+
+describe("counters and PAC", () => {
+  test("recent blocks newest first in a ring of 50; hosts counted", () => {
+    const s = new CtcStats();
+    for (let i = 0; i < 60; i++) s.recordBlock({ url: `http://h${i % 3}.test/${i}`, rule: "r", list: "l", type: "image", client: "127.0.0.1" });
+    const recent = s.recent();
+    expect(recent).toHaveLength(50);
+    expect(recent[0].url).toBe("http://h2.test/59");
+    expect(recent[49].url).toBe("http://h1.test/10");
+    expect(s.blocked).toBe(60);
+    expect(s.topHosts(1)).toEqual([["h0.test", 20]]);
+    expect(hostOf("ads.test:443")).toBe("ads.test");
+    expect(hostOf("http://[::1]:8080/x")).toBe("[::1]");
+  });
+
+  test("PAC: loopback direct, the rest through the proxy (IPv6 in brackets)", () => {
+    expect(pacFile("127.0.0.1", 8080)).toContain('return "PROXY 127.0.0.1:8080";');
+    expect(pacFile("::1", 8080)).toContain('return "PROXY [::1]:8080";');
+  });
+});
+
+describe("in-process API", () => {
+  test("Ctc.start with parsed options serves the proxy and the control page; close() stops it", async () => {
+    const line = parseCommandLine(["--port", "0", "--log", "off", "--no-watch"]);
+    if (line.action !== "run") throw new Error("expected run");
+    const out: string[] = [];
+    const ctc = await Ctc.start({ ...defaultOptions(), ...line.flags }, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) } });
+    try {
+      expect(ctc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const r = await curl("-x", ctc.url, "http://ad.doubleclick.net/a.gif");
+      expect(r.headers["content-type"]).toBe("image/gif");
+      expect(ctc.stats.blocked).toBe(1);
+      ctc.enabled = false;
+      expect((await curl(ctc.url)).body.toString()).toContain("Filtering is off");
+    } finally {
+      await ctc.close();
+    }
+    expect(out).toEqual([]);
+  });
+});
