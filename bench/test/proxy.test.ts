@@ -56,8 +56,8 @@ describe("proxy workload", () => {
     const cases = selectCases(WORKLOADS, ["proxy"]);
     expect(cases.map((c) => c.id)).toEqual(["proxy-1k", "proxy-html", "proxy-1m", "proxy-1g-rss"]);
     for (const c of cases) {
-      expect(c.contenders.map((x) => x.name)).toEqual(["@stdhttp ProxyRequestHandler", "Privoxy", "tinyproxy"]);
-      expect(c.contenders.filter((x) => x.isUs).map((x) => x.name)).toEqual(["@stdhttp ProxyRequestHandler"]);
+      expect(c.contenders.map((x) => x.name)).toEqual(["CTC (ctc command)", "Privoxy", "tinyproxy"]);
+      expect(c.contenders.filter((x) => x.isUs).map((x) => x.name)).toEqual(["CTC (ctc command)"]);
     }
     expect(cases.map((c) => c.targets)).toEqual([{ Privoxy: 2 }, { Privoxy: 1.5 }, { Privoxy: 1.5 }, {}]);
     expect(cases[2].unit).toBe("MB/s");

@@ -87,10 +87,13 @@ export class Ctc implements ControlState {
     this.log = options.log === "off" ? null : new AccessLog(options.log, io.stdout);
     const banners = new BannerFilter({
       sizes: options.bannersBySize ? undefined : [],
-      isBlocked: (url, type) => {
-        const d = blocklist.decide(url, { type: BANNER_TYPES[type] });
+      isBlocked: (url, type, pageUrl) => {
+        const d = blocklist.decide(url, { type: BANNER_TYPES[type], sourceUrl: pageUrl.href });
         if (d.blocked) this.stats.recordCut(url.href, d.rule ?? "?", d.list ?? "?", type);
         return d.blocked;
+      },
+      onCut: (cut) => {
+        if (cut.reason !== "blocked") this.stats.countSizeCut();
       },
     });
     this.filters = Object.freeze([blocklist, banners]);

@@ -38,8 +38,8 @@ export function hostOf(url: string): string {
 }
 
 /**
- * Counters of a running proxy. For the caller: `requests`, `blocked`, `cut`, `startedAt`,
- * `recent()`, `topHosts()`. The proxy calls `countRequest()`, `recordBlock()` and `recordCut()`.
+ * Counters of a running proxy. For the caller: `requests`, `blocked`, `cut`, `cutBySize`, `startedAt`,
+ * `recent()`, `topHosts()`. The proxy calls `countRequest()`, `recordBlock()`, `recordCut()` and `countSizeCut()`.
  */
 export class CtcStats {
   /** When the proxy started (ms since the epoch). */
@@ -48,8 +48,10 @@ export class CtcStats {
   requests = 0;
   /** Requests and tunnels refused by the block lists. */
   blocked = 0;
-  /** Elements cut from pages because their URL is blocked (banners cut by size are not counted). */
+  /** Elements cut from pages because their URL is blocked. */
   cut = 0;
+  /** Elements cut from pages by size: banners of the IAB sizes and 1x1 web bugs. */
+  cutBySize = 0;
   private readonly ring: RecentBlock[] = [];
   private next = 0;
   private readonly hosts = new Map<string, number>();
@@ -63,6 +65,11 @@ export class CtcStats {
   recordBlock(event: BlockEvent, now = Date.now()): void {
     this.blocked++;
     this.remember(event.url, event.rule, event.list, event.type, false, now);
+  }
+
+  /** Count an element cut from a page by its size (a banner size or a web bug). */
+  countSizeCut(): void {
+    this.cutBySize++;
   }
 
   /** Record an element cut from a page because the lists block its URL (`rule` of `list`). */

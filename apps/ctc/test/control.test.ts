@@ -30,6 +30,7 @@ interface Status {
   requests: number;
   blocked: number;
   cut: number;
+  cutBySize: number;
   recent: Array<{ url: string; rule: string; list: string; type: string; cut: boolean }>;
   topHosts: Array<{ host: string; count: number }>;
 }
@@ -77,10 +78,12 @@ describe("the page", () => {
     expect(page).toContain("http://pagead2.googlesyndication.com/pagead/show_ads.js");
   });
 
-  test("elements cut from a page because their URL is blocked are counted and listed as cut", async () => {
+  test("elements cut from a page because their URL is blocked are counted and listed as cut; banners cut by size are counted", async () => {
     await curl("-x", ctc.url, "http://news.test/news.html");
     const s = await status();
     expect(s.cut).toBeGreaterThanOrEqual(2);
+    // The 728x90 leaderboard and the 300x250 rectangle go by size.
+    expect(s.cutBySize).toBeGreaterThanOrEqual(2);
     expect(s.recent).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ url: "http://ads.doubleclick.net/impression.gif", type: "image", cut: true, rule: "doubleclick.net" }),

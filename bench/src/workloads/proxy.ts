@@ -7,8 +7,10 @@
  *
  * Contenders, each in its own process:
  *
- * - ours: `ProxyRequestHandler.withOptions({ filters: [blockList, banners, cookies] })`, every filter
- *   on (`src/procs/stdhttp-proxy.ts`, lazily imported by `src/procs/proxy-server.ts`);
+ * - ours: the `ctc` command (apps/ctc: @stdhttp/proxy-filters' `ProxyRequestHandler` with its block
+ *   list and banner filters, control page, access log to stdout) with its defaults, given only
+ *   `--port` and `--blocklist` (the {@link AD_HOSTS} list, so that the page is cut the same way
+ *   in every run); issue 18 asks for the command as users run it;
  * - Privoxy with its stock configuration, actions and filters (`/etc/privoxy/config` copied with
  *   our listen address, no log file, `keep-alive-timeout 5`, `confdir /etc/privoxy`), `--no-daemon`;
  * - tinyproxy with a generated configuration (no target: reported only).
@@ -25,10 +27,12 @@
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { createRequire } from "node:module";
+import { delimiter, dirname, join } from "node:path";
 import { Child, childOptions, type ChildOptions } from "../child.js";
 import { execWrk, parseWrk } from "../drivers/wrk.js";
 import type { DrainLoadConfig } from "../procs/drain-load.js";
+import { AD_HOSTS } from "../procs/ad-hosts.js";
 import type { StaticServerConfig } from "../procs/static-server.js";
 import type { BenchCase, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
@@ -303,11 +307,29 @@ ViaProxyName "tinyproxy"
 
 type Kind = "stdhttp" | "privoxy" | "tinyproxy";
 
+/** The `ctc` command's script (apps/ctc's `bin`), or an error that says how to build it. */
+function ctcCommand(): string {
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve("@stdhttp/ctc/package.json");
+  } catch {
+    throw new Error("@stdhttp/ctc is missing (pnpm install at the repository root)");
+  }
+  const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: { ctc: string } }).bin.ctc;
+  const script = join(dirname(manifest), bin);
+  if (!existsSync(script)) throw new Error(`${script} is not built (pnpm turbo run build --filter=@stdhttp/ctc)`);
+  return script;
+}
+
 async function startProxy(kind: Kind, options: ChildOptions): Promise<Running> {
   if (kind === "stdhttp") {
-    const child = Child.fork("proxy-server", [], options);
-    const port = await child.announcedPort();
-    return { port, pid: child.proc.pid!, stop: () => child.stop() };
+    const cli = ctcCommand();
+    const prefix = mkdtempSync(join(tmpdir(), "bench-proxy-ctc-"));
+    const list = join(prefix, "ad-hosts.txt");
+    writeFileSync(list, `${AD_HOSTS.join("\n")}\n`);
+    const port = await freePort();
+    const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, "ctc")}`] : [];
+    return spawnListening(process.execPath, [...prof, cli, "--port", String(port), "--blocklist", list], "ctc", port, options, prefix);
   }
   const binary = findProgram(kind, kind.toUpperCase());
   if (binary === null) throw new Error(`${kind} not installed (apt-get install -y ${kind})`);
@@ -453,7 +475,7 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
 // Cases
 
 const NAMES: Record<Kind, string> = {
-  stdhttp: "@stdhttp ProxyRequestHandler",
+  stdhttp: "CTC (ctc command)",
   privoxy: "Privoxy",
   tinyproxy: "tinyproxy",
 };

@@ -18,9 +18,30 @@ export const IAB_BANNER_SIZES: readonly string[] = [
 /** What a URL found in a page is loaded as (`link`: the target of an `<a href>`, a click). */
 export type BannerResourceType = "image" | "subdocument" | "object" | "link";
 
+/** Why an element was cut from a page. */
+export type BannerCutReason = "size" | "web-bug" | "blocked";
+
+/** One element cut from a page, as {@link BannerFilterOptions.onCut} hears of it. */
+export interface BannerCut {
+  /** The page it was cut from. */
+  pageUrl: URL;
+  /** Lower-case element name (`img`, `iframe`, `embed`, `object`, `a`). */
+  element: string;
+  reason: BannerCutReason;
+  /** Its `WIDTHxHEIGHT` when known. */
+  size: string | null;
+  /** The URL it loads or links to (resolved against the page), when it has a valid one. */
+  url: URL | null;
+}
+
 export interface BannerFilterOptions {
-  /** Whether a URL is blocked (the block-list filter is wired here). Default: nothing is. */
-  isBlocked?: ((url: URL, type: BannerResourceType) => boolean) | null;
+  /**
+   * Whether a URL found in the page `pageUrl` is blocked (the block-list filter is wired here;
+   * pass `pageUrl` on as the source, for `$third-party` and `domain=` rules). Default: nothing is.
+   */
+  isBlocked?: ((url: URL, type: BannerResourceType, pageUrl: URL) => boolean) | null;
+  /** Told of every element cut (for counters and logs); must not throw. */
+  onCut?: ((cut: BannerCut) => void) | null;
   /** `"remove"` (default) or `"placeholder"`: an empty inline box of the element's size. */
   replacement?: "remove" | "placeholder";
   /** Element-hiding CSS injected as a `<style>` after `<head>` (default none). */
@@ -127,7 +148,7 @@ export class BannerFilter implements Filter {
     let baseSeen = false;
     const css = this.opts.injectCss;
     const cutter = new HtmlCutter({
-      decide: (el) => this.decide(el, base),
+      decide: (el) => this.decide(el, base, pageUrl),
       observe: (el: HtmlElement) => {
         if (el.name === "base" && !baseSeen && el.attribs.href !== undefined) {
           baseSeen = true;
@@ -176,26 +197,35 @@ export class BannerFilter implements Filter {
   }
 
   /** Whether to cut an element, and what to put in its place. */
-  private decide(el: HtmlElement, base: URL): CutDecision {
+  private decide(el: HtmlElement, base: URL, pageUrl: URL): CutDecision {
     const urlAttr = URL_ATTR[el.name];
     if (urlAttr === undefined) return null;
     const size = el.name === "a" ? null : elementSize(el.attribs);
-    const box = (): CutDecision => ({
-      replacement: this.opts.replacement === "placeholder" && size !== null ? `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` : "",
-    });
-    // Web bugs: invisible images, removed without a trace.
-    if (el.name === "img" && size !== null && size[0] <= 1 && size[1] <= 1) return { replacement: "" };
-    if (size !== null && this.sizes.has(`${size[0]}x${size[1]}`)) return box();
-    const isBlocked = this.opts.isBlocked;
+    const sizeText = size === null ? null : `${size[0]}x${size[1]}`;
     const raw = el.attribs[urlAttr[0]];
+    let url: URL | null | undefined; // resolved once, when first needed
+    const resolve = (): URL | null => {
+      if (url !== undefined) return url;
+      try {
+        url = raw === undefined ? null : new URL(raw.trim(), base);
+      } catch {
+        url = null;
+      }
+      return url;
+    };
+    const cut = (reason: BannerCutReason, replacement: string): CutDecision => {
+      const onCut = this.opts.onCut;
+      if (onCut) onCut({ pageUrl, element: el.name, reason, size: sizeText, url: resolve() });
+      return { replacement };
+    };
+    const box = (): string => (this.opts.replacement === "placeholder" && size !== null ? `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` : "");
+    // Web bugs: invisible images, removed without a trace.
+    if (el.name === "img" && size !== null && size[0] <= 1 && size[1] <= 1) return cut("web-bug", "");
+    if (sizeText !== null && this.sizes.has(sizeText)) return cut("size", box());
+    const isBlocked = this.opts.isBlocked;
     if (!isBlocked || raw === undefined) return null;
-    let url: URL;
-    try {
-      url = new URL(raw.trim(), base);
-    } catch {
-      return null;
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-    return isBlocked(url, urlAttr[1]) ? box() : null;
+    const target = resolve();
+    if (target === null || (target.protocol !== "http:" && target.protocol !== "https:")) return null;
+    return isBlocked(target, urlAttr[1], pageUrl) ? cut("blocked", box()) : null;
   }
 }

@@ -35,6 +35,6 @@ export { detectFormat, type BlockListSource, type ListFormat, type RuleOrigin, t
 export { guessResourceType, type ResourceType } from "./blocklist-type.js";
 export { BLANK_GIF, PATTERN_SVG, escapeHtml, type ImageBlocker } from "./blocklist-answers.js";
 export { canonicalUrl, normalisePercentEncoding } from "./canonical-url.js";
-export { BannerFilter, IAB_BANNER_SIZES, elementSize, type BannerFilterOptions, type BannerResourceType } from "./banners.js";
+export { BannerFilter, IAB_BANNER_SIZES, elementSize, type BannerFilterOptions, type BannerResourceType, type BannerCut, type BannerCutReason } from "./banners.js";
 export { HtmlCutter, type HtmlCutterOptions, type HtmlElement, type CutDecision } from "./html-cutter.js";
 export { ContentCodingError, createDecoder, parseContentCodings, isSupported as contentCodingSupported, type ContentCoding, type Decoder } from "./content-coding.js";

@@ -98,6 +98,26 @@ describe("cutting (unit, streamed)", () => {
     expect(cut(`<img src="/banners/a.gif">`)).toBe(`<img src="/banners/a.gif">`);
   });
 
+  test("isBlocked hears the page URL; onCut hears every cut with its reason, size and URL", () => {
+    const pages: string[] = [];
+    const cuts: Array<[string, string, string | null, string | null]> = [];
+    const f = new BannerFilter({
+      isBlocked: (url, _type, pageUrl) => {
+        pages.push(pageUrl.href);
+        return url.hostname === "ads.example";
+      },
+      onCut: (c) => cuts.push([c.element, c.reason, c.size, c.url?.href ?? null]),
+    });
+    const page = `<img src=a.gif width=468 height=60><img src=//t.example/p width=1 height=1><iframe src=http://ads.example/f></iframe><img src=/ok.png><a href=%%>x</a>`;
+    expect(feed(f.transform(PAGE), Buffer.from(page)).toString()).toBe(`<img src=/ok.png><a href=%%>x</a>`);
+    expect(cuts).toEqual([
+      ["img", "size", "468x60", "http://news.example/2024/a.gif"],
+      ["img", "web-bug", "1x1", "http://t.example/p"],
+      ["iframe", "blocked", null, "http://ads.example/f"],
+    ]);
+    expect(new Set(pages)).toEqual(new Set([PAGE.href]));
+  });
+
   test("click-tracker anchors are removed with their content; others stay", () => {
     const isBlocked = blocked();
     expect(cut(`<p><a href="http://click.tracker.example/c?1"><img src=p.jpg><div>x</div></a>|<a href="/ok">ok</a></p>`, { isBlocked })).toBe(`<p>|<a href="/ok">ok</a></p>`);

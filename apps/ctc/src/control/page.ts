@@ -25,6 +25,7 @@ export interface PageData {
   requests: number;
   blocked: number;
   cut: number;
+  cutBySize: number;
   topHosts: Array<[string, number]>;
   recent: RecentBlock[];
   lists: ListStatus[];
@@ -80,6 +81,7 @@ function counters(data: PageData): string {
 <div><dt>Requests</dt><dd>${num(data.requests)}</dd></div>
 <div><dt>Requests blocked</dt><dd>${num(data.blocked)}${share}</dd></div>
 <div><dt>Cut from pages</dt><dd>${num(data.cut)}</dd></div>
+<div><dt>Banners cut by size</dt><dd>${num(data.cutBySize)}</dd></div>
 <div><dt>Block lists</dt><dd>${data.lists.length}</dd></div>
 </dl></section>`;
 }
@@ -129,7 +131,7 @@ function recent(data: PageData): string {
     ? '<p class="empty">Nothing blocked yet.</p>'
     : `<table><thead><tr><th scope="col">Time</th><th scope="col">Request</th><th scope="col" class="type">Type</th><th scope="col">Rule</th></tr></thead><tbody>
 ${data.recent.map((r) => `<tr><td>${time(r.time)}</td><td class="url">${e(r.url)}</td><td class="type">${e(r.type)}${r.cut ? " (cut from page)" : ""}</td><td class="rule"><code>${e(r.rule)}</code> ${listRef(r.list)}</td></tr>`).join("\n")}</tbody></table>`;
-  return `<section aria-labelledby="recent-h"><h2 id="recent-h">Recent blocks</h2><p class="muted">Requests refused and elements cut from pages (banner sizes not included).</p>${body}</section>`;
+  return `<section aria-labelledby="recent-h"><h2 id="recent-h">Recent blocks</h2><p class="muted">Requests refused and elements cut from pages (banners cut by size are counted above, not listed).</p>${body}</section>`;
 }
 
 function lists(data: PageData): string {
