@@ -57,6 +57,9 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
   declare upstreamTimeout: number;
   declare pools: PoolRegistry;
   declare hostMap: Readonly<Record<string, string>>;
+  /** The `allowedClients` the client was checked against, and the answer. */
+  private admittedFor: readonly string[] | null = null;
+  private clientOk = false;
 
   /** A subclass with these options as its class properties. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server type: subclasses narrow TServer.
@@ -87,12 +90,18 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
 
   /** Access control and proxy authentication: false once a refusal was answered. */
   protected admit(): boolean {
-    let list = clientLists.get(this.allowedClients);
-    if (list === undefined) {
-      list = clientList(this.allowedClients);
-      clientLists.set(this.allowedClients, list);
+    // One handler serves one connection: its client (and so the answer) does not change between
+    // requests, unless allowedClients itself is changed.
+    if (this.admittedFor !== this.allowedClients) {
+      let list = clientLists.get(this.allowedClients);
+      if (list === undefined) {
+        list = clientList(this.allowedClients);
+        clientLists.set(this.allowedClients, list);
+      }
+      this.clientOk = clientAllowed(list, this.clientIp);
+      this.admittedFor = this.allowedClients;
     }
-    if (!clientAllowed(list, this.clientIp)) {
+    if (!this.clientOk) {
       this.sendError(HTTPStatus.FORBIDDEN, "Client not allowed to use this proxy");
       return false;
     }
