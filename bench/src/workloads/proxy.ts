@@ -37,8 +37,9 @@ import type { StaticServerConfig } from "../procs/static-server.js";
 import type { BenchCase, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
 import { ask } from "./idle-conns.js";
-import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, linkHugeFile, mb, parseVmHwm, processCpuUs, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES, vmRss } from "./static.js";
+import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, linkHugeFile, mb, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES } from "./static.js";
 import { canConnect, freePort } from "../ports.js";
+import { processTree, treeCpuUs, treeRss, treeVmHwm } from "../proc-tree.js";
 
 /** Connections wrk keeps open to the proxy (`--connections` overrides). */
 export const PROXY_CONNECTIONS = 10;
@@ -372,11 +373,11 @@ async function runProxy(kind: Kind, path: string, bodyBytes: number, options: Ru
     const wrk = (seconds: number): Promise<Measurement> =>
       execWrk(["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--latency", "--timeout", "10s", "-s", script, `http://127.0.0.1:${proxy!.port}/`], cpu).then(parseWrk);
     if (options.warmup > 0) await wrk(options.warmup);
-    const proxyCpu0 = processCpuUs(proxy.pid);
-    const originCpu0 = processCpuUs(origin.pid);
+    const proxyCpu0 = treeCpuUs(proxy.pid);
+    const originCpu0 = treeCpuUs(origin.pid);
     const m = await wrk(options.duration);
-    const proxyCpu = processCpuUs(proxy.pid) - proxyCpu0;
-    const originCpu = processCpuUs(origin.pid) - originCpu0;
+    const proxyCpu = treeCpuUs(proxy.pid) - proxyCpu0;
+    const originCpu = treeCpuUs(origin.pid) - originCpu0;
     const perReq = (us: number): string => (m.ops > 0 ? `${Math.round(us / m.ops)} us/req` : "-");
     const notes = [...check.notes, `CPU: proxy ${perReq(proxyCpu)}, origin (${origin.name}) ${perReq(originCpu)}`];
     if (options.verbose) process.stderr.write(`# ${path} / ${kind}: ${notes.join("; ")}\n`);
@@ -416,7 +417,7 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     const originBase = `http://127.0.0.1:${origin.port}`;
     const check = await checkProxy(proxy.port, originBase, { cutBanners: kind === "stdhttp" });
     const pid = proxy.pid;
-    const rssBefore = vmRss(pid);
+    const rssBefore = treeRss(pid);
     const config: DrainLoadConfig = {
       port: proxy.port,
       path: originBase + HUGE_PATH,
@@ -427,14 +428,14 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     };
     load = Child.fork("drain-load", [JSON.stringify(config)], childOptions(options, "load"));
     await load.waitMessage("ready");
-    const proxyCpu0 = processCpuUs(pid);
-    const originCpu0 = processCpuUs(origin.pid);
+    const proxyCpu0 = treeCpuUs(pid);
+    const originCpu0 = treeCpuUs(origin.pid);
     let aborted: string | null = null;
     const watchdog = setInterval(() => {
-      const rss = vmRss(pid);
+      const rss = treeRss(pid);
       if (aborted === null && rss > RSS_ABORT_BYTES) {
         aborted = `the proxy's RSS passed ${mb(RSS_ABORT_BYTES)} (${mb(rss)}): killed`;
-        process.kill(pid, "SIGKILL");
+        for (const p of processTree(pid)) process.kill(p, "SIGKILL");
       }
     }, 100);
     let r: DrainResult;
@@ -444,9 +445,9 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     try {
       r = (await ask(load, { type: "start" }, "result", 1_800_000)) as unknown as DrainResult;
       if (aborted !== null) throw new Error(aborted);
-      proxyCpuUs = processCpuUs(pid) - proxyCpu0;
-      originCpuUs = processCpuUs(origin.pid) - originCpu0;
-      peak = parseVmHwm(readFileSync(`/proc/${pid}/status`, "utf8"));
+      proxyCpuUs = treeCpuUs(pid) - proxyCpu0;
+      originCpuUs = treeCpuUs(origin.pid) - originCpu0;
+      peak = treeVmHwm(pid);
     } catch (err) {
       throw aborted === null ? err : new Error(aborted);
     } finally {
@@ -455,7 +456,7 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     if (r.failures > 0) throw new Error(`check failed: ${r.failures} of ${clients} downloads of ${HUGE_PATH} through the proxy failed (${r.firstError ?? "?"})`);
     const pct = (us: number): number => Math.round((us / 1e6 / r.seconds) * 100);
     const notes = [
-      `peak RSS ${mb(peak)} (VmHWM; ${mb(rssBefore)} before the downloads)`,
+      `peak RSS ${mb(peak)} (VmHWM, summed over the proxy's processes; ${mb(rssBefore)} before the downloads)`,
       `${clients} x 1 GiB in ${r.seconds.toFixed(1)} s (${Math.round(r.bytes / r.seconds / 1e6).toLocaleString("en-US")} MB/s)`,
       `CPU while downloading: proxy ${pct(proxyCpuUs)}%, origin (${origin.name}) ${pct(originCpuUs)}%, load ${pct(r.cpuUs)}% of a core`,
       check.notes[0],
