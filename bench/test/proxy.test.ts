@@ -52,14 +52,16 @@ async function fakeProxy(cut: boolean, patch: Patch = () => ({})): Promise<numbe
 }
 
 describe("proxy workload", () => {
-  test("is registered with four cases, ours + Privoxy + tinyproxy, and the targets against Privoxy", () => {
+  test("is registered with five cases: ours + Privoxy + tinyproxy with targets against Privoxy, and the CTC -> Alfajor chain vs Privoxy", () => {
     const cases = selectCases(WORKLOADS, ["proxy"]);
-    expect(cases.map((c) => c.id)).toEqual(["proxy-1k", "proxy-html", "proxy-1m", "proxy-1g-rss"]);
-    for (const c of cases) {
+    expect(cases.map((c) => c.id)).toEqual(["proxy-1k", "proxy-html", "proxy-1m", "proxy-chain", "proxy-1g-rss"]);
+    for (const c of cases.filter((x) => x.id !== "proxy-chain")) {
       expect(c.contenders.map((x) => x.name)).toEqual(["CTC (ctc command)", "Privoxy", "tinyproxy"]);
       expect(c.contenders.filter((x) => x.isUs).map((x) => x.name)).toEqual(["CTC (ctc command)"]);
     }
-    expect(cases.map((c) => c.targets)).toEqual([{ Privoxy: 2 }, { Privoxy: 1.5 }, { Privoxy: 1.5 }, {}]);
+    const chain = cases[3];
+    expect(chain.contenders.map((x) => [x.name, x.isUs])).toEqual([["CTC -> Alfajor", true], ["Privoxy", false]]);
+    expect(cases.map((c) => c.targets)).toEqual([{ Privoxy: 2 }, { Privoxy: 1.5 }, { Privoxy: 1.5 }, {}, {}]);
     expect(cases[2].unit).toBe("MB/s");
   });
 

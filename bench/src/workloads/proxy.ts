@@ -216,6 +216,8 @@ export async function checkProxy(proxyPort: number, originBase: string, opts: { 
 interface Running {
   port: number;
   pid: number;
+  /** Every process whose CPU counts (with their trees), when more than `pid` (a chain of proxies). */
+  pids?: number[];
   stop(): Promise<void>;
 }
 
@@ -306,32 +308,60 @@ ViaProxyName "tinyproxy"
 `;
 }
 
-type Kind = "stdhttp" | "privoxy" | "tinyproxy";
+type Kind = "stdhttp" | "chain" | "privoxy" | "tinyproxy";
 
-/** The `ctc` command's script (apps/ctc's `bin`), or an error that says how to build it. */
-function ctcCommand(): string {
+/** The script of an app's command (`ctc`, `alfajor`: its `bin`), or an error that says how to build it. */
+function appCommand(app: "ctc" | "alfajor"): string {
   let manifest: string;
   try {
-    manifest = createRequire(import.meta.url).resolve("@stdhttp/ctc/package.json");
+    manifest = createRequire(import.meta.url).resolve(`@stdhttp/${app}/package.json`);
   } catch {
-    throw new Error("@stdhttp/ctc is missing (pnpm install at the repository root)");
+    throw new Error(`@stdhttp/${app} is missing (pnpm install at the repository root)`);
   }
-  const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: { ctc: string } }).bin.ctc;
+  const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> }).bin[app];
   const script = join(dirname(manifest), bin);
-  if (!existsSync(script)) throw new Error(`${script} is not built (pnpm turbo run build --filter=@stdhttp/ctc)`);
+  if (!existsSync(script)) throw new Error(`${script} is not built (pnpm turbo run build --filter=@stdhttp/${app})`);
   return script;
 }
 
-async function startProxy(kind: Kind, options: ChildOptions): Promise<Running> {
-  if (kind === "stdhttp") {
-    const cli = ctcCommand();
-    const prefix = mkdtempSync(join(tmpdir(), "bench-proxy-ctc-"));
-    const list = join(prefix, "ad-hosts.txt");
-    writeFileSync(list, `${AD_HOSTS.join("\n")}\n`);
-    const port = await freePort();
-    const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, "ctc")}`] : [];
-    return spawnListening(process.execPath, [...prof, cli, "--port", String(port), "--blocklist", list], "ctc", port, options, prefix);
+/** CTC with its defaults but the bench's block list, optionally chained to a parent proxy. */
+async function startCtc(options: ChildOptions, upstream: string | null): Promise<Running> {
+  const cli = appCommand("ctc");
+  const prefix = mkdtempSync(join(tmpdir(), "bench-proxy-ctc-"));
+  const list = join(prefix, "ad-hosts.txt");
+  writeFileSync(list, `${AD_HOSTS.join("\n")}\n`);
+  const port = await freePort();
+  const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, "ctc")}`] : [];
+  const up = upstream === null ? [] : ["--upstream", upstream];
+  return spawnListening(process.execPath, [...prof, cli, "--port", String(port), "--blocklist", list, ...up], "ctc", port, options, prefix);
+}
+
+/** The chain of issue 19: CTC with Alfajor (its defaults, a fresh policy file) as its parent proxy. */
+async function startChain(options: ChildOptions): Promise<Running> {
+  const prefix = mkdtempSync(join(tmpdir(), "bench-proxy-alfajor-"));
+  const port = await freePort();
+  const alfajor = await spawnListening(process.execPath, [appCommand("alfajor"), "--port", String(port), "--policy", join(prefix, "policy.json")], "alfajor", port, options, prefix);
+  let ctc: Running;
+  try {
+    ctc = await startCtc(options, `http://127.0.0.1:${port}`);
+  } catch (err) {
+    await alfajor.stop();
+    throw err;
   }
+  return {
+    port: ctc.port,
+    pid: ctc.pid,
+    pids: [ctc.pid, alfajor.pid],
+    async stop() {
+      await ctc.stop();
+      await alfajor.stop();
+    },
+  };
+}
+
+async function startProxy(kind: Kind, options: ChildOptions): Promise<Running> {
+  if (kind === "stdhttp") return startCtc(options, null);
+  if (kind === "chain") return startChain(options);
   const binary = findProgram(kind, kind.toUpperCase());
   if (binary === null) throw new Error(`${kind} not installed (apt-get install -y ${kind})`);
   const prefix = mkdtempSync(join(tmpdir(), `bench-proxy-${kind}-`));
@@ -365,7 +395,7 @@ async function runProxy(kind: Kind, path: string, bodyBytes: number, options: Ru
   try {
     proxy = await startProxy(kind, childOptions(options, "server"));
     const originBase = `http://127.0.0.1:${origin.port}`;
-    const check = await checkProxy(proxy.port, originBase, { cutBanners: kind === "stdhttp" });
+    const check = await checkProxy(proxy.port, originBase, { cutBanners: kind === "stdhttp" || kind === "chain" });
     const script = join(scriptDir, "proxy.lua");
     writeFileSync(script, wrkScript(originBase + path));
     const connections = options.connections ?? PROXY_CONNECTIONS;
@@ -373,10 +403,12 @@ async function runProxy(kind: Kind, path: string, bodyBytes: number, options: Ru
     const wrk = (seconds: number): Promise<Measurement> =>
       execWrk(["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "--latency", "--timeout", "10s", "-s", script, `http://127.0.0.1:${proxy!.port}/`], cpu).then(parseWrk);
     if (options.warmup > 0) await wrk(options.warmup);
-    const proxyCpu0 = treeCpuUs(proxy.pid);
+    const proxyPids = proxy.pids ?? [proxy.pid];
+    const proxiesCpu = (): number => proxyPids.reduce((sum, pid) => sum + treeCpuUs(pid), 0);
+    const proxyCpu0 = proxiesCpu();
     const originCpu0 = treeCpuUs(origin.pid);
     const m = await wrk(options.duration);
-    const proxyCpu = treeCpuUs(proxy.pid) - proxyCpu0;
+    const proxyCpu = proxiesCpu() - proxyCpu0;
     const originCpu = treeCpuUs(origin.pid) - originCpu0;
     const perReq = (us: number): string => (m.ops > 0 ? `${Math.round(us / m.ops)} us/req` : "-");
     const notes = [...check.notes, `CPU: proxy ${perReq(proxyCpu)}, origin (${origin.name}) ${perReq(originCpu)}`];
@@ -477,6 +509,7 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
 
 const NAMES: Record<Kind, string> = {
   stdhttp: "CTC (ctc command)",
+  chain: "CTC -> Alfajor",
   privoxy: "Privoxy",
   tinyproxy: "tinyproxy",
 };
@@ -510,6 +543,13 @@ const cases: BenchCase[] = [
     unit: "MB/s",
     contenders: contenders(BIG_PATH, BIG_BYTES.length),
     targets: { [NAMES.privoxy]: 1.5 },
+  },
+  {
+    id: "proxy-chain",
+    description: `GET ${PAGE_PATH} through the chain of issue 19 (CTC with Alfajor as its parent proxy, both with their defaults) vs one Privoxy, ${PROXY_CONNECTIONS} connections; CPU of both proxies summed; no target`,
+    unit: "req/s",
+    contenders: (["chain", "privoxy"] as const).map((kind) => ({ name: NAMES[kind], isUs: kind === "chain", run: (o: RunOptions) => runProxy(kind, PAGE_PATH, PAGE_BYTES.length, o) })),
+    targets: {},
   },
   {
     id: "proxy-1g-rss",
