@@ -14,7 +14,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, type ServerOptions, type Socke
  * `ForkingMixIn` to serve concurrently.
  *
  * Class properties that may be overridden: `addressFamily` (`AF_INET`, `AF_INET6`), `socketType`,
- * `requestQueueSize` (listen backlog), `allowReuseAddress`, `allowReusePort`, `ipv6Only`, `timeout`.
+ * `requestQueueSize` (listen backlog), `allowReuseAddress`, `allowReusePort`, `shareClusterHandle`, `ipv6Only`, `timeout`.
  *
  * @example
  * class Echo extends StreamRequestHandler {
@@ -36,6 +36,12 @@ export class TCPServer extends BaseServer<Socket> {
   allowReuseAddress = false;
   /** Python's `allow_reuse_port` (SO_REUSEPORT; honoured by Node >= 22.12). */
   allowReusePort = false;
+  /**
+   * In a node:cluster worker, listen on the socket the primary shares with every worker (net's
+   * `exclusive: false`), so that all workers accept on one port; the default (`false`) gives each
+   * server its own socket, as Python binds its own. No effect outside a cluster worker.
+   */
+  shareClusterHandle = false;
   /**
    * IPV6_V6ONLY on an IPv6 listener (default true: IPv6 clients only). `false` also accepts IPv4
    * clients on `::` (as `::ffff:a.b.c.d`), as CPython's `http.server` `DualStackServer` does.
@@ -156,14 +162,15 @@ export class TCPServer extends BaseServer<Socket> {
   /** Where `listen()` binds, from `serverAddress` and `addressFamily`. */
   private async listenOptions(): Promise<ListenOptions> {
     const backlog = this.requestQueueSize;
-    if (this.addressFamily === AF_UNIX) return { path: this.serverAddress as string, backlog, exclusive: true };
+    const exclusive = !this.shareClusterHandle;
+    if (this.addressFamily === AF_UNIX) return { path: this.serverAddress as string, backlog, exclusive };
     const [host, port] = this.serverAddress as [string, number];
     const family = this.addressFamily === AF_INET6 ? 6 : 4;
     let address = host;
     if (host === "") address = family === 6 ? "::" : "0.0.0.0";
     else if (host === "<broadcast>") address = "255.255.255.255";
     else address = (await lookup(host, { family })).address;
-    return { host: address, port, backlog, exclusive: true, ipv6Only: family === 6 && this.ipv6Only, reusePort: this.allowReusePort } as ListenOptions;
+    return { host: address, port, backlog, exclusive, ipv6Only: family === 6 && this.ipv6Only, reusePort: this.allowReusePort } as ListenOptions;
   }
 
   private readonly onConnection = (socket: Socket): void => {
