@@ -14,6 +14,7 @@ import {
   checkPort,
   checkPorts,
   checkUpstream,
+  checkWorkers,
 } from "./validate.js";
 
 /** What the command line asks for. */
@@ -26,7 +27,8 @@ export type CommandLine =
 export const USAGE = `usage: ctc [--bind ADDR] [--port N] [--blocklist FILE]... [--upstream URL]
            [--config FILE] [--allow CIDR]... [--connect-ports LIST]
            [--image-blocker blank|pattern] [--no-banners-by-size] [--log FORMAT]
-           [--host-map NAME=HOST:PORT]... [--no-watch] [--help] [--version]
+           [--host-map NAME=HOST:PORT]... [--no-watch] [--workers N|auto]
+           [--help] [--version]
 `;
 
 /** The full `--help` text. */
@@ -51,6 +53,8 @@ options:
   --host-map NAME=HOST:PORT
                          send requests for host NAME to HOST:PORT; repeatable
   --no-watch             reload lists on SIGHUP only, not when a list file changes
+  --workers N|auto       worker processes serving the port (default auto: one per
+                         core, at most 4); 1 = the command's own process only
   -h, --help             show this help and exit
   --version              show the version and exit
 
@@ -75,6 +79,7 @@ const WITH_VALUE: Record<string, (flags: Partial<CtcOptions>, value: string, ctx
   "--connect-ports": (f, v) => (f.connectPorts = checkPorts(v, "--connect-ports")),
   "--image-blocker": (f, v) => (f.imageBlocker = checkImageBlocker(v, "--image-blocker")),
   "--log": (f, v) => (f.log = checkLogFormat(v, "--log")),
+  "--workers": (f, v) => (f.workers = checkWorkers(v, "--workers")),
   "--host-map": (f, v) => {
     const [name, target] = checkHostMapEntry(v, "--host-map");
     (f.hostMap ??= {})[name] = target;

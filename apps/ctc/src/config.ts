@@ -6,7 +6,8 @@
  * @example
  * { "port": 3128, "blocklists": ["easylist.txt"], "upstream": "http://proxy.lan:3128",
  *   "allow": ["192.168.1.0/24"], "connectPorts": [443, 8443], "imageBlocker": "pattern",
- *   "bannersBySize": true, "log": "combined", "hostMap": { "news.test": "127.0.0.1:8000" } }
+ *   "bannersBySize": true, "log": "combined", "hostMap": { "news.test": "127.0.0.1:8000" },
+ *   "workers": 2 }
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import {
   checkPort,
   checkPorts,
   checkUpstream,
+  checkWorkers,
 } from "./validate.js";
 
 type Checker = (value: unknown, where: string, dir: string) => Partial<CtcOptions>;
@@ -58,6 +60,10 @@ const KEYS: Record<string, Checker> = {
   bannersBySize: (v, w) => ({ bannersBySize: bool(v, w) }),
   log: (v, w) => ({ log: checkLogFormat(text(v, w), w) }),
   watch: (v, w) => ({ watch: bool(v, w) }),
+  workers: (v, w) => {
+    if (typeof v !== "number" && typeof v !== "string") throw new UsageError(`${w}: expected a number of workers or "auto"`);
+    return { workers: checkWorkers(v, w) };
+  },
   hostMap: (v, w) => {
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${w}: expected an object of "NAME": "HOST:PORT"`);
     const map: Record<string, string> = {};

@@ -13,7 +13,7 @@ import {
   parseUpstream,
   ThreadingHTTPServer,
   type BannerResourceType,
-    type Filter,
+  type Filter,
   type ResourceType,
 } from "@stdhttp/proxy-filters";
 import { AccessLog, type LogSink } from "./access-log.js";
@@ -23,13 +23,41 @@ import type { ControlState } from "./control/serve.js";
 import { UsageError } from "./errors.js";
 import { ctcHandler, type CtcHandlerClass } from "./handler.js";
 import type { CtcOptions } from "./options.js";
-import { CtcStats } from "./stats.js";
+import { CtcStats, type StatsView } from "./stats.js";
 import { watchFiles } from "./watch.js";
 
 /** Where a running CTC writes: the access log and notices to stdout, warnings and errors to stderr. */
 export interface CtcStreams {
   stdout: LogSink;
   stderr: LogSink;
+}
+
+/** How a CTC runs as one of several worker processes (set by the command; defaults: on its own). */
+export interface CtcRole {
+  /** The control page's form token (the same in every worker, or a form from one is refused by another). */
+  token?: string;
+  /** Listen on the node:cluster shared socket (a worker) rather than a socket of its own. */
+  sharedPort?: boolean;
+  /** Print the bad list lines (one worker does, so they are not printed once per worker). */
+  warnBadLines?: boolean;
+}
+
+/** The rest of the proxy, for a CTC that is one worker of several (see `cluster/worker.ts`). */
+export interface ClusterLink {
+  /** The merged counters of every worker, this one's included, as they are now. */
+  statsView(): Promise<StatsView>;
+  /** Tell the other workers; resolves once they all switched. */
+  setEnabled(on: boolean): Promise<void>;
+}
+
+/** The notice of a successful reload. */
+export function reloadedLine(reason: string, lists: number): string {
+  return `ctc: lists reloaded (${reason}): ${lists} list${lists === 1 ? "" : "s"}\n`;
+}
+
+/** The error of a failed reload. */
+export function reloadFailedLine(reason: string, error: string): string {
+  return `ctc: error: reload failed (${reason}), keeping the previous rules: ${error}\n`;
 }
 
 /** CTC's name in `Via` (and in loop detection). */
@@ -55,7 +83,9 @@ export class Ctc implements ControlState {
   /** The package version (shown on the control page). */
   readonly version = VERSION;
   /** The control page's form token, random per running proxy. */
-  readonly token = newToken();
+  readonly token: string;
+  /** The other workers, when this CTC is one of several processes; null when alone. */
+  cluster: ClusterLink | null = null;
   /** Requests, blocks, cuts, recent blocks. */
   readonly stats: CtcStats;
   /** The settings it runs with (block list paths made absolute). */
@@ -78,8 +108,9 @@ export class Ctc implements ControlState {
   private reloading: Promise<boolean> = Promise.resolve(true);
   private on = true;
 
-  private constructor(options: CtcOptions, blocklist: BlockListFilter, reporter: ListReporter, io: CtcStreams) {
+  private constructor(options: CtcOptions, blocklist: BlockListFilter, reporter: ListReporter, io: CtcStreams, role: CtcRole) {
     this.options = options;
+    this.token = role.token ?? newToken();
     this.blocklist = blocklist;
     this.reporter = reporter;
     this.stats = reporter.stats;
@@ -117,15 +148,17 @@ export class Ctc implements ControlState {
       maxBodySize: null,
       requestTimeout: null,
     });
+    // A cluster worker accepts on the port the primary shares with every worker.
+    this.server.shareClusterHandle = role.sharedPort === true;
   }
 
   /**
    * Load the lists, start listening and serving. Rejects with a `UsageError` when a list cannot
    * be read, and with the bind error when the address cannot be used.
    */
-  static async start(options: CtcOptions, io: CtcStreams = process): Promise<Ctc> {
+  static async start(options: CtcOptions, io: CtcStreams = process, role: CtcRole = {}): Promise<Ctc> {
     const paths = options.blocklists.map((p) => resolve(p));
-    const reporter = new ListReporter(io);
+    const reporter = new ListReporter(io, role.warnBadLines ?? true);
     let blocklist: BlockListFilter;
     try {
       blocklist = await BlockListFilter.fromFiles(paths, {
@@ -136,7 +169,7 @@ export class Ctc implements ControlState {
     } catch (err) {
       throw new UsageError(`--blocklist: cannot read ${describeReadError(err)}`);
     }
-    const ctc = new Ctc({ ...options, blocklists: paths }, blocklist, reporter, io);
+    const ctc = new Ctc({ ...options, blocklists: paths }, blocklist, reporter, io, role);
     try {
       await ctc.server.ready;
     } catch (err) {
@@ -165,6 +198,17 @@ export class Ctc implements ControlState {
     return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
   }
 
+  /** Turn filtering on or off here and, when this is one worker of several, in every worker. */
+  async setEnabled(on: boolean): Promise<void> {
+    this.enabled = on;
+    await this.cluster?.setEnabled(on);
+  }
+
+  /** The counters the control page shows: this process's, or the whole proxy's when it is one worker of several. */
+  statsView(): StatsView | Promise<StatsView> {
+    return this.cluster === null ? this.stats : this.cluster.statsView();
+  }
+
   /** Whether filtering is on. Off, requests pass unfiltered (the control page still answers). */
   get enabled(): boolean {
     return this.on;
@@ -187,8 +231,19 @@ export class Ctc implements ControlState {
    * file gone or unreadable) the old rules stay and the error is reported. Resolves with whether
    * the reload succeeded. Reloads run one at a time.
    */
-  reload(reason = "reload requested"): Promise<boolean> {
-    this.reloading = this.reloading.then(async () => {
+  async reload(reason = "reload requested"): Promise<boolean> {
+    const error = await this.reloadLists();
+    if (error === null) this.io.stdout.write(reloadedLine(reason, this.options.blocklists.length));
+    else this.io.stderr.write(reloadFailedLine(reason, error));
+    return error === null;
+  }
+
+  /**
+   * `reload()` without the notice (the command's primary prints one for all its workers).
+   * Resolves with the error, or null on success.
+   */
+  reloadLists(): Promise<string | null> {
+    const next = this.reloading.then(async () => {
       const previous = this.reporter.badLines;
       this.reporter.badLines = new Map();
       try {
@@ -196,15 +251,14 @@ export class Ctc implements ControlState {
       } catch (err) {
         this.reporter.badLines = previous;
         this.reloadError = `cannot read ${describeReadError(err)}`;
-        this.io.stderr.write(`ctc: error: reload failed (${reason}), keeping the previous rules: ${this.reloadError}\n`);
-        return false;
+        return this.reloadError;
       }
       this.loadedAt = Date.now();
       this.reloadError = null;
-      this.io.stdout.write(`ctc: lists reloaded (${reason}): ${this.options.blocklists.length} list${this.options.blocklists.length === 1 ? "" : "s"}\n`);
-      return true;
+      return null;
     });
-    return this.reloading;
+    this.reloading = next.then(() => true);
+    return next;
   }
 
   /** Stop watching, finish the requests in progress, close the server and flush the log. */
@@ -222,14 +276,16 @@ class ListReporter {
   readonly stats = new CtcStats();
   badLines = new Map<string, number>();
   private readonly io: CtcStreams;
+  private readonly warn: boolean;
 
-  constructor(io: CtcStreams) {
+  constructor(io: CtcStreams, warn: boolean) {
     this.io = io;
+    this.warn = warn;
   }
 
   badLine(list: string, line: number, text: string, reason: string): void {
     this.badLines.set(list, (this.badLines.get(list) ?? 0) + 1);
-    this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${text}\n`);
+    if (this.warn) this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${text}\n`);
   }
 }
 

@@ -10,13 +10,14 @@
  * process.once("SIGINT", () => void ctc.close());
  * @module
  */
-export { Ctc, PSEUDONYM, VERSION, type CtcStreams } from "./ctc.js";
-export { defaultOptions, DEFAULT_BLOCKLIST, type CtcOptions, type LogFormat } from "./options.js";
+export { Ctc, PSEUDONYM, VERSION, type CtcStreams, type CtcRole, type ClusterLink } from "./ctc.js";
+export { defaultOptions, DEFAULT_BLOCKLIST, MAX_AUTO_WORKERS, workerCount, type CtcOptions, type LogFormat } from "./options.js";
 export { parseCommandLine, USAGE, HELP, type CommandLine } from "./args.js";
 export { loadConfig, resolveOptions } from "./config.js";
 export { runCtc, startLines } from "./run.js";
 export { UsageError } from "./errors.js";
-export { CtcStats, type RecentBlock } from "./stats.js";
+export { CtcStats, SnapshotView, type RecentBlock, type StatsView, type StatsDelta, type StatsSnapshot, type WorkerCount } from "./stats.js";
+export { atomicLineSink, lineChunks, PIPE_BUF } from "./line-sink.js";
 export { AccessLog, formatEntry, type AccessEntry, type LogSink } from "./access-log.js";
 export { pacFile, PAC_TYPE } from "./control/pac.js";
 export { explainUrl, type UrlExplanation } from "./control/explain.js";

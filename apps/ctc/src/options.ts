@@ -32,6 +32,19 @@ export interface CtcOptions {
   hostMap: Record<string, string>;
   /** Reload the lists when a list file changes (default true; SIGHUP always reloads). */
   watch: boolean;
+  /**
+   * Worker processes (`auto`: the available cores, at most {@link MAX_AUTO_WORKERS}); 1 runs the
+   * proxy in the command's own process. Used by the command only; `Ctc.start` ignores it.
+   */
+  workers: number | "auto";
+}
+
+/** The most workers `auto` starts (more rarely pays: the upstream network is the limit). */
+export const MAX_AUTO_WORKERS = 4;
+
+/** The number of worker processes `workers` stands for. */
+export function workerCount(workers: number | "auto", cores: number): number {
+  return workers === "auto" ? Math.max(1, Math.min(cores, MAX_AUTO_WORKERS)) : workers;
 }
 
 /** The block list shipped with CTC (`lists/default.txt`), used when no list is given. */
@@ -51,5 +64,6 @@ export function defaultOptions(): CtcOptions {
     log: "common",
     hostMap: {},
     watch: true,
+    workers: "auto",
   };
 }

@@ -1,20 +1,29 @@
 /**
- * Running the `ctc` command: arguments and config into settings, the proxy started, the
+ * Running the `ctc` command: arguments and config into settings, the proxy started (in this
+ * process with `--workers 1`, in worker processes otherwise: `cluster/primary.ts`), the
  * address lines printed (the first one is exactly `ctc: proxy on http://HOST:PORT/`), SIGHUP
  * reloading the lists, and SIGINT / SIGTERM closing the server before exiting 0. A usage error
  * prints the message and the usage to stderr and gives 2; a start-up failure (address in use)
  * gives 1.
  * @module
  */
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { HELP, parseCommandLine, USAGE } from "./args.js";
+import { checkListsReadable, Primary, StartFailure } from "./cluster/primary.js";
 import { resolveOptions } from "./config.js";
 import { Ctc, VERSION, type CtcStreams } from "./ctc.js";
 import { UsageError } from "./errors.js";
-import type { CtcOptions } from "./options.js";
+import { workerCount, type CtcOptions } from "./options.js";
+
+/** `http://host:port/` of an address. */
+function urlOf([host, port]: [string, number]): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+}
 
 /** The lines printed once the proxy listens; the first is the contract with scripts and the demo. */
-export function startLines(ctc: Ctc): string {
-  const url = ctc.url;
+export function startLines(proxy: { readonly url: string }): string {
+  const url = proxy.url;
   return (
     `ctc: proxy on ${url}\n` +
     `ctc: control page on ${url} (through the proxy: http://ctc.local/)\n` +
@@ -24,7 +33,9 @@ export function startLines(ctc: Ctc): string {
 
 /**
  * Run the command with `argv` (the arguments after the script). Resolves with the exit status:
- * at once for `--help`, `--version` and errors, after a signal otherwise.
+ * at once for `--help`, `--version` and errors, after a signal otherwise. With more than one
+ * worker (`--workers`, default `auto`) this process becomes their primary: the workers run
+ * `dist/cli.js` and write their access logs to this process's stdout, not to `io`.
  */
 export async function runCtc(argv: readonly string[], io: CtcStreams = process): Promise<number> {
   let options: CtcOptions;
@@ -39,10 +50,16 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
       return 0;
     }
     options = resolveOptions(line.flags, line.config);
+    if (workerCount(options.workers, availableParallelism()) > 1) {
+      options = { ...options, blocklists: options.blocklists.map((p) => resolve(p)) };
+      checkListsReadable(options.blocklists);
+    }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     return usageError(err, io);
   }
+  const workers = workerCount(options.workers, availableParallelism());
+  if (workers > 1) return runPrimary(options, workers, io);
   let ctc: Ctc;
   try {
     ctc = await Ctc.start(options, io);
@@ -70,6 +87,47 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
   try {
     await stop;
     await ctc.close();
+  } finally {
+    process.off("SIGINT", onStop);
+    process.off("SIGTERM", onStop);
+    process.off("SIGHUP", onReload);
+  }
+  io.stdout.write("ctc: stopped\n");
+  return 0;
+}
+
+/** The command with `workers` worker processes (node:cluster): this process is their primary. */
+async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams): Promise<number> {
+  const primary = new Primary(options, workers, io);
+  let address: [string, number];
+  try {
+    address = await primary.start();
+  } catch (err) {
+    if (!(err instanceof StartFailure)) throw err;
+    if (err.status === 2) return usageError(new UsageError(err.message), io);
+    io.stderr.write(`ctc: error: ${err.message}\n`);
+    return err.status;
+  }
+  let signalled = false;
+  let stopped!: () => void;
+  const stop = new Promise<void>((resolve) => (stopped = resolve));
+  const onStop = (signal: NodeJS.Signals): void => {
+    // A second signal does not wait for the workers' requests still running.
+    if (signalled) {
+      primary.kill();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    signalled = true;
+    stopped();
+  };
+  const onReload = (): void => void primary.reload("SIGHUP");
+  process.on("SIGINT", onStop);
+  process.on("SIGTERM", onStop);
+  process.on("SIGHUP", onReload);
+  io.stdout.write(startLines({ url: urlOf(address) }));
+  try {
+    await stop;
+    await primary.stop();
   } finally {
     process.off("SIGINT", onStop);
     process.off("SIGTERM", onStop);

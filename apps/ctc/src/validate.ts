@@ -91,3 +91,15 @@ export function checkBind(value: string, setting: string): string {
   if (isIP(bare) === 0 && !HOST_NAME.test(bare)) throw new UsageError(`${setting}: not an address: ${value}`);
   return bare;
 }
+
+/** The most worker processes accepted (a guard against typos such as 40 for 4). */
+export const MAX_WORKERS = 64;
+
+/** A number of worker processes, 1 to {@link MAX_WORKERS}, or `auto`. */
+export function checkWorkers(value: string | number, setting: string): number | "auto" {
+  const text = String(value).trim();
+  if (text === "auto") return "auto";
+  const n = Number(text);
+  if (!/^\d{1,2}$/.test(text) || n < 1 || n > MAX_WORKERS) throw new UsageError(`${setting}: expected a number of workers (1-${MAX_WORKERS}) or auto, got: ${String(value)}`);
+  return n;
+}

@@ -4,6 +4,7 @@ import { describe, expect, test } from "@jest/globals";
 import { AccessLog, Ctc, CtcStats, defaultOptions, formatEntry, pacFile, parseCommandLine } from "../src/index.js";
 import { clfDate, quoteField } from "../src/access-log.js";
 import { crossSiteReason, hostName, tokenMatches, trustedHost } from "../src/control/guard.js";
+import { lineChunks, PIPE_BUF } from "../src/line-sink.js";
 import { hostOf } from "../src/stats.js";
 import { curl } from "./helpers.js";
 
@@ -85,5 +86,28 @@ describe("in-process API", () => {
       await ctc.close();
     }
     expect(out).toEqual([]);
+  });
+});
+
+describe("lineChunks (the writes of a worker's access log to the shared pipe)", () => {
+  test("whole lines, each write at most PIPE_BUF bytes, nothing lost or reordered", () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `127.0.0.1 - - [x] "GET http://h${i}.test/${"p".repeat(i % 97)} HTTP/1.1" 200 ${i}\n`);
+    const text = lines.join("");
+    const chunks = lineChunks(text);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) {
+      expect(c.length).toBeLessThanOrEqual(PIPE_BUF);
+      expect(c[c.length - 1]).toBe(0x0a);
+    }
+    expect(Buffer.concat(chunks).toString()).toBe(text);
+    expect(lineChunks("one line\n")).toEqual([Buffer.from("one line\n")]);
+    expect(lineChunks("")).toEqual([]);
+  });
+
+  test("a single line longer than PIPE_BUF is cut short, alone in its write", () => {
+    const long = `${"x".repeat(PIPE_BUF * 2)}\n`;
+    const chunks = lineChunks(`a\n${long}b\n`);
+    expect(chunks.map((c) => c.length)).toEqual([2, PIPE_BUF, 2]);
+    expect(chunks[1].subarray(-4).toString()).toBe("...\n");
   });
 });

@@ -26,6 +26,8 @@ export interface PageData {
   blocked: number;
   cut: number;
   cutBySize: number;
+  /** Worker processes serving (1 without workers). */
+  workers: number;
   topHosts: Array<[string, number]>;
   recent: RecentBlock[];
   lists: ListStatus[];
@@ -82,7 +84,7 @@ function counters(data: PageData): string {
 <div><dt>Requests blocked</dt><dd>${num(data.blocked)}${share}</dd></div>
 <div><dt>Cut from pages</dt><dd>${num(data.cut)}</dd></div>
 <div><dt>Banners cut by size</dt><dd>${num(data.cutBySize)}</dd></div>
-<div><dt>Block lists</dt><dd>${data.lists.length}</dd></div>
+<div><dt>Block lists</dt><dd>${data.lists.length}</dd></div>${data.workers > 1 ? `\n<div><dt>Worker processes</dt><dd>${data.workers}</dd></div>` : ""}
 </dl></section>`;
 }
 

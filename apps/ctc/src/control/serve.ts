@@ -12,7 +12,7 @@
  * @module
  */
 import type { BlockListFilter, ProxyRequestHandler } from "@stdhttp/proxy-filters";
-import type { CtcStats } from "../stats.js";
+import type { CtcStats, StatsView } from "../stats.js";
 import { explainUrl } from "./explain.js";
 import { CONTROL_HOST, crossSiteReason, tokenMatches, trustedHost } from "./guard.js";
 import { renderControlPage, type ListStatus } from "./page.js";
@@ -23,9 +23,17 @@ export interface ControlState {
   readonly version: string;
   /** The toggle form's token (one per running proxy). */
   readonly token: string;
-  /** Whether filtering is on; the toggle sets it. */
-  enabled: boolean;
+  /** Whether filtering is on. */
+  readonly enabled: boolean;
+  /**
+   * Turn filtering on or off (the toggle); resolves once every process serving the proxy
+   * applies it, so the answer to the toggle is not sent before.
+   */
+  setEnabled(on: boolean): void | Promise<void>;
+  /** This process's counters (the handler counts into them). */
   readonly stats: CtcStats;
+  /** The counters the page shows: the whole proxy's (all workers merged, up to date). */
+  statsView(): StatsView | Promise<StatsView>;
   readonly blocklist: BlockListFilter;
   /** The lists of the last load. */
   listStatus(): ListStatus[];
@@ -76,19 +84,20 @@ function pageOrigin(h: ProxyRequestHandler, viaProxy: boolean): string {
   return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
 }
 
-function pageData(h: ProxyRequestHandler, state: ControlState, extra: { explain?: string; notice?: string }) {
+function pageData(h: ProxyRequestHandler, state: ControlState, stats: StatsView, extra: { explain?: string; notice?: string }) {
   const [address, port] = localAuthority(h);
   return {
     version: state.version,
     enabled: state.enabled,
     token: state.token,
-    uptime: state.stats.uptime(),
-    requests: state.stats.requests,
-    blocked: state.stats.blocked,
-    cut: state.stats.cut,
-    cutBySize: state.stats.cutBySize,
-    topHosts: state.stats.topHosts(10),
-    recent: state.stats.recent(),
+    uptime: stats.uptime(),
+    requests: stats.requests,
+    blocked: stats.blocked,
+    cut: stats.cut,
+    cutBySize: stats.cutBySize,
+    workers: stats.workers().length,
+    topHosts: stats.topHosts(10),
+    recent: stats.recent(),
     lists: state.listStatus(),
     loadedAt: state.loadedAt,
     reloadError: state.reloadError,
@@ -98,8 +107,7 @@ function pageData(h: ProxyRequestHandler, state: ControlState, extra: { explain?
   };
 }
 
-function statusJson(state: ControlState): string {
-  const s = state.stats;
+function statusJson(state: ControlState, s: StatsView): string {
   return `${JSON.stringify(
     {
       enabled: state.enabled,
@@ -113,6 +121,7 @@ function statusJson(state: ControlState): string {
       lists: state.listStatus(),
       loadedAt: new Date(state.loadedAt).toISOString(),
       reloadError: state.reloadError,
+      workers: s.workers(),
     },
     null,
     2,
@@ -133,7 +142,7 @@ async function toggle(h: ProxyRequestHandler, state: ControlState, viaProxy: boo
   }
   const wanted = form.get("enabled");
   if (wanted !== "on" && wanted !== "off") return h.sendError(400, "Bad form", 'The field "enabled" must be on or off');
-  state.enabled = wanted === "on";
+  await state.setEnabled(wanted === "on");
   // 303: the browser follows with a GET, so reloading the page does not post again.
   send(h, 303, "text/plain; charset=utf-8", `Filtering is ${wanted}.\n`, [["Location", `/?changed=${wanted}`]]);
 }
@@ -155,21 +164,22 @@ export function serveControl(h: ProxyRequestHandler, state: ControlState, target
     if (method !== "POST") return h.sendError(405, "Use POST", "Filtering is switched with the form of the control page");
     return toggle(h, state, viaProxy);
   }
-  const routes: Record<string, () => void> = {
-    "/": () => {
+  const routes: Record<string, () => void | Promise<void>> = {
+    "/": async () => {
       const changed = query.get("changed");
       const notice = changed === "on" || changed === "off" ? `Filtering turned ${changed}.` : undefined;
-      send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, { notice })));
+      send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, await state.statsView(), { notice })));
     },
-    "/explain": () => send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, { explain: query.get("url") ?? "" }))),
+    "/explain": async () =>
+      send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, await state.statsView(), { explain: query.get("url") ?? "" }))),
     "/proxy.pac": () => {
       const [address, port] = localAuthority(h);
       send(h, 200, PAC_TYPE, pacFile(address, port));
     },
-    "/status.json": () => send(h, 200, "application/json", statusJson(state)),
+    "/status.json": async () => send(h, 200, "application/json", statusJson(state, await state.statsView())),
   };
   const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
   if (route === undefined) return h.sendError(404, "Not found", "This proxy's control page is at /");
   if (!read) return h.sendError(405, "Method not allowed", `${path} answers GET and HEAD`);
-  route();
+  return route();
 }
