@@ -8,8 +8,9 @@
  */
 import type { Socket } from "node:net";
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
-import { encodeChunk, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse } from "@stdhttp/httplib";
+import { encodeChunk, HTTPSConnection, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
 import { canonicalUrl } from "./canonical-url.js";
+import { originTls, type HttpsInspection, type TunnelTarget } from "./inspection.js";
 import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { mapHost } from "./host-map.js";
@@ -34,6 +35,9 @@ export interface ProxyExchange {
   upstreamTimeout: number;
   pools: PoolRegistry;
   hostMap: Readonly<Record<string, string>>;
+  /** The inspected tunnel this connection is inside (its requests go to `https://` that host), or null. */
+  tunnel: TunnelTarget | null;
+  httpsInspection: HttpsInspection | null;
   upstreamFor(url: URL): UpstreamProxy | null;
   sendResponse(code: number, message?: string): void;
   sendResponseOnly(code: number, message?: string): void;
@@ -49,10 +53,15 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /** Parse an absolute-form target (`http://host[:port]/path`); null when it is not one we forward. */
 export function targetUrl(path: string): URL | null {
   if (!/^http:\/\//i.test(path)) return null;
+  return checkedUrl(path);
+}
+
+/** `url` parsed and canonicalised, or null when it is malformed or its host is no host name. */
+function checkedUrl(href: string): URL | null {
   try {
     // Filters see the canonical URL (host case, trailing dots, default port, percent-encoding of
     // unreserved characters: RFC 3986 6.2.2), the form rules are matched against.
-    const url = canonicalUrl(new URL(path));
+    const url = canonicalUrl(new URL(href));
     // RFC 1035 2.3.4: a name over 253 characters or with a label over 63 is no host; refuse it
     // here (400) rather than hand it to the resolver (EINVAL, answered 502 as if upstream failed).
     if (url.hostname.length > 253 || url.hostname.split(".").some((label) => label.length > 63)) return null;
@@ -96,15 +105,80 @@ function looped(via: string[], pseudonym: string): boolean {
   return via.some((v) => v.split(",").some((hop) => hop.trim().split(/\s+/)[1]?.toLowerCase() === me));
 }
 
+/** The `https://` URL of a request inside an inspected tunnel; null after a 400. */
+function tunnelUrl(h: ProxyExchange, tunnel: TunnelTarget): URL | null {
+  const authority = `${tunnel.host.includes(":") ? `[${tunnel.host}]` : tunnel.host}:${tunnel.port}`.toLowerCase();
+  if (/^https:\/\//i.test(h.path)) {
+    // RFC 9112 3.2.2: absolute-form is accepted too; inside the tunnel it must name the tunnel's origin.
+    const url = checkedUrl(h.path);
+    if (url !== null && `${url.hostname}:${url.port === "" ? 443 : url.port}` === authority) return url;
+    h.sendError(HTTPStatus.BAD_REQUEST, `The request must be for the CONNECT target ${authority}`);
+    return null;
+  }
+  if (!h.path.startsWith("/")) {
+    h.sendError(HTTPStatus.BAD_REQUEST, "Inside an inspected tunnel only origin-form requests (/path) are served");
+    return null;
+  }
+  // The client reached this host through CONNECT: a Host naming another authority would make the
+  // filters judge one site while the request goes to another (RFC 9110 7.2), so it is refused.
+  const host = h.headers.get("host")?.trim().toLowerCase().replace(/\.(?=:\d+$|$)/, "") ?? "";
+  const hostAuthority = /:\d+$/.test(host) ? host : `${host}:443`;
+  if (hostAuthority !== authority) {
+    h.sendError(HTTPStatus.BAD_REQUEST, `Host must name the CONNECT target ${authority}`);
+    return null;
+  }
+  const url = checkedUrl(`https://${authority}${h.path}`);
+  if (url === null) h.sendError(HTTPStatus.BAD_REQUEST, "Malformed request target");
+  return url;
+}
+
+/** The URL a request is forwarded to: absolute-form `http://`, or origin-form inside an inspected tunnel. Null after a 400. */
+function requestUrl(h: ProxyExchange): URL | null {
+  if (h.tunnel !== null) return tunnelUrl(h, h.tunnel);
+  const url = targetUrl(h.path);
+  if (url !== null) return url;
+  // Say which: an http:// URL that does not parse (bad host, unclosed "[") is not a scheme problem.
+  if (/^http:\/\//i.test(h.path)) h.sendError(HTTPStatus.BAD_REQUEST, "Malformed URL or host name");
+  else h.sendError(HTTPStatus.BAD_REQUEST, "Only http:// URLs are forwarded (use CONNECT for https)");
+  return null;
+}
+
+/**
+ * How a request reaches its origin: a pooled connection (plain or TLS, to the origin or, for
+ * plain http, to the parent proxy), or for https through a parent proxy one TLS connection inside
+ * the parent's CONNECT tunnel (httplib's pools do not tunnel), closed once the answer is relayed.
+ */
+function sender(h: ProxyExchange, url: URL, upstream: UpstreamProxy | null): { send(req: PoolRequest): Promise<HTTPResponse>; done(): void } {
+  const name = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const https = url.protocol === "https:";
+  const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
+  const timeout = h.upstreamTimeout;
+  if (!https) {
+    const pool = upstream ? h.pools.get(upstream.host, upstream.port, timeout) : h.pools.get(...mapHost(h.hostMap, name, port), timeout);
+    return { send: (req) => pool.request(req), done: () => undefined };
+  }
+  if (h.httpsInspection === null) throw new Error("https:// forwarding needs httpsInspection");
+  const secure = { name, ...originTls(h.httpsInspection, name) };
+  if (upstream === null) {
+    const pool = h.pools.get(...mapHost(h.hostMap, name, port), timeout, secure);
+    return { send: (req) => pool.request(req), done: () => undefined };
+  }
+  const conn = new HTTPSConnection(upstream.host, upstream.port, { context: secure.context, tls: secure.tls, connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout });
+  conn.setTunnel(name, port, upstream.authorization ? { "Proxy-Authorization": upstream.authorization } : undefined);
+  return {
+    async send(req) {
+      await conn.request(req.method ?? "GET", req.path ?? "/", req.body, req.headers, { signal: req.signal ?? null });
+      return conn.getResponse();
+    },
+    done: () => conn.close(),
+  };
+}
+
 /** Forward the handler's request and relay the answer. */
 export async function forwardRequest(h: ProxyExchange): Promise<void> {
   const method = h.command!;
-  const url = targetUrl(h.path);
-  if (url === null) {
-    // Say which: an http:// URL that does not parse (bad host, unclosed "[") is not a scheme problem.
-    if (/^http:\/\//i.test(h.path)) return h.sendError(HTTPStatus.BAD_REQUEST, "Malformed URL or host name");
-    return h.sendError(HTTPStatus.BAD_REQUEST, "Only http:// URLs are forwarded (use CONNECT for https)");
-  }
+  const url = requestUrl(h);
+  if (url === null) return;
   if (looped(h.headers.getAll("via"), h.pseudonym)) return h.sendError(HTTPStatus.LOOP_DETECTED, "Request loop: it came back through this proxy");
 
   let headers = endToEnd(h.headers).filter(([k]) => k.toLowerCase() !== "host");
@@ -122,20 +196,24 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   if (early) return sendAnswer(h, early);
 
   const upstream = h.upstreamFor(req.url);
-  const [host, port] = mapHost(h.hostMap, req.url.hostname.replace(/^\[(.*)\]$/, "$1"), req.url.port === "" ? 80 : Number(req.url.port));
+  // An https request goes through the parent inside a CONNECT tunnel: origin-form, and the
+  // parent's credentials go in that CONNECT, never to the origin.
+  const viaParentInForm = upstream !== null && req.url.protocol === "http:";
   const outHeaders: Array<[string, string]> = [["Host", req.url.host], ...req.headers];
   appendVia(outHeaders, h.requestVersion, h.pseudonym);
-  if (upstream?.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
+  if (viaParentInForm && upstream.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
   const body = h.body.kind === "none" ? undefined : (h.body as AsyncIterable<Buffer>);
-  const pool = upstream ? h.pools.get(upstream.host, upstream.port, h.upstreamTimeout) : h.pools.get(host, port, h.upstreamTimeout);
   const abort = new AbortController();
 
   let res: HTTPResponse;
+  let route: ReturnType<typeof sender> | null = null;
   const unwatch = onClientGone(h.connection, () => abort.abort(new Error("the client went away")));
   try {
-    res = await pool.request({ method, path: upstream ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
+    route = sender(h, req.url, upstream);
+    res = await route.send({ method, path: viaParentInForm ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
     refuseOtherCodings(res);
   } catch (err) {
+    route?.done();
     if (abort.signal.aborted) {
       // Nobody to answer: the upstream request was abandoned (its connection closed), as nginx
       // (499) and Privoxy do when the client closes while the origin is still thinking.
@@ -155,6 +233,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   } finally {
     // Not read to the end (client gone, filter answered, error): the upstream connection is dropped.
     if (!res.isClosed()) res.close();
+    route.done();
   }
 }
 

@@ -5,14 +5,18 @@
  * (`access.ts`); the filters (`filter.ts`) run on every exchange.
  * @module
  */
-import type { BlockList } from "node:net";
+import type { BlockList, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { BaseHTTPRequestHandler, type HTTPServer } from "@stdhttp/basehttpserver";
 import { HTTPStatus } from "@stdhttp/httplib";
+import type { SocketAddress } from "@stdhttp/socketserver";
 import { basicAuthMatches, clientAllowed, clientList, LOOPBACK } from "./access.js";
 import type { Filter } from "./filter.js";
 import { forwardRequest } from "./forward.js";
+import { shouldInspect, type HttpsInspection, type TunnelTarget } from "./inspection.js";
+import { interceptTunnel } from "./intercept.js";
 import { PoolRegistry } from "./pools.js";
-import { openTunnel } from "./tunnel.js";
+import { connectTarget, openTunnel } from "./tunnel.js";
 import type { UpstreamProxy } from "./upstream.js";
 
 /** Options of {@link ProxyRequestHandler.withOptions}: each sets the class property of the same name. */
@@ -26,6 +30,7 @@ export interface ProxyOptions {
   upstreamTimeout?: number;
   pools?: PoolRegistry;
   hostMap?: Readonly<Record<string, string>>;
+  httpsInspection?: HttpsInspection | null;
 }
 
 /** Pools shared by every handler class that does not set its own. */
@@ -45,7 +50,11 @@ const clientLists = new WeakMap<readonly string[], BlockList>();
  * `allowedClients` (loopback), `connectPorts` (`[443]`), `upstream` (`null`), `proxyCredentials`
  * (`null`: no proxy authentication), `pseudonym` (`"stdhttp-proxy"`, in `Via`), `upstreamTimeout`
  * (30 s), `pools`, `hostMap` (`{}`: names are resolved; see `mapHost()`: where to connect
- * for a name, used only when no parent proxy is in between).
+ * for a name, used only when no parent proxy is in between), `httpsInspection` (`null`: CONNECT
+ * is a plain tunnel; see {@link HttpsInspection}).
+ *
+ * For subclasses: `tunnel` (the inspected tunnel a handler serves, else null),
+ * `serveTunnelConnection()`.
  */
 export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHandler<TServer> {
   declare filters: readonly Filter[];
@@ -57,6 +66,9 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
   declare upstreamTimeout: number;
   declare pools: PoolRegistry;
   declare hostMap: Readonly<Record<string, string>>;
+  declare httpsInspection: HttpsInspection | null;
+  /** Inside an inspected tunnel: its CONNECT target (requests are `https://` to it); else null. */
+  tunnel: TunnelTarget | null = null;
   /** The `allowedClients` the client was checked against, and the answer. */
   private admittedFor: readonly string[] | null = null;
   private clientOk = false;
@@ -106,7 +118,9 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
       return false;
     }
     const cred = this.proxyCredentials;
-    if (cred !== null && !basicAuthMatches(this.headers.get("proxy-authorization"), cred.user, cred.password)) {
+    // Inside an inspected tunnel the client authenticated with its CONNECT; browsers send no
+    // Proxy-Authorization in requests they believe go to the origin.
+    if (cred !== null && this.tunnel === null && !basicAuthMatches(this.headers.get("proxy-authorization"), cred.user, cred.password)) {
       this.sendResponse(HTTPStatus.PROXY_AUTHENTICATION_REQUIRED);
       this.sendHeader("Proxy-Authenticate", `Basic realm="${this.pseudonym}", charset="UTF-8"`);
       this.sendHeader("Content-Length", 0);
@@ -117,10 +131,13 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
     return true;
   }
 
-  /** Every method but CONNECT: forwarded when absolute-form, `serveLocal()` when origin-form. */
+  /**
+   * Every method but CONNECT: forwarded when absolute-form (or inside an inspected tunnel),
+   * `serveLocal()` when origin-form.
+   */
   protected proxy(): void | Promise<void> {
     if (!this.admit()) return;
-    if (this.path.startsWith("/")) return this.serveLocal();
+    if (this.path.startsWith("/") && this.tunnel === null) return this.serveLocal();
     return forwardRequest(this);
   }
 
@@ -149,10 +166,35 @@ export class ProxyRequestHandler<TServer = HTTPServer> extends BaseHTTPRequestHa
     return this.proxy();
   }
 
-  /** A tunnel to `host:port` (ports in `connectPorts` only), directly or through the parent proxy. */
-  do_CONNECT(): void | Promise<void> {
+  /**
+   * A tunnel to `host:port` (ports in `connectPorts` only), directly or through the parent proxy;
+   * inspected instead when `httpsInspection` says so.
+   */
+  async do_CONNECT(): Promise<void> {
     if (!this.admit()) return;
-    return openTunnel(this);
+    if (this.tunnel !== null) return this.sendError(HTTPStatus.METHOD_NOT_ALLOWED, "CONNECT inside an inspected tunnel");
+    const target = await connectTarget(this);
+    if (target === null) return;
+    const inspection = this.httpsInspection;
+    if (inspection !== null && shouldInspect(inspection, target.host)) return interceptTunnel(this, inspection, target);
+    return openTunnel(this, target);
+  }
+
+  /**
+   * Serve the decrypted side of an inspected tunnel: a handler of this same class on `socket`,
+   * through its whole lifecycle (`setup()`, `handle()`, `finish()`), with `tunnel` set, so that
+   * each request inside runs the same access checks, filters and forwarding as plain HTTP.
+   */
+  async serveTunnelConnection(socket: TLSSocket, target: TunnelTarget): Promise<void> {
+    const Handler = this.constructor as new (request: Socket, clientAddress: SocketAddress, server: TServer) => ProxyRequestHandler<TServer>;
+    const inner = new Handler(socket, this.clientAddress, this.server);
+    inner.tunnel = target;
+    inner.setup();
+    try {
+      await inner.handle();
+    } finally {
+      await inner.finish();
+    }
   }
 }
 
@@ -168,4 +210,5 @@ Object.assign(ProxyRequestHandler.prototype, {
   upstreamTimeout: 30,
   pools: DEFAULT_POOLS,
   hostMap: Object.freeze({}),
+  httpsInspection: null,
 });

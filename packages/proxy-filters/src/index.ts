@@ -38,3 +38,7 @@ export { canonicalUrl, normalisePercentEncoding } from "./canonical-url.js";
 export { BannerFilter, IAB_BANNER_SIZES, elementSize, type BannerFilterOptions, type BannerResourceType, type BannerCut, type BannerCutReason } from "./banners.js";
 export { HtmlCutter, type HtmlCutterOptions, type HtmlElement, type CutDecision } from "./html-cutter.js";
 export { ContentCodingError, createDecoder, parseContentCodings, isSupported as contentCodingSupported, type ContentCoding, type Decoder } from "./content-coding.js";
+export { LocalCA, LocalCAError, trustInstructions, CA_CERT_FILE, CA_KEY_FILE, type LocalCAOptions } from "./tls-ca.js";
+export { LeafCertificates, type Leaf, type LeafOptions } from "./tls-leaf.js";
+export { refusedHosts, shouldInspect, type HttpsInspection, type TunnelTarget, type CACertificates } from "./inspection.js";
+export { type PoolTls } from "./pools.js";

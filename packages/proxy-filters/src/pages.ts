@@ -22,10 +22,21 @@ const INVALID_ANSWERS: Readonly<Record<string, string>> = {
   ERR_HTTP_INVALID_CHUNK: "a malformed chunked body",
 };
 
+/**
+ * Codes of a failed certificate verification (OpenSSL's X509_V_ERR_* names as Node reports them,
+ * and Node's own host name check).
+ */
+const CERT_FAILURE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|PATH_LENGTH_EXCEEDED$|INVALID_PURPOSE$|HOSTNAME_MISMATCH$|ERR_TLS_CERT_ALTNAME_INVALID$)/;
+
 /** Why forwarding failed, as a status, a reason phrase and an explanation. */
 export function upstreamFailure(err: unknown, target: string): [number, string, string] {
   const code = (err as { code?: string } | null)?.code ?? "";
   const message = err instanceof Error ? err.message : String(err);
+  if (CERT_FAILURE.test(code)) {
+    const why = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "hostname mismatch: the certificate is not for this name" : message;
+    return [502, "Bad Gateway", `The certificate of ${target} could not be verified (${code}: ${why}). The proxy does not pass on a site it cannot verify.`];
+  }
+  if (code.startsWith("ERR_SSL_") || code === "EPROTO") return [502, "Bad Gateway", `The TLS handshake with ${target} failed (${code}).`];
   if (err instanceof ClientTimeout) return [504, "Gateway Timeout", `The server of ${target} did not answer in time (${err.timeout} s).`];
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return [502, "Bad Gateway", `The host of ${target} could not be found (DNS: ${code}).`];
   if (code === "ECONNREFUSED") return [502, "Bad Gateway", `The server of ${target} refused the connection.`];

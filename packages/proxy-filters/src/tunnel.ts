@@ -1,7 +1,7 @@
 /**
  * CONNECT tunnels (RFC 9110 9.3.6): to allowed ports only (default 443), refused by filters when
  * they say so, opened directly or through the parent proxy (with its credentials), then bytes
- * spliced both ways until either side closes.
+ * spliced both ways until either side closes. (An inspected CONNECT is `intercept.ts`'s.)
  * @module
  */
 import net from "node:net";
@@ -10,6 +10,7 @@ import { HTTPStatus } from "@stdhttp/httplib";
 import type { Filter } from "./filter.js";
 import { sendAnswer, type ProxyExchange } from "./forward.js";
 import { mapHost } from "./host-map.js";
+import type { TunnelTarget } from "./inspection.js";
 import { upstreamFailure } from "./pages.js";
 import type { UpstreamProxy } from "./upstream.js";
 
@@ -78,30 +79,55 @@ async function connectFilters(filters: readonly Filter[], host: string, port: nu
   return null;
 }
 
-/** Open the tunnel of a CONNECT request and splice it until both sides are done. */
-export async function openTunnel(h: TunnelExchange): Promise<void> {
+/**
+ * Check a CONNECT request: its target (`host:port`), the port allow-list and the filters' say.
+ * Returns the target, or null once a refusal was answered.
+ */
+export async function connectTarget(h: TunnelExchange): Promise<TunnelTarget | null> {
   const target = authority(h.path);
-  if (target === null) return h.sendError(HTTPStatus.BAD_REQUEST, "CONNECT needs host:port");
+  if (target === null) {
+    h.sendError(HTTPStatus.BAD_REQUEST, "CONNECT needs host:port");
+    return null;
+  }
   const [host, port] = target;
-  if (!h.connectPorts.includes(port)) return h.sendError(HTTPStatus.FORBIDDEN, `CONNECT to port ${port} is not allowed`);
+  if (!h.connectPorts.includes(port)) {
+    h.sendError(HTTPStatus.FORBIDDEN, `CONNECT to port ${port} is not allowed`);
+    return null;
+  }
   const refused = await connectFilters(h.filters, host, port, h.clientIp);
   if (refused) {
     h.closeConnection = true;
-    return sendAnswer(h, refused);
+    sendAnswer(h, refused);
+    return null;
   }
+  return { host, port };
+}
+
+/** A connection to the CONNECT target: directly (through the host map) or through the parent proxy's CONNECT. */
+export function connectRemote(h: TunnelExchange, { host, port }: TunnelTarget): Promise<Socket> {
   const up = h.upstreamFor(new URL(`https://${host.includes(":") ? `[${host}]` : host}:${port}/`));
+  return up ? connectVia(up, host, port, h.upstreamTimeout) : connect(...mapHost(h.hostMap, host, port), h.upstreamTimeout);
+}
+
+/** Open a plain tunnel to `target` (answering 200, or 502/504 when the target cannot be reached) and splice it. */
+export async function openTunnel(h: TunnelExchange, target: TunnelTarget): Promise<void> {
   let remote: Socket;
   try {
-    remote = up ? await connectVia(up, host, port, h.upstreamTimeout) : await connect(...mapHost(h.hostMap, host, port), h.upstreamTimeout);
+    remote = await connectRemote(h, target);
   } catch (err) {
-    const [status, reason, explain] = upstreamFailure(err, `${host}:${port}`);
+    const [status, reason, explain] = upstreamFailure(err, `${target.host}:${target.port}`);
     return h.sendError(status, reason, explain.replace(/\.$/, ""));
   }
   h.sendResponse(HTTPStatus.OK, "Connection established");
   h.endHeaders();
   const { socket, head } = h.takeConnection();
+  return splice(socket, head, remote);
+}
+
+/** Copy bytes both ways until either side closes (`head`: bytes the client already sent). */
+export function splice(socket: Socket, head: Buffer, remote: Socket): Promise<void> {
   if (head.length > 0) remote.write(head);
-  await new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     let open = 2;
     const done = (): void => {
       if (--open === 0) resolve();
