@@ -12,12 +12,13 @@ import { forking } from "./workloads/forking.js";
 import { hello } from "./workloads/hello.js";
 import { idleConns } from "./workloads/idle-conns.js";
 import { proxy } from "./workloads/proxy.js";
+import { proxyHttps } from "./workloads/proxy-https.js";
 import { slowloris } from "./workloads/slowloris.js";
 import { staticFiles } from "./workloads/static.js";
 
 
 /** Every workload, in the order a full run executes them. */
-export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idleConns, slowloris, staticFiles, cgi, proxy];
+export const WORKLOADS: readonly Workload[] = [echo, forking, client, hello, idleConns, slowloris, staticFiles, cgi, proxy, proxyHttps];
 
 /**
  * The cases matching `selectors` (workload names or case ids), in registry order; all when empty.
