@@ -50,6 +50,8 @@ export interface LocalCAOptions {
 export class LocalCA {
   readonly #key: KeyObject;
   readonly #der: Buffer;
+  /** The certificate's subject and key identifier, parsed once (every leaf needs them). */
+  #issuer: ReturnType<typeof issuerOf> | null = null;
   #leaves: LeafCertificates | null = null;
 
   private constructor(
@@ -179,12 +181,16 @@ export class LocalCA {
    * @internal
    */
   issue(spec: Omit<CertificateSpec, "issuer" | "signingKey">): Buffer {
-    return signCertificate({ ...spec, issuer: issuerOf(this.#der).subject, signingKey: this.#key });
+    return signCertificate({ ...spec, issuer: this.#parsed().subject, signingKey: this.#key });
   }
 
   /** This CA's SubjectKeyIdentifier (for the leaves' AuthorityKeyIdentifier). */
   get keyIdentifier(): Buffer {
-    return issuerOf(this.#der).keyId ?? keyIdentifier(this.certificate.publicKey);
+    return this.#parsed().keyId ?? keyIdentifier(this.certificate.publicKey);
+  }
+
+  #parsed(): ReturnType<typeof issuerOf> {
+    return (this.#issuer ??= issuerOf(this.#der));
   }
 }
 
