@@ -116,7 +116,9 @@ export class LeafCertificates {
     });
     this.issued++;
     const pem = certificatePem(der);
-    const leaf: Leaf = { host, certificatePem: pem, context: createSecureContext({ key: key.privatePem, cert: pem }), notAfter };
+    // The CA follows the leaf in the chain served: clients that pin the CA key (Chromium's
+    // --ignore-certificate-errors-spki-list) look for it among the certificates presented.
+    const leaf: Leaf = { host, certificatePem: pem, context: createSecureContext({ key: key.privatePem, cert: pem + this.ca.certificatePem }), notAfter };
     this.ready.set(host, leaf);
     if (this.ready.size > this.maxHosts) this.ready.delete(this.ready.keys().next().value as string);
     return leaf;

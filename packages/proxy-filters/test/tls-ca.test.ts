@@ -6,6 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import tls from "node:tls";
 import { promisify } from "node:util";
 import { LeafCertificates, LocalCA, LocalCAError, trustInstructions } from "../src/index.js";
 
@@ -109,6 +110,28 @@ describe("LeafCertificates", () => {
     expect(Date.now() - from).toBeLessThan(65 * 60 * 1000);
     expect((to - Date.now()) / 86400000).toBeGreaterThan(29.9);
     expect((to - Date.now()) / 86400000).toBeLessThan(30.1);
+  });
+
+  test("the chain served is the leaf then the CA (clients pinning the CA key find it)", async () => {
+    const ca = await LocalCA.loadOrCreate(join(root, "chain-ca"));
+    // eslint-disable-next-line @typescript-eslint/naming-convention -- node:tls option name
+    const server = tls.createServer({ SNICallback: (name, cb) => void ca.leaves.contextFor(name).then((c) => cb(null, c), cb) }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const chain = await new Promise<tls.DetailedPeerCertificate>((resolve, reject) => {
+        // Nothing trusted here: the issuer seen can only come from what the server sent.
+        const c = tls.connect({ host: "127.0.0.1", port, servername: "chain.test", rejectUnauthorized: false }, () => {
+          resolve(c.getPeerCertificate(true));
+          c.end();
+        });
+        c.on("error", reject);
+      });
+      expect(chain.subjectaltname).toBe("DNS:chain.test");
+      expect(chain.issuerCertificate.fingerprint256).toBe(ca.fingerprint);
+    } finally {
+      server.close();
+    }
   });
 
   test("a leaf for an IP address has an IP SAN", async () => {
