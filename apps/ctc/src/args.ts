@@ -8,6 +8,7 @@ import type { CtcOptions } from "./options.js";
 import {
   checkBind,
   checkCidr,
+  checkDomain,
   checkHostMapEntry,
   checkImageBlocker,
   checkLogFormat,
@@ -28,6 +29,8 @@ export const USAGE = `usage: ctc [--bind ADDR] [--port N] [--blocklist FILE]... 
            [--config FILE] [--allow CIDR]... [--connect-ports LIST]
            [--image-blocker blank|pattern] [--no-banners-by-size] [--log FORMAT]
            [--host-map NAME=HOST:PORT]... [--no-watch] [--workers N|auto]
+           [--https-inspection] [--ca-dir DIR] [--inspect HOST]...
+           [--no-inspect HOST]... [--origin-ca FILE]...
            [--help] [--version]
 `;
 
@@ -55,11 +58,24 @@ options:
   --no-watch             reload lists on SIGHUP only, not when a list file changes
   --workers N|auto       worker processes serving the port (default auto: one per
                          core, at most 4); 1 = the command's own process only
+  --https-inspection     decrypt HTTPS (CONNECT) with a local CA, so banners are
+                         cut from HTTPS pages too (off by default; clients must
+                         trust the CA: see the README)
+  --ca-dir DIR           the local CA's directory (default
+                         $XDG_CONFIG_HOME/stdhttp-proxy/ca or
+                         ~/.config/stdhttp-proxy/ca, shared with alfajor)
+  --inspect HOST         inspect only HOST and its subdomains; repeatable
+                         (default: every host)
+  --no-inspect HOST      never inspect HOST and its subdomains (banks); repeatable
+  --origin-ca FILE       extra PEM CA trusted when verifying origins (a corporate
+                         root, an inspecting parent proxy's CA); repeatable
   -h, --help             show this help and exit
   --version              show the version and exit
 
 Control page: http://ADDR:PORT/ or http://ctc.local/ through the proxy.
 Proxy auto-config: http://ADDR:PORT/proxy.pac
+The inspection flags other than --https-inspection take effect when inspection
+is switched on from the control page.
 `;
 
 /** Flags that take a value, with what they do with it. */
@@ -80,6 +96,16 @@ const WITH_VALUE: Record<string, (flags: Partial<CtcOptions>, value: string, ctx
   "--image-blocker": (f, v) => (f.imageBlocker = checkImageBlocker(v, "--image-blocker")),
   "--log": (f, v) => (f.log = checkLogFormat(v, "--log")),
   "--workers": (f, v) => (f.workers = checkWorkers(v, "--workers")),
+  "--ca-dir": (f, v) => {
+    if (v === "") throw new UsageError("--ca-dir: empty directory name");
+    f.caDir = v;
+  },
+  "--inspect": (f, v) => (f.inspect ??= []).push(checkDomain(v, "--inspect")),
+  "--no-inspect": (f, v) => (f.neverInspect ??= []).push(checkDomain(v, "--no-inspect")),
+  "--origin-ca": (f, v) => {
+    if (v === "") throw new UsageError("--origin-ca: empty file name");
+    (f.originCa ??= []).push(v);
+  },
   "--host-map": (f, v) => {
     const [name, target] = checkHostMapEntry(v, "--host-map");
     (f.hostMap ??= {})[name] = target;
@@ -90,6 +116,7 @@ const WITH_VALUE: Record<string, (flags: Partial<CtcOptions>, value: string, ctx
 const SWITCHES: Record<string, (flags: Partial<CtcOptions>) => void> = {
   "--no-banners-by-size": (f) => (f.bannersBySize = false),
   "--no-watch": (f) => (f.watch = false),
+  "--https-inspection": (f) => (f.httpsInspection = true),
 };
 
 /** Parse the arguments after the script name. Throws `UsageError` for anything it does not understand. */

@@ -7,7 +7,10 @@
  * { "port": 3128, "blocklists": ["easylist.txt"], "upstream": "http://proxy.lan:3128",
  *   "allow": ["192.168.1.0/24"], "connectPorts": [443, 8443], "imageBlocker": "pattern",
  *   "bannersBySize": true, "log": "combined", "hostMap": { "news.test": "127.0.0.1:8000" },
- *   "workers": 2 }
+ *   "workers": 2,
+ *   "httpsInspection": { "enabled": true, "caDir": "ca",
+ *     "inspect": [], "neverInspect": ["bank.example"], "originCa": ["corp-root.pem"] } }
+ * Paths in `httpsInspection` (`caDir`, `originCa`) are relative to the file too.
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -17,6 +20,7 @@ import { defaultOptions, type CtcOptions } from "./options.js";
 import {
   checkBind,
   checkCidr,
+  checkDomain,
   checkHostPort,
   checkImageBlocker,
   checkLogFormat,
@@ -63,6 +67,20 @@ const KEYS: Record<string, Checker> = {
   workers: (v, w) => {
     if (typeof v !== "number" && typeof v !== "string") throw new UsageError(`${w}: expected a number of workers or "auto"`);
     return { workers: checkWorkers(v, w) };
+  },
+  httpsInspection: (v, w, dir) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${w}: expected an object { "enabled", "caDir", "inspect", "neverInspect", "originCa" }`);
+    const out: Partial<CtcOptions> = {};
+    for (const [key, value] of Object.entries(v)) {
+      const where = `${w}.${key}`;
+      if (key === "enabled") out.httpsInspection = bool(value, where);
+      else if (key === "caDir") out.caDir = resolve(dir, text(value, where));
+      else if (key === "inspect") out.inspect = texts(value, where).map((d) => checkDomain(d, where));
+      else if (key === "neverInspect") out.neverInspect = texts(value, where).map((d) => checkDomain(d, where));
+      else if (key === "originCa") out.originCa = texts(value, where).map((p) => resolve(dir, p));
+      else throw new UsageError(`${where}: unknown setting (known: enabled, caDir, inspect, neverInspect, originCa)`);
+    }
+    return out;
   },
   hostMap: (v, w) => {
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${w}: expected an object of "NAME": "HOST:PORT"`);

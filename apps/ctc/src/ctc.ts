@@ -22,6 +22,7 @@ import type { ListStatus } from "./control/page.js";
 import type { ControlState } from "./control/serve.js";
 import { UsageError } from "./errors.js";
 import { ctcHandler, type CtcHandlerClass } from "./handler.js";
+import { Inspection, readOriginCAs, type InspectionSettings } from "./inspection.js";
 import type { CtcOptions } from "./options.js";
 import { CtcStats, type StatsView } from "./stats.js";
 import { watchFiles } from "./watch.js";
@@ -48,6 +49,22 @@ export interface ClusterLink {
   statsView(): Promise<StatsView>;
   /** Tell the other workers; resolves once they all switched. */
   setEnabled(on: boolean): Promise<void>;
+  /** Tell the other workers the new HTTPS inspection settings; resolves once they all applied them. */
+  setInspection(settings: InspectionSettings): Promise<void>;
+}
+
+/** Whether an address to bind is a loopback one (only this machine can reach it). */
+export function isLoopback(bind: string): boolean {
+  return bind === "localhost" || bind === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bind);
+}
+
+/** The loud warning of inspection on a proxy other machines can reach. */
+export function exposedInspectionWarning(bind: string): string {
+  return (
+    `ctc: WARNING: HTTPS inspection is on and the proxy listens on ${bind}, which is not a loopback address:\n` +
+    `ctc: WARNING: the HTTPS traffic of every client allowed by --allow is decrypted here, and any of them\n` +
+    `ctc: WARNING: that trusts the CA can have its HTTPS traffic read by whoever holds the CA key.\n`
+  );
 }
 
 /** The notice of a successful reload. */
@@ -94,6 +111,8 @@ export class Ctc implements ControlState {
   readonly blocklist: BlockListFilter;
   /** The server, listening once `start()` resolved. */
   readonly server: ThreadingHTTPServer;
+  /** HTTPS inspection: the CA, the host lists, the refused hosts. */
+  readonly inspection: Inspection;
   /** When the lists were last loaded (ms since the epoch). */
   loadedAt = Date.now();
   /** The last reload's error (the previous rules stay in force), or null. */
@@ -108,8 +127,9 @@ export class Ctc implements ControlState {
   private reloading: Promise<boolean> = Promise.resolve(true);
   private on = true;
 
-  private constructor(options: CtcOptions, blocklist: BlockListFilter, reporter: ListReporter, io: CtcStreams, role: CtcRole) {
+  private constructor(options: CtcOptions, blocklist: BlockListFilter, reporter: ListReporter, io: CtcStreams, role: CtcRole, inspection: Inspection) {
     this.options = options;
+    this.inspection = inspection;
     this.token = role.token ?? newToken();
     this.blocklist = blocklist;
     this.reporter = reporter;
@@ -136,6 +156,7 @@ export class Ctc implements ControlState {
         upstream: options.upstream === null ? null : parseUpstream(options.upstream),
         pseudonym: PSEUDONYM,
         hostMap: options.hostMap,
+        httpsInspection: inspection.handlerOption(),
       },
       { control: this, log: this.log },
     );
@@ -169,7 +190,13 @@ export class Ctc implements ControlState {
     } catch (err) {
       throw new UsageError(`--blocklist: cannot read ${describeReadError(err)}`);
     }
-    const ctc = new Ctc({ ...options, blocklists: paths }, blocklist, reporter, io, role);
+    const inspection = new Inspection(
+      { enabled: options.httpsInspection, inspect: options.inspect, neverInspect: options.neverInspect },
+      resolve(options.caDir),
+      readOriginCAs(options.originCa),
+    );
+    if (options.httpsInspection) await inspection.ensureCA();
+    const ctc = new Ctc({ ...options, blocklists: paths }, blocklist, reporter, io, role, inspection);
     try {
       await ctc.server.ready;
     } catch (err) {
@@ -202,6 +229,25 @@ export class Ctc implements ControlState {
   async setEnabled(on: boolean): Promise<void> {
     this.enabled = on;
     await this.cluster?.setEnabled(on);
+  }
+
+  /**
+   * New HTTPS inspection settings, here and, when this is one worker of several, in every worker.
+   * Switching on loads (or creates) the CA first; rejects with a `UsageError` when the CA
+   * directory is unusable, and nothing changes then.
+   */
+  async setInspection(settings: InspectionSettings): Promise<void> {
+    const wasOn = this.inspection.current.enabled;
+    await this.applyInspection(settings);
+    if (settings.enabled && !wasOn && !isLoopback(this.options.bind)) this.io.stderr.write(exposedInspectionWarning(this.options.bind));
+    await this.cluster?.setInspection(this.inspection.current);
+  }
+
+  /** Apply new inspection settings in this process only (a worker, told by the primary). */
+  async applyInspection(settings: InspectionSettings): Promise<void> {
+    await this.inspection.apply(settings);
+    // A prototype property, as `filters`: the next CONNECT reads it.
+    (this.handler.prototype as { httpsInspection: unknown }).httpsInspection = this.inspection.handlerOption();
   }
 
   /** The counters the control page shows: this process's, or the whole proxy's when it is one worker of several. */

@@ -10,11 +10,12 @@
  * process.once("SIGINT", () => void ctc.close());
  * @module
  */
-export { Ctc, PSEUDONYM, VERSION, type CtcStreams, type CtcRole, type ClusterLink } from "./ctc.js";
-export { defaultOptions, DEFAULT_BLOCKLIST, MAX_AUTO_WORKERS, workerCount, type CtcOptions, type LogFormat } from "./options.js";
+export { Ctc, PSEUDONYM, VERSION, isLoopback, exposedInspectionWarning, type CtcStreams, type CtcRole, type ClusterLink } from "./ctc.js";
+export { Inspection, loadCA, readOriginCAs, underDomain, type InspectionSettings } from "./inspection.js";
+export { defaultOptions, defaultCaDir, DEFAULT_BLOCKLIST, MAX_AUTO_WORKERS, workerCount, type CtcOptions, type LogFormat } from "./options.js";
 export { parseCommandLine, USAGE, HELP, type CommandLine } from "./args.js";
 export { loadConfig, resolveOptions } from "./config.js";
-export { runCtc, startLines } from "./run.js";
+export { runCtc, startLines, inspectionLines } from "./run.js";
 export { UsageError } from "./errors.js";
 export { CtcStats, SnapshotView, type RecentBlock, type StatsView, type StatsDelta, type StatsSnapshot, type WorkerCount } from "./stats.js";
 export { atomicLineSink, lineChunks, PIPE_BUF } from "./line-sink.js";

@@ -2,6 +2,8 @@
  * CTC's settings: their types, their defaults, and where the default block list lives.
  * @module
  */
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageBlocker } from "@stdhttp/proxy-filters";
 
@@ -37,6 +39,25 @@ export interface CtcOptions {
    * proxy in the command's own process. Used by the command only; `Ctc.start` ignores it.
    */
   workers: number | "auto";
+  /** HTTPS inspection (decrypt CONNECT tunnels with a local CA): on at start (default false). */
+  httpsInspection: boolean;
+  /** The local CA's directory (default {@link defaultCaDir}: one CA shared with Alfajor). */
+  caDir: string;
+  /** Hosts (and their subdomains) to inspect; empty: every host. */
+  inspect: string[];
+  /** Hosts (and their subdomains) never inspected (banks, pinned apps). */
+  neverInspect: string[];
+  /** Extra PEM CA files trusted when verifying origins (a corporate root, an inspecting parent proxy's CA). */
+  originCa: string[];
+}
+
+/**
+ * The default CA directory, shared by CTC and Alfajor so that a user trusts one certificate:
+ * `$XDG_CONFIG_HOME/stdhttp-proxy/ca`, else `~/.config/stdhttp-proxy/ca`.
+ */
+export function defaultCaDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== "" ? env.XDG_CONFIG_HOME : join(homedir(), ".config");
+  return join(base, "stdhttp-proxy", "ca");
 }
 
 /** The most workers `auto` starts (more rarely pays: the upstream network is the limit). */
@@ -65,5 +86,10 @@ export function defaultOptions(): CtcOptions {
     hostMap: {},
     watch: true,
     workers: "auto",
+    httpsInspection: false,
+    caDir: defaultCaDir(),
+    inspect: [],
+    neverInspect: [],
+    originCa: [],
   };
 }

@@ -4,16 +4,20 @@
  * address lines printed (the first one is exactly `ctc: proxy on http://HOST:PORT/`), SIGHUP
  * reloading the lists, and SIGINT / SIGTERM closing the server before exiting 0. A usage error
  * prints the message and the usage to stderr and gives 2; a start-up failure (address in use)
- * gives 1.
+ * gives 1. With HTTPS inspection on, the CA is loaded (or created) before the proxy starts (once,
+ * in this process, when there are workers), where it is and how to trust it is printed after the
+ * address lines, and a proxy bound to a non-loopback address warns on stderr.
  * @module
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { trustInstructions, type LocalCA } from "@stdhttp/proxy-filters";
 import { HELP, parseCommandLine, USAGE } from "./args.js";
 import { checkListsReadable, Primary, StartFailure } from "./cluster/primary.js";
 import { resolveOptions } from "./config.js";
-import { Ctc, VERSION, type CtcStreams } from "./ctc.js";
+import { Ctc, exposedInspectionWarning, isLoopback, VERSION, type CtcStreams } from "./ctc.js";
 import { UsageError } from "./errors.js";
+import { loadCA, readOriginCAs } from "./inspection.js";
 import { workerCount, type CtcOptions } from "./options.js";
 
 /** `http://host:port/` of an address. */
@@ -31,6 +35,19 @@ export function startLines(proxy: { readonly url: string }): string {
   );
 }
 
+/** What is printed after the address lines when HTTPS inspection is on: the CA and how to trust it. */
+export function inspectionLines(ca: LocalCA, proxyUrl: string): string {
+  const text = trustInstructions(ca).replaceAll("http://127.0.0.1:PORT", proxyUrl.slice(0, -1));
+  return `${text}\n  Download: ${proxyUrl}ca.pem (or http://ctc.local/ca.pem through the proxy)\n`;
+}
+
+/** The start-up notices of HTTPS inspection: the CA lines (stdout) and, bound beyond loopback, the warning (stderr). */
+function announceInspection(ca: LocalCA | null, options: CtcOptions, url: string, io: CtcStreams): void {
+  if (ca === null) return;
+  io.stdout.write(inspectionLines(ca, url));
+  if (!isLoopback(options.bind)) io.stderr.write(exposedInspectionWarning(options.bind));
+}
+
 /**
  * Run the command with `argv` (the arguments after the script). Resolves with the exit status:
  * at once for `--help`, `--version` and errors, after a signal otherwise. With more than one
@@ -39,6 +56,7 @@ export function startLines(proxy: { readonly url: string }): string {
  */
 export async function runCtc(argv: readonly string[], io: CtcStreams = process): Promise<number> {
   let options: CtcOptions;
+  let ca: LocalCA | null = null;
   try {
     const line = parseCommandLine(argv);
     if (line.action === "help") {
@@ -53,13 +71,17 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
     if (workerCount(options.workers, availableParallelism()) > 1) {
       options = { ...options, blocklists: options.blocklists.map((p) => resolve(p)) };
       checkListsReadable(options.blocklists);
+      options = { ...options, caDir: resolve(options.caDir), originCa: options.originCa.map((p) => resolve(p)) };
+      readOriginCAs(options.originCa);
+      // Made here once, before the workers start: they all load this same CA.
+      if (options.httpsInspection) ca = await loadCA(options.caDir);
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     return usageError(err, io);
   }
   const workers = workerCount(options.workers, availableParallelism());
-  if (workers > 1) return runPrimary(options, workers, io);
+  if (workers > 1) return runPrimary(options, workers, io, ca);
   let ctc: Ctc;
   try {
     ctc = await Ctc.start(options, io);
@@ -84,6 +106,7 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
   io.stdout.write(startLines(ctc));
+  announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
   try {
     await stop;
     await ctc.close();
@@ -97,7 +120,7 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
 }
 
 /** The command with `workers` worker processes (node:cluster): this process is their primary. */
-async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams): Promise<number> {
+async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, ca: LocalCA | null): Promise<number> {
   const primary = new Primary(options, workers, io);
   let address: [string, number];
   try {
@@ -125,6 +148,7 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams):
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
   io.stdout.write(startLines({ url: urlOf(address) }));
+  announceInspection(ca, options, urlOf(address), io);
   try {
     await stop;
     await primary.stop();
@@ -138,6 +162,6 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams):
 }
 
 function usageError(err: UsageError, io: CtcStreams): number {
-  io.stderr.write(`ctc: error: ${err.message}\n${USAGE}Try 'ctc --help' for more.\n`);
+  io.stderr.write(`ctc: error: ${err.message}\n${err.showUsage ? `${USAGE}Try 'ctc --help' for more.\n` : ""}`);
   return 2;
 }

@@ -103,3 +103,10 @@ export function checkWorkers(value: string | number, setting: string): number | 
   if (!/^\d{1,2}$/.test(text) || n < 1 || n > MAX_WORKERS) throw new UsageError(`${setting}: expected a number of workers (1-${MAX_WORKERS}) or auto, got: ${String(value)}`);
   return n;
 }
+
+/** A host or domain of an inspection list (`bank.example`, `*.bank.example`, `.bank.example`), lower-cased. */
+export function checkDomain(value: string, setting: string): string {
+  const d = value.trim().toLowerCase().replace(/^\*?\./, "").replace(/\.$/, "");
+  if (!HOST_NAME.test(d) && isIP(d.replace(/^\[(.*)\]$/, "$1")) === 0) throw new UsageError(`${setting}: not a host name: ${value}`);
+  return d;
+}

@@ -83,7 +83,7 @@ describe("chromium through ctc", () => {
     await expect(page.locator("td.url", { hasText: "http://pagead2.googlesyndication.com/late-banner.gif" }).count()).resolves.toBeGreaterThan(0);
     await page.getByRole("button", { name: "Turn filtering off" }).click();
     await page.waitForURL("http://ctc.local/?changed=off");
-    expect(await page.locator(".badge").textContent()).toBe("Filtering is off");
+    expect(await page.locator("header .badge").textContent()).toBe("Filtering is off");
     expect(await enabled()).toBe(false);
     await page.getByRole("button", { name: "Turn filtering on" }).click();
     await page.waitForURL("http://ctc.local/?changed=on");

@@ -4,6 +4,7 @@
  * {@link REPORT_MS} and when a control page asks, the switch and reloads when they happen.
  * @module
  */
+import type { InspectionSettings } from "../inspection.js";
 import type { CtcOptions } from "../options.js";
 import type { StatsDelta, StatsSnapshot } from "../stats.js";
 
@@ -23,6 +24,8 @@ export interface WorkerSetup {
   slot: number;
   /** Whether filtering is on (a replacement starts as the others are). */
   enabled: boolean;
+  /** Hosts whose clients refused our certificate so far, in any worker (tunnelled untouched). */
+  refused: string[];
 }
 
 /** Worker to primary. `ask` answers the primary's message of that number. */
@@ -32,6 +35,8 @@ export type FromWorker =
   | { type: "ctc:delta"; delta: StatsDelta | null; ask?: number }
   | { type: "ctc:sync"; id: number; delta: StatsDelta | null }
   | { type: "ctc:toggle"; id: number; enabled: boolean }
+  | { type: "ctc:inspection"; id: number; settings: InspectionSettings }
+  | { type: "ctc:refused"; hosts: string[] }
   | { type: "ctc:ack"; ask: number }
   | { type: "ctc:reloaded"; ask: number; error: string | null };
 
@@ -40,6 +45,8 @@ export type ToWorker =
   | { type: "ctc:collect"; ask: number }
   | { type: "ctc:view"; id: number; snapshot: StatsSnapshot }
   | { type: "ctc:enable"; ask: number; enabled: boolean }
+  | { type: "ctc:inspect"; ask: number; settings: InspectionSettings }
+  | { type: "ctc:refused"; hosts: string[] }
   | { type: "ctc:toggled"; id: number }
   | { type: "ctc:reload"; ask: number; reason: string }
   | { type: "ctc:close" };

@@ -6,7 +6,9 @@
  *
  * - merges the workers' counter changes and answers a control page's request for the merged
  *   counters after collecting every worker's latest changes;
- * - passes the on/off switch to every worker and answers the switching worker once all applied it;
+ * - passes the on/off switch and the HTTPS inspection settings to every worker and answers the
+ *   switching worker once all applied them; passes on the hosts whose clients refused our
+ *   certificate in one worker, so that every worker tunnels them;
  * - reloads every worker on SIGHUP and when a list file changes, with one notice for all;
  * - replaces a worker that dies (logged on stderr, with a growing delay when they die young);
  * - on SIGINT / SIGTERM tells the workers to close, waits for them (then SIGKILL) and exits 0.
@@ -19,6 +21,7 @@ import { newToken } from "../control/guard.js";
 import { reloadedLine, reloadFailedLine, type CtcStreams } from "../ctc.js";
 import { UsageError } from "../errors.js";
 import type { CtcOptions } from "../options.js";
+import type { InspectionSettings } from "../inspection.js";
 import { CtcStats, type WorkerCount } from "../stats.js";
 import { watchFiles } from "../watch.js";
 import { isCtcMessage, SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from "./messages.js";
@@ -85,6 +88,8 @@ export class Primary {
   private readonly asks = new Map<number, Ask>();
   private nextAsk = 1;
   private enabled = true;
+  private inspection: InspectionSettings;
+  private readonly refused = new Set<string>();
   private stopping = false;
   private starting: { ready: number; resolve: (address: [string, number]) => void; reject: (err: StartFailure) => void; address: [string, number] | null } | null = null;
   private reloading: Promise<void> = Promise.resolve();
@@ -93,6 +98,7 @@ export class Primary {
   constructor(options: CtcOptions, count: number, io: CtcStreams) {
     this.options = options;
     this.io = io;
+    this.inspection = { enabled: options.httpsInspection, inspect: options.inspect, neverInspect: options.neverInspect };
     this.slots = Array.from({ length: count }, (_, index) => ({ index, worker: null, startedAt: 0, failures: 0, timer: null }));
   }
 
@@ -168,7 +174,14 @@ export class Primary {
 
   private fork(slot: Slot): void {
     slot.timer = null;
-    const setup: WorkerSetup = { options: { ...this.options, watch: false }, token: this.token, slot: slot.index, enabled: this.enabled };
+    const { enabled: httpsInspection, inspect, neverInspect } = this.inspection;
+    const setup: WorkerSetup = {
+      options: { ...this.options, watch: false, httpsInspection, inspect, neverInspect },
+      token: this.token,
+      slot: slot.index,
+      enabled: this.enabled,
+      refused: [...this.refused],
+    };
     const worker = cluster.fork({ [SETUP_ENV]: JSON.stringify(setup) });
     slot.worker = worker;
     slot.startedAt = Date.now();
@@ -245,6 +258,17 @@ export class Primary {
         this.enabled = m.enabled;
         void this.askAll((ask) => ({ type: "ctc:enable", ask, enabled: m.enabled })).then(() => this.post(worker, { type: "ctc:toggled", id: m.id }));
         return;
+      case "ctc:inspection":
+        // The sending worker applied them already (and loaded the CA: the others find it made).
+        this.inspection = m.settings;
+        void this.askAll((ask) => ({ type: "ctc:inspect", ask, settings: m.settings }), worker).then(() => this.post(worker, { type: "ctc:toggled", id: m.id }));
+        return;
+      case "ctc:refused":
+        for (const h of m.hosts) this.refused.add(h);
+        for (const slot of this.slots) {
+          if (slot.worker !== null && slot.worker !== worker) this.post(slot.worker, { type: "ctc:refused", hosts: m.hosts });
+        }
+        return;
       case "ctc:ack":
       case "ctc:reloaded":
         return this.answer(worker, m.ask, m);
@@ -263,6 +287,8 @@ export class Primary {
     this.io.stderr.write(`ctc: worker ${slot.index + 1} replaced (pid ${worker.process.pid ?? "?"})\n`);
     // It may have missed a switch sent while it started.
     this.post(worker, { type: "ctc:enable", ask: 0, enabled: this.enabled });
+    this.post(worker, { type: "ctc:inspect", ask: 0, settings: this.inspection });
+    if (this.refused.size > 0) this.post(worker, { type: "ctc:refused", hosts: [...this.refused] });
   }
 
   private onFailed(worker: Worker, m: Extract<FromWorker, { type: "ctc:failed" }>): void {

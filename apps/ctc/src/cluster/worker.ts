@@ -7,6 +7,7 @@
  */
 import { Ctc, type ClusterLink } from "../ctc.js";
 import { UsageError } from "../errors.js";
+import type { InspectionSettings } from "../inspection.js";
 import { atomicLineSink } from "../line-sink.js";
 import { SnapshotView, type StatsView } from "../stats.js";
 import { isCtcMessage, REPORT_MS, SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from "./messages.js";
@@ -23,6 +24,8 @@ function send(message: FromWorker): void {
 class WorkerLink implements ClusterLink {
   private readonly ctc: Ctc;
   private nextId = 1;
+  /** Refused hosts already passed on to the primary. */
+  private readonly refusedSent = new Set<string>();
   private readonly waiting = new Map<number, (message: ToWorker | null) => void>();
 
   constructor(ctc: Ctc) {
@@ -39,10 +42,19 @@ class WorkerLink implements ClusterLink {
     await this.request((id) => ({ type: "ctc:toggle", id, enabled: on }));
   }
 
-  /** Send the counter changes, if any. */
+  async setInspection(settings: InspectionSettings): Promise<void> {
+    await this.request((id) => ({ type: "ctc:inspection", id, settings }));
+  }
+
+  /** Send the counter changes, if any, and the hosts newly refused here. */
   report(): void {
     const delta = this.ctc.stats.takeDelta();
     if (delta !== null) send({ type: "ctc:delta", delta });
+    const fresh = this.ctc.inspection.refusedHere().filter((h) => !this.refusedSent.has(h));
+    if (fresh.length > 0) {
+      for (const h of fresh) this.refusedSent.add(h);
+      send({ type: "ctc:refused", hosts: fresh });
+    }
   }
 
   readonly onMessage = (message: unknown): void => {
@@ -54,6 +66,20 @@ class WorkerLink implements ClusterLink {
       case "ctc:enable":
         this.ctc.enabled = m.enabled;
         return send({ type: "ctc:ack", ask: m.ask });
+      case "ctc:inspect":
+        // The CA exists by now (the worker that switched made it); an error would be this
+        // directory's alone, and is logged: the other workers keep serving.
+        void this.ctc.applyInspection(m.settings).then(
+          () => send({ type: "ctc:ack", ask: m.ask }),
+          (err: unknown) => {
+            process.stderr.write(`ctc: error: HTTPS inspection: ${(err as Error).message}\n`);
+            send({ type: "ctc:ack", ask: m.ask });
+          },
+        );
+        return;
+      case "ctc:refused":
+        this.ctc.inspection.learnRefused(m.hosts);
+        return;
       case "ctc:reload":
         void this.ctc.reloadLists().then((error) => send({ type: "ctc:reloaded", ask: m.ask, error }));
         return;
@@ -109,6 +135,7 @@ export async function runWorker(): Promise<void> {
     return;
   }
   ctc.enabled = setup.enabled;
+  ctc.inspection.learnRefused(setup.refused);
   ctc.stats.trackChanges();
   const link = new WorkerLink(ctc);
   ctc.cluster = link;

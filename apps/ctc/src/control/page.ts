@@ -1,7 +1,8 @@
 /**
  * The control page's HTML: status (on/off with the toggle, uptime, requests, blocks), the
  * "explain this URL" form and its answer, the most blocked hosts, the recent blocks with the
- * rule that matched, the lists, and the browser set-up. Plain HTML and inline CSS, no script.
+ * rule that matched, the lists, HTTPS inspection (toggle, host lists, refused hosts, the CA's
+ * fingerprint and download), and the browser set-up. Plain HTML and inline CSS, no script.
  * @module
  */
 import { escapeHtml, type ListFormat } from "@stdhttp/proxy-filters";
@@ -39,6 +40,21 @@ export interface PageData {
   proxyAddress: string;
   explanation: UrlExplanation | null;
   notice: string | null;
+  inspection: InspectionView;
+}
+
+/** HTTPS inspection, as the page shows it. */
+export interface InspectionView {
+  enabled: boolean;
+  inspect: string[];
+  neverInspect: string[];
+  /** Hosts whose client refused our certificate (tunnelled untouched since). */
+  refused: string[];
+  /** The CA's SHA-256 fingerprint, once loaded. */
+  fingerprint: string | null;
+  /** The CA certificate's path, once loaded. */
+  caPath: string | null;
+  caDir: string;
 }
 
 const FORMAT_NAMES: Record<ListFormat, string> = { hosts: "hosts file", domains: "domain list", abp: "Adblock Plus / EasyList" };
@@ -145,6 +161,31 @@ function lists(data: PageData): string {
 <p class="muted">Loaded at ${time(data.loadedAt)}. Lists are reloaded when a file changes and on <code>kill -HUP</code>.</p>${error}</section>`;
 }
 
+function inspectionSection(data: PageData): string {
+  const x = data.inspection;
+  const next = x.enabled ? "off" : "on";
+  const refused = x.refused.length === 0
+    ? '<p class="empty">None so far.</p>'
+    : `<ul class="lists">${x.refused.map((h) => `<li><code>${e(h)}</code></li>`).join("")}</ul>`;
+  const ca = x.fingerprint === null
+    ? `<p class="muted">The CA is loaded, or created in <code>${e(x.caDir)}</code>, when inspection is first switched on.</p>`
+    : `<p>Certificate authority: <code>${e(x.caPath ?? "")}</code>, SHA-256 fingerprint <code class="url">${e(x.fingerprint)}</code>.
+<a href="/ca.pem" download="stdhttp-proxy-ca.pem">Download the CA certificate (ca.pem)</a> and import it in the browser as an authority (see ctc's README).</p>`;
+  return `<section aria-labelledby="https-h" id="https"><h2 id="https-h">HTTPS inspection</h2>
+<div class="state"><span class="badge ${x.enabled ? "on" : "off"}" role="status">HTTPS inspection is ${x.enabled ? "on" : "off"}</span>
+<form method="post" action="/inspection"><input type="hidden" name="token" value="${e(data.token)}"><input type="hidden" name="enabled" value="${next}">
+<button type="submit"${x.enabled ? "" : ' class="primary"'}>Turn HTTPS inspection ${next}</button></form></div>
+<p class="muted">On, HTTPS pages are decrypted with a local certificate authority so banners are cut from them too. Clients must trust that authority.</p>
+${ca}
+<form method="post" action="/inspection" class="lists-form"><input type="hidden" name="token" value="${e(data.token)}">
+<label for="inspect">Inspect only these hosts and their subdomains (one per line; empty: every host)</label>
+<textarea id="inspect" name="inspect" rows="3" spellcheck="false">${e(x.inspect.join("\n"))}</textarea>
+<label for="neverInspect">Never inspect these hosts and their subdomains (banks, apps that pin certificates)</label>
+<textarea id="neverInspect" name="neverInspect" rows="3" spellcheck="false">${e(x.neverInspect.join("\n"))}</textarea>
+<button type="submit">Save the lists</button> <span class="muted">(kept until ctc stops; use --inspect / --no-inspect or the config file to keep them)</span></form>
+<h3>Hosts whose client refused our certificate</h3><p class="muted">Tunnelled untouched from then on (until ctc restarts).</p>${refused}</section>`;
+}
+
 function setup(data: PageData): string {
   return `<section aria-labelledby="setup-h"><h2 id="setup-h">Browser set-up</h2>
 <p>Set the browser's HTTP proxy (and the HTTPS one) to <code>${e(data.proxyAddress)}</code>, or give it the automatic configuration
@@ -166,6 +207,7 @@ ${explainSection(data)}
 <div class="grid">${topHosts(data)}
 ${recent(data)}</div>
 ${lists(data)}
+${inspectionSection(data)}
 ${setup(data)}
 </main>
 <footer>ctc ${e(data.version)} · <a href="/status.json">status.json</a></footer>

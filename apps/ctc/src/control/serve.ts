@@ -7,11 +7,15 @@
  * | `GET /` | the status page |
  * | `GET /explain?url=URL` | the status page with what the lists say about URL |
  * | `POST /toggle` | `enabled=on\|off` with the form token, from the page itself: turns filtering on or off |
+ * | `POST /inspection` | with the form token, from the page itself: `enabled=on\|off` switches HTTPS inspection; `inspect` and `neverInspect` (hosts, one per line) replace its lists |
+ * | `GET /ca.pem` | the local CA's certificate (never its key), once inspection was on |
  * | `GET /proxy.pac` | the proxy auto-config file |
  * | `GET /status.json` | the counters as JSON |
  * @module
  */
 import type { BlockListFilter, ProxyRequestHandler } from "@stdhttp/proxy-filters";
+import type { Inspection, InspectionSettings } from "../inspection.js";
+import { checkDomain } from "../validate.js";
 import type { CtcStats, StatsView } from "../stats.js";
 import { explainUrl } from "./explain.js";
 import { CONTROL_HOST, crossSiteReason, tokenMatches, trustedHost } from "./guard.js";
@@ -41,10 +45,28 @@ export interface ControlState {
   readonly loadedAt: number;
   /** The last reload's error, or null. */
   readonly reloadError: string | null;
+  /** HTTPS inspection: settings, CA, refused hosts. */
+  readonly inspection: Inspection;
+  /** New HTTPS inspection settings in every process; rejects (nothing changed) when the CA cannot be loaded. */
+  setInspection(settings: InspectionSettings): Promise<void>;
 }
+
+/** The MIME type of a CA certificate download (what browsers offer to import). */
+export const CA_CERT_TYPE = "application/x-x509-ca-cert";
+
+/** The notice of the page a form redirects to (`/?changed=...`). */
+const NOTICES: Record<string, string | undefined> = {
+  on: "Filtering turned on.",
+  off: "Filtering turned off.",
+  "inspection-on": "HTTPS inspection turned on.",
+  "inspection-off": "HTTPS inspection turned off.",
+  lists: "HTTPS inspection lists saved (until ctc stops).",
+};
 
 /** Largest toggle form accepted (it has two short fields). */
 const MAX_FORM = 4096;
+/** Largest inspection form accepted (two host lists). */
+const MAX_LIST_FORM = 64 * 1024;
 
 /**
  * Sent with every control answer: no caching, no framing by other sites (the toggle must not be
@@ -104,7 +126,13 @@ function pageData(h: ProxyRequestHandler, state: ControlState, stats: StatsView,
     proxyAddress: `${address.includes(":") ? `[${address}]` : address}:${port}`,
     explanation: extra.explain === undefined ? null : explainUrl(state.blocklist, extra.explain),
     notice: extra.notice ?? null,
+    inspection: inspectionView(state.inspection),
   };
+}
+
+function inspectionView(inspection: Inspection) {
+  const ca = inspection.ca;
+  return { ...inspection.current, refused: inspection.refused(), fingerprint: ca?.fingerprint ?? null, caPath: ca?.certificatePath ?? null, caDir: inspection.caDir };
 }
 
 function statusJson(state: ControlState, s: StatsView): string {
@@ -122,24 +150,76 @@ function statusJson(state: ControlState, s: StatsView): string {
       loadedAt: new Date(state.loadedAt).toISOString(),
       reloadError: state.reloadError,
       workers: s.workers(),
+      httpsInspection: inspectionView(state.inspection),
     },
     null,
     2,
   )}\n`;
 }
 
-async function toggle(h: ProxyRequestHandler, state: ControlState, viaProxy: boolean): Promise<void> {
+/**
+ * The form of a state-changing POST, once it passed the same-origin check and carries the token;
+ * null when a refusal was answered.
+ */
+async function checkedForm(h: ProxyRequestHandler, state: ControlState, viaProxy: boolean, what: string, limit: number): Promise<URLSearchParams | null> {
   const cross = crossSiteReason({ origin: h.headers.get("origin"), secFetchSite: h.headers.get("sec-fetch-site") }, pageOrigin(h, viaProxy));
-  if (cross !== null) return h.sendError(403, "Cross-site request refused", `Filtering can only be switched from the control page itself: ${cross}`);
+  if (cross !== null) {
+    h.sendError(403, "Cross-site request refused", `${what} can only be changed from the control page itself: ${cross}`);
+    return null;
+  }
   let form: URLSearchParams;
   try {
-    form = new URLSearchParams((await h.readBody(MAX_FORM)).toString("utf8"));
+    form = new URLSearchParams((await h.readBody(limit)).toString("utf8"));
   } catch {
-    return h.sendError(413, "Form too large", `The toggle form is at most ${MAX_FORM} bytes`);
+    h.sendError(413, "Form too large", `The form is at most ${limit} bytes`);
+    return null;
   }
   if (!tokenMatches(form.get("token"), state.token)) {
-    return h.sendError(403, "Missing or wrong form token", "Reload the control page and use its button (the token changes when ctc restarts)");
+    h.sendError(403, "Missing or wrong form token", "Reload the control page and use its button (the token changes when ctc restarts)");
+    return null;
   }
+  return form;
+}
+
+/** Hosts of a textarea: one per line (commas and spaces also separate). Throws `UsageError`. */
+function hostList(text: string, field: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter((t) => t !== "").map((t) => checkDomain(t, field)))];
+}
+
+async function changeInspection(h: ProxyRequestHandler, state: ControlState, viaProxy: boolean): Promise<void> {
+  const form = await checkedForm(h, state, viaProxy, "HTTPS inspection", MAX_LIST_FORM);
+  if (form === null) return;
+  const next = state.inspection.current;
+  const wanted = form.get("enabled");
+  if (wanted !== null && wanted !== "on" && wanted !== "off") return h.sendError(400, "Bad form", 'The field "enabled" must be on or off');
+  if (wanted !== null) next.enabled = wanted === "on";
+  try {
+    const inspect = form.get("inspect");
+    const never = form.get("neverInspect");
+    if (inspect !== null) next.inspect = hostList(inspect, "Inspect only");
+    if (never !== null) next.neverInspect = hostList(never, "Never inspect");
+  } catch (err) {
+    return h.sendError(400, "Bad host list", (err as Error).message);
+  }
+  try {
+    await state.setInspection(next);
+  } catch (err) {
+    return h.sendError(500, "Cannot switch HTTPS inspection on", (err as Error).message);
+  }
+  const changed = wanted === null ? "lists" : `inspection-${wanted}`;
+  send(h, 303, "text/plain; charset=utf-8", `HTTPS inspection is ${next.enabled ? "on" : "off"}.\n`, [["Location", `/?changed=${changed}#https`]]);
+}
+
+/** `GET /ca.pem`: the CA certificate, never the key (`certificatePem` holds the certificate alone). */
+function caCertificate(h: ProxyRequestHandler, state: ControlState): void {
+  const ca = state.inspection.ca;
+  if (ca === null) return h.sendError(404, "No CA yet", "The local CA is loaded (or created) when HTTPS inspection is first switched on");
+  send(h, 200, CA_CERT_TYPE, ca.certificatePem, [["Content-Disposition", 'attachment; filename="stdhttp-proxy-ca.pem"']]);
+}
+
+async function toggle(h: ProxyRequestHandler, state: ControlState, viaProxy: boolean): Promise<void> {
+  const form = await checkedForm(h, state, viaProxy, "Filtering", MAX_FORM);
+  if (form === null) return;
   const wanted = form.get("enabled");
   if (wanted !== "on" && wanted !== "off") return h.sendError(400, "Bad form", 'The field "enabled" must be on or off');
   await state.setEnabled(wanted === "on");
@@ -164,14 +244,19 @@ export function serveControl(h: ProxyRequestHandler, state: ControlState, target
     if (method !== "POST") return h.sendError(405, "Use POST", "Filtering is switched with the form of the control page");
     return toggle(h, state, viaProxy);
   }
+  if (path === "/inspection") {
+    if (method !== "POST") return h.sendError(405, "Use POST", "HTTPS inspection is changed with the forms of the control page");
+    return changeInspection(h, state, viaProxy);
+  }
   const routes: Record<string, () => void | Promise<void>> = {
     "/": async () => {
       const changed = query.get("changed");
-      const notice = changed === "on" || changed === "off" ? `Filtering turned ${changed}.` : undefined;
+      const notice = changed !== null && Object.hasOwn(NOTICES, changed) ? NOTICES[changed] : undefined;
       send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, await state.statsView(), { notice })));
     },
     "/explain": async () =>
       send(h, 200, "text/html; charset=utf-8", renderControlPage(pageData(h, state, await state.statsView(), { explain: query.get("url") ?? "" }))),
+    "/ca.pem": () => caCertificate(h, state),
     "/proxy.pac": () => {
       const [address, port] = localAuthority(h);
       send(h, 200, PAC_TYPE, pacFile(address, port));

@@ -50,6 +50,10 @@ code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:
 .explain{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}
 .explain label{flex-basis:100%;font-weight:600}
 .explain input{flex:1 1 16rem;min-width:0;font:inherit;padding:.45rem .6rem;border-radius:.5rem;border:1px solid var(--line);background:var(--bg);color:var(--fg)}
+.lists-form{display:grid;gap:.4rem;margin:.75rem 0}
+.lists-form label{font-weight:600}
+.lists-form textarea{width:100%;font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:.45rem .6rem;border-radius:.5rem;border:1px solid var(--line);background:var(--bg);color:var(--fg)}
+.lists-form button{justify-self:start}
 .muted{color:var(--muted)}
 .empty{color:var(--muted);font-style:italic;margin:0}
 ul.lists{margin:0;padding-left:1.2rem}
