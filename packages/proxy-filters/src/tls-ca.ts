@@ -39,6 +39,11 @@ export class LocalCAError extends Error {
 export interface LocalCAOptions {
   /** Common name of a new CA. Default `"stdhttp proxy CA (<host name>)"`. */
   commonName?: string;
+  /**
+   * Keep the leaf certificates on disk too, in `<dir>/leaves/` (see `LeafOptions.cacheDir`), so
+   * that a restart does not make them anew. Default false: memory only.
+   */
+  leafCache?: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export class LocalCA {
   static async loadOrCreate(dir: string, options: LocalCAOptions = {}): Promise<LocalCA> {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const existing = await LocalCA.load(dir);
-    if (existing !== null) return existing;
+    if (existing !== null) return existing.#configured(options);
     const { privateKey, publicKey } = await generateKeyPair("ec", { namedCurve: "P-256" });
     const name = distinguishedName(options.commonName ?? `stdhttp proxy CA (${hostname()})`, "stdhttp");
     const now = Date.now();
@@ -114,7 +119,7 @@ export class LocalCA {
     } finally {
       await Promise.all([fs.rm(keyTmp, { force: true }), fs.rm(certTmp, { force: true })]);
     }
-    return new LocalCA(dir, privateKey, new X509Certificate(pem));
+    return new LocalCA(dir, privateKey, new X509Certificate(pem)).#configured(options);
   }
 
   /** The CA in `dir`, or null when it has no key file yet. */
@@ -147,6 +152,12 @@ export class LocalCA {
     } catch (err) {
       throw new LocalCAError(`${dir}: not a usable CA (${(err as Error).message})`, "ERR_CA_INVALID");
     }
+  }
+
+  /** Apply the options that concern a loaded CA (the leaf cache). */
+  #configured(options: LocalCAOptions): this {
+    if (options.leafCache === true) this.#leaves = new LeafCertificates(this, { cacheDir: join(this.dir, "leaves") });
+    return this;
   }
 
   /** The per-host leaf certificates this CA signs (one cache per CA, made on first use). */

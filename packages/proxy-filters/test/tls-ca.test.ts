@@ -158,6 +158,32 @@ describe("LeafCertificates", () => {
     expect(a.serialNumber).not.toBe(b.serialNumber);
   });
 
+  test("leafCache: leaves and their key survive a restart (no new signature); a stale or foreign leaf is made anew", async () => {
+    const dir = join(root, "cached-ca");
+    const first = await LocalCA.loadOrCreate(dir, { leafCache: true });
+    const a = await first.leaves.leafFor("shop.test");
+    const v6 = await first.leaves.leafFor("[::1]");
+    expect(first.leaves.issued).toBe(2);
+    expect((await fs.stat(join(dir, "leaves"))).mode & 0o777).toBe(0o700);
+    expect((await fs.stat(join(dir, "leaves", "leaf-key.pem"))).mode & 0o777).toBe(0o600);
+    // A restart: same files, nothing signed.
+    const second = await LocalCA.loadOrCreate(dir, { leafCache: true });
+    const b = await second.leaves.leafFor("shop.test");
+    expect((await second.leaves.leafFor("::1")).certificatePem).toBe(v6.certificatePem);
+    expect(second.leaves.issued).toBe(0);
+    expect(b.certificatePem).toBe(a.certificatePem);
+    // A file that is not a valid leaf of this CA for the host is replaced.
+    await fs.writeFile(join(dir, "leaves", "shop.test.pem"), v6.certificatePem);
+    const third = await LocalCA.loadOrCreate(dir, { leafCache: true });
+    const c = await third.leaves.leafFor("shop.test");
+    expect(third.leaves.issued).toBe(1);
+    expect(new X509Certificate(c.certificatePem).subjectAltName).toBe("DNS:shop.test");
+    // Without the option, memory only.
+    const plain = await LocalCA.loadOrCreate(dir);
+    await plain.leaves.leafFor("shop.test");
+    expect(plain.leaves.issued).toBe(1);
+  });
+
   test("the LRU keeps at most maxHosts contexts", async () => {
     const ca = await LocalCA.loadOrCreate(join(root, "leaf"));
     const leaves = new LeafCertificates(ca, { maxHosts: 3 });
