@@ -1,6 +1,7 @@
 /**
  * A running Alfajor: the policy store, proxy-filters' `CookieFilter` behind the on/off switch,
- * the cookie log, the parent proxy setting, and the proxy server with the GUI handler. The CLI
+ * the cookie log, the parent proxy setting, HTTPS inspection, and the proxy server with the GUI
+ * handler. The CLI
  * starts one; tests and the demo may start one in-process with {@link Alfajor.start}.
  * @module
  */
@@ -9,6 +10,7 @@ import { CookieFilter, parseUpstream, PoolRegistry, ThreadingHTTPServer, type Up
 import { CookieLog } from "./cookie-log.js";
 import { stateJson } from "./gui-api.js";
 import { AlfajorHandler, type HandlerState } from "./handler.js";
+import { exposedWarning, InspectionControl } from "./https-inspection.js";
 import type { AlfajorOptions } from "./options.js";
 import { toCookiePolicy } from "./policy-document.js";
 import { PolicyStore } from "./policy-store.js";
@@ -33,8 +35,8 @@ export function addressUrl(host: string, port: number): string {
  * A running Alfajor.
  *
  * For the caller: `await Alfajor.start(options)`, `proxyUrl`, `port`, `store`, `log`, `cookies`,
- * `enabled` / `setEnabled()`, `upstreamDisplay()` / `setUpstream()`, `close()` (also
- * `await using`).
+ * `enabled` / `setEnabled()`, `upstreamDisplay()` / `setUpstream()`, `inspection` /
+ * `changeInspection()`, `close()` (also `await using`).
  */
 export class Alfajor implements HandlerState {
   readonly csrfToken = randomBytes(24).toString("base64url");
@@ -43,6 +45,7 @@ export class Alfajor implements HandlerState {
   readonly toggle: SwitchableFilter;
   readonly server: ThreadingHTTPServer;
   readonly gui: boolean;
+  readonly inspection: InspectionControl;
   upstreamProxy: UpstreamProxy | null = null;
   private upstreamUrl: string | null = null;
   private readonly pools = new PoolRegistry();
@@ -54,10 +57,12 @@ export class Alfajor implements HandlerState {
     readonly options: AlfajorOptions,
     readonly store: PolicyStore,
     log: CookieLog,
-    say: (line: string) => void,
+    inspection: InspectionControl,
+    private readonly say: (line: string) => void,
     accessLog: boolean,
   ) {
     this.log = log;
+    this.inspection = inspection;
     this.gui = options.gui;
     this.cookies = new CookieFilter({ policy: toCookiePolicy(store.document), onDecision: (e) => log.record(e), log: say });
     this.toggle = new SwitchableFilter(this.cookies);
@@ -73,9 +78,13 @@ export class Alfajor implements HandlerState {
     this.server = new ThreadingHTTPServer([options.bind, options.port], Handler);
   }
 
-  /** Open the policy file, bind and start serving. Rejects with the bind error or a `PolicyFileError`. */
+  /**
+   * Open the policy file, load the CA when inspection starts on, bind and start serving. Rejects
+   * with the bind error, a `PolicyFileError`, or an `InspectionSetupError` (CA directory, origin CAs).
+   */
   static async start(options: AlfajorOptions, extra: StartOptions = {}): Promise<Alfajor> {
     const say = extra.log ?? ((line: string) => process.stderr.write(line + "\n"));
+    const inspection = await InspectionControl.open(options.httpsInspection, options.bind);
     const log = new CookieLog({ maxSubscribers: extra.maxSubscribers });
     let app: Alfajor | null = null;
     const store = await PolicyStore.open(options.policyFile, {
@@ -91,7 +100,7 @@ export class Alfajor implements HandlerState {
       },
     });
     try {
-      app = new Alfajor(options, store, log, say, extra.accessLog ?? false);
+      app = new Alfajor(options, store, log, inspection, say, extra.accessLog ?? false);
       await app.server.ready;
     } catch (err) {
       await store.close();
@@ -137,6 +146,27 @@ export class Alfajor implements HandlerState {
   setUpstream(url: string | null): void {
     this.upstreamProxy = url === null ? null : parseUpstream(url);
     this.upstreamUrl = url;
+    this.broadcastState();
+  }
+
+  /**
+   * Change HTTPS inspection: the lists (runtime only), then the switch (loading or creating the CA
+   * the first time; rejects with `InspectionSetupError` when the CA directory cannot be used).
+   */
+  async changeInspection(change: { enabled?: boolean; inspect?: readonly string[]; neverInspect?: readonly string[] }): Promise<void> {
+    // Lists first: switching on then applies the new lists from the first CONNECT.
+    if (change.inspect !== undefined || change.neverInspect !== undefined) this.inspection.setLists(change);
+    if (change.enabled !== undefined && change.enabled !== this.inspection.enabled) {
+      await this.inspection.setEnabled(change.enabled);
+      if (change.enabled && this.inspection.exposed) this.say(exposedWarning(this.options.bind));
+      this.say(`alfajor: HTTPS inspection ${change.enabled ? `on (CA ${this.inspection.ca?.certificatePath})` : "off: CONNECTs are plain tunnels"}`);
+    }
+    this.broadcastState();
+  }
+
+  /** A client refused our certificate for `host`: say so on stderr and in the GUI. */
+  noteRefused(host: string): void {
+    this.say(`alfajor: HTTPS inspection: the client refused our certificate for ${host}; tunnelling it untouched from now on`);
     this.broadcastState();
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { COOKIE_ACTIONS, type CookieAction } from "@stdhttp/proxy-filters";
+import { InspectionSetupError } from "./https-inspection.js";
 import { applyCookiefile, formatCookiefile, parseCookiefile } from "./junkbuster.js";
 import { checkDocument, formatPolicyDocument, parsePolicyDocument, PolicyFileError, type PolicyDocument, type SiteSetting } from "./policy-document.js";
 import type { AlfajorState } from "./state.js";
@@ -35,7 +36,16 @@ export function stateJson(app: AlfajorState): Record<string, unknown> {
     /** The counters include every entry up to this id. */
     lastId: app.log.lastId,
     actions: COOKIE_ACTIONS,
+    httpsInspection: app.inspection.toJson(),
   };
+}
+
+/** A list of host patterns from the API: an array of strings, or one string with one host per line (or comma). */
+function hosts(value: unknown, key: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return value.split(/[\s,]+/).filter((h) => h !== "");
+  if (Array.isArray(value) && value.every((h) => typeof h === "string")) return value;
+  throw new BadRequest(`"${key}" must be a list of host names`);
 }
 
 function setting(body: Record<string, unknown>): SiteSetting {
@@ -108,6 +118,17 @@ export async function apiPost(app: AlfajorState, url: URL, body: Record<string, 
           app.setUpstream(u === null || u.trim() === "" ? null : u.trim());
         } catch (err) {
           throw new BadRequest((err as Error).message);
+        }
+        break;
+      }
+      case "/api/https-inspection": {
+        if (body.enabled !== undefined && typeof body.enabled !== "boolean") throw new BadRequest('"enabled" must be true or false');
+        const change = { enabled: body.enabled, inspect: hosts(body.inspect, "inspect"), neverInspect: hosts(body.neverInspect, "neverInspect") };
+        try {
+          await app.changeInspection(change);
+        } catch (err) {
+          if (err instanceof InspectionSetupError) return json(500, { error: `HTTPS inspection could not be switched on: ${err.message}` });
+          throw err;
         }
         break;
       }

@@ -1,6 +1,6 @@
 /**
  * The GUI's HTML page: the live cookie log, the per-site table, the defaults, the parent proxy,
- * import and export. Static markup filled in by `app.js`; the CSRF token is in a `<meta>`.
+ * import and export, HTTPS inspection. Static markup filled in by `app.js`; the CSRF token is in a `<meta>`.
  * @module
  */
 import { escapeHtml } from "@stdhttp/proxy-filters";
@@ -109,6 +109,34 @@ export function guiPage(token: string): string {
       <button type="submit">Import</button></span>
     </form>
     <p class="hint">Policy file: <code id="policy-file"></code> (edit it by hand if you like: Alfajor reloads it).</p>
+  </section>
+
+  <section class="https" aria-labelledby="https-title">
+    <div class="section-head">
+      <h2 id="https-title">HTTPS inspection</h2>
+      <button id="https-toggle" type="button" aria-pressed="false" aria-describedby="https-help">HTTPS inspection is off</button>
+    </div>
+    <p id="https-help" class="hint">Off: HTTPS sites go through untouched tunnels and their cookies are not seen. On: Alfajor decrypts them with a local certificate authority that your browser must trust, so their cookies follow the policy too.</p>
+    <div id="https-exposed" class="file-error" role="alert" hidden>This proxy listens beyond this machine: with inspection on, the HTTPS traffic of other machines it admits can be decrypted here.</div>
+    <div id="https-ca" hidden>
+      <p>Certificate authority: <code id="https-ca-file"></code><br>
+      SHA-256 fingerprint: <code id="https-fingerprint" class="fingerprint"></code></p>
+      <p><a href="/ca.pem" download="stdhttp-proxy-ca.pem">Download the CA certificate</a> and import it as an authority
+      (Chromium: Settings, Privacy and security, Security, Manage certificates, Authorities; Firefox: Settings, Privacy &amp; Security, Certificates, View Certificates, Authorities, "Trust this CA to identify websites"). Its key never leaves this machine.</p>
+    </div>
+    <p id="https-no-ca" class="hint">The certificate authority is created (or loaded from <code id="https-ca-dir"></code>) the first time inspection is switched on.</p>
+    <form id="https-lists" class="grid-form">
+      <label for="https-inspect">Inspect only</label>
+      <span><textarea id="https-inspect" rows="3" spellcheck="false" aria-describedby="https-inspect-help"></textarea>
+      <span id="https-inspect-help" class="hint">One host per line (its subdomains too). Empty: every host.</span></span>
+      <label for="https-never">Never inspect</label>
+      <span><textarea id="https-never" rows="3" spellcheck="false" aria-describedby="https-never-help"></textarea>
+      <span id="https-never-help" class="hint">E.g. your bank: these always go through untouched. Lists last until Alfajor stops.</span></span>
+      <span></span><span><button type="submit">Save lists</button></span>
+    </form>
+    <h3 id="https-refused-title">Refused our certificate</h3>
+    <p class="hint">Hosts whose client did not accept the certificate (the CA is not trusted there, or the app pins its certificates): tunnelled untouched until Alfajor restarts.</p>
+    <ul id="https-refused" aria-labelledby="https-refused-title"></ul>
   </section>
 </main>
 </body>

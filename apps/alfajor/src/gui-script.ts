@@ -211,6 +211,30 @@ export const GUI_SCRIPT = `"use strict";
       fe.textContent = "The policy file has an error at line " + state.policyError.line + ", column " + state.policyError.column + ": " + state.policyError.reason + ". The last good policy stays in force until the file is fixed.";
     } else fe.hidden = true;
     renderSites();
+    renderHttps(state.httpsInspection);
+  }
+
+  function renderHttps(h) {
+    if (!h) return;
+    var t = $("https-toggle");
+    t.setAttribute("aria-pressed", String(h.enabled));
+    t.textContent = h.enabled ? "HTTPS inspection is on" : "HTTPS inspection is off";
+    $("https-exposed").hidden = !(h.enabled && h.exposed);
+    $("https-ca").hidden = !h.caFile;
+    $("https-no-ca").hidden = !!h.caFile;
+    $("https-ca-dir").textContent = h.caDir;
+    $("https-ca-file").textContent = h.caFile || "";
+    $("https-fingerprint").textContent = h.fingerprint || "";
+    if (document.activeElement !== $("https-inspect")) $("https-inspect").value = h.inspect.join("\\n");
+    if (document.activeElement !== $("https-never")) $("https-never").value = h.neverInspect.join("\\n");
+    var list = $("https-refused");
+    list.textContent = "";
+    if (h.refused.length === 0) list.appendChild(el("li", { class: "empty", text: "None." }));
+    h.refused.forEach(function (host) { list.appendChild(el("li", { text: host })); });
+  }
+
+  function lines(id) {
+    return $(id).value.split(/[\\s,]+/).filter(function (h) { return h !== ""; });
   }
 
   function connect() {
@@ -235,6 +259,17 @@ export const GUI_SCRIPT = `"use strict";
     $("toggle").addEventListener("click", function () {
       var on = !(state && state.enabled);
       post("/api/enabled", { enabled: on }).then(function () { say(on ? "Filtering is on." : "Filtering is off: cookies pass untouched."); });
+    });
+    $("https-toggle").addEventListener("click", function () {
+      var on = !(state && state.httpsInspection && state.httpsInspection.enabled);
+      say(on ? "Switching HTTPS inspection on\\u2026" : "");
+      post("/api/https-inspection", { enabled: on }).then(function () {
+        say(on ? "HTTPS inspection is on: sites are decrypted with the CA below (import it in your browser)." : "HTTPS inspection is off: HTTPS sites go through untouched.");
+      });
+    });
+    $("https-lists").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      post("/api/https-inspection", { inspect: lines("https-inspect"), neverInspect: lines("https-never") }).then(function () { say("HTTPS inspection lists saved (until Alfajor stops)."); });
     });
     $("pause").addEventListener("click", function () {
       paused = !paused;

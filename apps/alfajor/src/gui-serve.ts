@@ -70,6 +70,8 @@ export async function serveGui(h: Handler, app: AlfajorState, host: string | und
         return send(h, 200, "text/css; charset=utf-8", GUI_STYLE);
       case "/api/events":
         return serveEvents(h, app);
+      case "/ca.pem":
+        return serveCaCertificate(h, app);
     }
     const answer = apiGet(app, url);
     if (answer) return sendAnswer(h, answer);
@@ -104,6 +106,18 @@ export async function serveGui(h: Handler, app: AlfajorState, host: string | und
   }
   if (answer === null) return sendJson(h, 404, { error: `no such API call: ${url.pathname}` });
   sendAnswer(h, answer);
+}
+
+/**
+ * `GET /ca.pem`: the local CA's certificate, for users to import (never the key: `LocalCA` has no
+ * way to give it out). `application/x-x509-ca-cert` makes Firefox offer to trust it.
+ */
+function serveCaCertificate(h: Handler, app: AlfajorState): void {
+  const ca = app.inspection.ca;
+  if (ca === null) {
+    return send(h, 404, "text/plain; charset=utf-8", "No CA yet: switch HTTPS inspection on (alfajor --https-inspection, or in the GUI) and Alfajor creates or loads it.\n");
+  }
+  send(h, 200, "application/x-x509-ca-cert", ca.certificatePem);
 }
 
 /** The live log: the state and the recent entries, then each new entry, until the client leaves. */

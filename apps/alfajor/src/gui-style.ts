@@ -66,6 +66,10 @@ textarea { width: 100%; font-family: ui-monospace, Menlo, Consolas, monospace; f
 .status.error { color: var(--bad); }
 .file-error { margin: .5rem 1.25rem 0; padding: .6rem .8rem; border: 1px solid var(--bad); background: var(--bad-bg); color: var(--bad); border-radius: 8px; }
 .empty { color: var(--muted); }
+#https-toggle[aria-pressed=false] { background: var(--panel); color: var(--fg); border-color: var(--line); }
+#https-toggle[aria-pressed=true] { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
+.fingerprint { word-break: break-all; }
+.https .grid-form .hint { display: block; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 [hidden] { display: none !important; }
 `;

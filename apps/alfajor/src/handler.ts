@@ -1,11 +1,11 @@
 /**
  * Alfajor's request handler: proxy-filters' `ProxyRequestHandler` with the GUI served for
  * origin-form requests to the proxy itself and for `http://alfajor.local/` through the proxy
- * (answered here, never forwarded), and the parent proxy read from the running state on every
- * request so the GUI can change it without a restart.
+ * (answered here, never forwarded), and the parent proxy and HTTPS inspection read from the
+ * running state on every request (every CONNECT) so the GUI can change them without a restart.
  * @module
  */
-import { ProxyRequestHandler, type UpstreamProxy } from "@stdhttp/proxy-filters";
+import { ProxyRequestHandler, refusedHosts, type HttpsInspection, type UpstreamProxy } from "@stdhttp/proxy-filters";
 import { GUI_HOST } from "./gui-guard.js";
 import { serveGui } from "./gui-serve.js";
 import type { AlfajorState } from "./state.js";
@@ -14,6 +14,8 @@ import type { AlfajorState } from "./state.js";
 export interface HandlerState extends AlfajorState {
   /** The parent proxy in force (null: direct). */
   readonly upstreamProxy: UpstreamProxy | null;
+  /** A client refused our certificate for `host`: it is tunnelled untouched from now on. */
+  noteRefused(host: string): void;
 }
 
 /** The absolute-form target's path and query when its host is the GUI's name, else null. */
@@ -52,6 +54,15 @@ export class AlfajorHandler extends ProxyRequestHandler {
     return serveGui(this, this.alfajor, this.headers.get("host"), this.path);
   }
 
+  /** A CONNECT, inspected when HTTPS inspection is on for its host; a refusal of our certificate is reported. */
+  override async do_CONNECT(): Promise<void> {
+    const inspection = this.httpsInspection;
+    const before = inspection === null ? null : new Set(refusedHosts(inspection));
+    await super.do_CONNECT();
+    if (inspection === null || before === null) return;
+    for (const host of refusedHosts(inspection)) if (!before.has(host)) this.alfajor.noteRefused(host);
+  }
+
   protected override proxy(): void | Promise<void> {
     const gui = this.alfajor.gui ? guiTarget(this.path) : null;
     if (gui === null) return super.proxy();
@@ -59,3 +70,13 @@ export class AlfajorHandler extends ProxyRequestHandler {
     return serveGui(this, this.alfajor, gui.host, gui.target);
   }
 }
+
+// `httpsInspection` is read from the running state, not fixed at start: a new CONNECT sees the
+// GUI's switch as it is now, and requests inside a tunnel already opened keep being forwarded over
+// TLS even if inspection was switched off meanwhile (the object is the same for the process's life).
+Object.defineProperty(AlfajorHandler.prototype, "httpsInspection", {
+  get(this: AlfajorHandler): HttpsInspection | null {
+    return this.tunnel !== null ? this.alfajor.inspection.tunnelInspection() : this.alfajor.inspection.active();
+  },
+  configurable: true,
+});

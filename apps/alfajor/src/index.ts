@@ -25,3 +25,5 @@ export { SwitchableFilter } from "./switchable-filter.js";
 export { AlfajorHandler, type HandlerState } from "./handler.js";
 export { GUI_HOST, guiHostAllowed, refuseStateChange, type GuardedRequest } from "./gui-guard.js";
 export type { AlfajorState } from "./state.js";
+export { InspectionControl, InspectionSetupError, isLoopbackBind, readOriginCAs, type InspectionStateJson } from "./https-inspection.js";
+export { defaultCaDir, checkHostPattern, type InspectionSettings } from "./inspection-settings.js";

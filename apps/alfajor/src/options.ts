@@ -1,14 +1,16 @@
 /**
  * The command line: `alfajor [--bind ADDR] [--port N] [--policy FILE] [--upstream URL]
- * [--allow CIDR]... [--host-map NAME=HOST:PORT]... [--config FILE] [--no-gui]`, and where the
- * policy file lives by default (`$XDG_CONFIG_HOME/alfajor/policy.json`, else
+ * [--allow CIDR]... [--host-map NAME=HOST:PORT]... [--config FILE] [--no-gui]
+ * [--https-inspection] [--ca-dir DIR] [--inspect HOST]... [--no-inspect HOST]... [--origin-ca FILE]...`,
+ * and where the policy file lives by default (`$XDG_CONFIG_HOME/alfajor/policy.json`, else
  * `~/.config/alfajor/policy.json`).
  * @module
  */
 import { readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { clientList, parseHostMapEntry, parseUpstream } from "@stdhttp/proxy-filters";
+import { configHome } from "./config-home.js";
+import { checkHostPattern, defaultCaDir, type InspectionSettings } from "./inspection-settings.js";
 
 /** Everything Alfajor is started with. */
 export interface AlfajorOptions {
@@ -26,6 +28,8 @@ export interface AlfajorOptions {
   hostMap: Record<string, string>;
   /** Serve the GUI (default true). */
   gui: boolean;
+  /** HTTPS inspection (off by default; the other settings apply once it is switched on). */
+  httpsInspection: InspectionSettings;
 }
 
 /** A command-line mistake: the CLI prints it with the usage and exits 2. */
@@ -37,6 +41,8 @@ export class UsageError extends Error {
 /** The usage text. */
 export const USAGE = `usage: alfajor [--bind ADDR] [--port N] [--policy FILE] [--upstream URL]
                [--allow CIDR]... [--host-map NAME=HOST:PORT]... [--config FILE] [--no-gui]
+               [--https-inspection] [--ca-dir DIR] [--inspect HOST]... [--no-inspect HOST]...
+               [--origin-ca FILE]...
 
 Alfajor: a cookie-filtering HTTP proxy with a web GUI.
 
@@ -48,17 +54,24 @@ Alfajor: a cookie-filtering HTTP proxy with a web GUI.
   --allow CIDR             clients allowed to use the proxy and the GUI (repeatable;
                            default 127.0.0.0/8 and ::1)
   --host-map NAME=HOST:PORT  connect to HOST:PORT for requests to NAME (repeatable)
-  --config FILE            JSON with any of: bind, port, policy, upstream, allow, hostMap, gui
-                           (command-line flags win)
+  --config FILE            JSON with any of: bind, port, policy, upstream, allow, hostMap, gui,
+                           httpsInspection (command-line flags win)
   --no-gui                 do not serve the GUI
+  --https-inspection       decrypt HTTPS (CONNECT) with a local CA your browser trusts, so cookies
+                           of HTTPS sites are filtered too (off by default; the GUI can switch it)
+  --ca-dir DIR             the local CA, shared with ctc (default
+                           $XDG_CONFIG_HOME/stdhttp-proxy/ca, else ~/.config/stdhttp-proxy/ca;
+                           created when missing)
+  --inspect HOST           inspect only HOST and its subdomains (repeatable; default: every host)
+  --no-inspect HOST        never inspect HOST and its subdomains, e.g. your bank (repeatable)
+  --origin-ca FILE         also trust the PEM CA(s) in FILE when verifying HTTPS origins
+                           (repeatable: a corporate root, an inspecting parent proxy's CA)
   -h, --help               this text
 `;
 
 /** `$XDG_CONFIG_HOME/alfajor/policy.json`, else `~/.config/alfajor/policy.json`. */
 export function defaultPolicyFile(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(env.HOME ?? os.homedir(), ".config");
-  return path.join(base, "alfajor", "policy.json");
+  return path.join(configHome(env), "alfajor", "policy.json");
 }
 
 function port(value: string, what: string): number {
@@ -66,8 +79,11 @@ function port(value: string, what: string): number {
   return Number(value);
 }
 
+/** What a config file may set (each part optional, inspection settings too). */
+type ConfigSettings = Partial<Omit<AlfajorOptions, "httpsInspection">> & { httpsInspection?: Partial<InspectionSettings> };
+
 /** The JSON config file's settings, checked. */
-function readConfig(file: string): Partial<AlfajorOptions> {
+function readConfig(file: string): ConfigSettings {
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(file, "utf8"));
@@ -76,14 +92,14 @@ function readConfig(file: string): Partial<AlfajorOptions> {
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`--config ${file}: expected a JSON object`);
   const c = v as Record<string, unknown>;
-  const out: Partial<AlfajorOptions> = {};
+  const out: ConfigSettings = {};
   const str = (k: string): string | undefined => {
     if (c[k] === undefined) return undefined;
     if (typeof c[k] !== "string") throw new UsageError(`--config ${file}: "${k}" must be a string`);
     return c[k];
   };
   for (const k of Object.keys(c)) {
-    if (!["bind", "port", "policy", "upstream", "allow", "hostMap", "gui"].includes(k)) throw new UsageError(`--config ${file}: unknown setting "${k}"`);
+    if (!["bind", "port", "policy", "upstream", "allow", "hostMap", "gui", "httpsInspection"].includes(k)) throw new UsageError(`--config ${file}: unknown setting "${k}"`);
   }
   const bind = str("bind");
   if (bind !== undefined) out.bind = bind;
@@ -108,6 +124,38 @@ function readConfig(file: string): Partial<AlfajorOptions> {
     if (typeof c.gui !== "boolean") throw new UsageError(`--config ${file}: "gui" must be true or false`);
     out.gui = c.gui;
   }
+  if (c.httpsInspection !== undefined) out.httpsInspection = readInspectionConfig(c.httpsInspection, file);
+  return out;
+}
+
+/** The config file's `"httpsInspection": { enabled, caDir, inspect, neverInspect, originCa }`, checked. */
+function readInspectionConfig(v: unknown, file: string): Partial<InspectionSettings> {
+  const where = `--config ${file}: "httpsInspection"`;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${where} must be an object`);
+  const c = v as Record<string, unknown>;
+  const out: Partial<InspectionSettings> = {};
+  const list = (k: string): string[] | undefined => {
+    if (c[k] === undefined) return undefined;
+    if (!Array.isArray(c[k]) || !c[k].every((x) => typeof x === "string")) throw new UsageError(`${where}: "${k}" must be a list of strings`);
+    return c[k];
+  };
+  for (const k of Object.keys(c)) {
+    if (!["enabled", "caDir", "inspect", "neverInspect", "originCa"].includes(k)) throw new UsageError(`${where}: unknown setting "${k}"`);
+  }
+  if (c.enabled !== undefined) {
+    if (typeof c.enabled !== "boolean") throw new UsageError(`${where}: "enabled" must be true or false`);
+    out.enabled = c.enabled;
+  }
+  if (c.caDir !== undefined) {
+    if (typeof c.caDir !== "string") throw new UsageError(`${where}: "caDir" must be a string`);
+    out.caDir = path.resolve(path.dirname(file), c.caDir);
+  }
+  const inspect = list("inspect");
+  if (inspect !== undefined) out.inspect = inspect;
+  const never = list("neverInspect");
+  if (never !== undefined) out.neverInspect = never;
+  const originCa = list("originCa");
+  if (originCa !== undefined) out.originCa = originCa.map((f) => path.resolve(path.dirname(file), f));
   return out;
 }
 
@@ -116,6 +164,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   const given: Partial<AlfajorOptions> = {};
   const allow: string[] = [];
   const hostMap: Record<string, string> = {};
+  const inspect: string[] = [];
+  const neverInspect: string[] = [];
+  const originCa: string[] = [];
+  let inspection: boolean | undefined;
+  let caDir: string | undefined;
   let config: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -161,6 +214,21 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case "--no-gui":
         given.gui = false;
         break;
+      case "--https-inspection":
+        inspection = true;
+        break;
+      case "--ca-dir":
+        caDir = path.resolve(value());
+        break;
+      case "--inspect":
+        inspect.push(value());
+        break;
+      case "--no-inspect":
+        neverInspect.push(value());
+        break;
+      case "--origin-ca":
+        originCa.push(path.resolve(value()));
+        break;
       default:
         throw new UsageError(arg.startsWith("-") ? `unknown option ${flag}` : `unexpected argument ${arg}`);
     }
@@ -174,6 +242,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     allow: allow.length > 0 ? allow : (fromFile.allow ?? ["127.0.0.0/8", "::1/128"]),
     hostMap: { ...fromFile.hostMap, ...hostMap },
     gui: given.gui ?? fromFile.gui ?? true,
+    httpsInspection: {
+      enabled: inspection ?? fromFile.httpsInspection?.enabled ?? false,
+      caDir: caDir ?? fromFile.httpsInspection?.caDir ?? defaultCaDir(env),
+      inspect: inspect.length > 0 ? inspect : (fromFile.httpsInspection?.inspect ?? []),
+      neverInspect: neverInspect.length > 0 ? neverInspect : (fromFile.httpsInspection?.neverInspect ?? []),
+      originCa: originCa.length > 0 ? originCa : (fromFile.httpsInspection?.originCa ?? []),
+    },
   };
   checkOptions(options);
   return options;
@@ -198,6 +273,13 @@ export function checkOptions(options: AlfajorOptions): void {
       parseHostMapEntry(`${name}=${target}`);
     } catch (err) {
       throw new UsageError(`hostMap: ${(err as Error).message}`);
+    }
+  }
+  const { inspect, neverInspect } = options.httpsInspection;
+  for (const [flag, hosts] of [["--inspect", inspect], ["--no-inspect", neverInspect]] as const) {
+    for (const host of hosts) {
+      const problem = checkHostPattern(host);
+      if (problem !== null) throw new UsageError(`${flag}: ${problem}`);
     }
   }
 }

@@ -32,7 +32,9 @@ describe("usage", () => {
 
   test("parseArgs: defaults and --flag=value", () => {
     const o = parseArgs(["--port=0", "--allow", "10.0.0.0/8", "--allow", "127.0.0.1"], { HOME: "/home/u" });
-    expect(o).toEqual({ bind: "127.0.0.1", port: 0, policyFile: "/home/u/.config/alfajor/policy.json", upstream: null, allow: ["10.0.0.0/8", "127.0.0.1"], hostMap: {}, gui: true });
+    expect(o).toEqual({ bind: "127.0.0.1", port: 0, policyFile: "/home/u/.config/alfajor/policy.json", upstream: null, allow: ["10.0.0.0/8", "127.0.0.1"], hostMap: {}, gui: true,
+      httpsInspection: { enabled: false, caDir: "/home/u/.config/stdhttp-proxy/ca", inspect: [], neverInspect: [], originCa: [] },
+    });
     expect(parseArgs([], { HOME: "/home/u", XDG_CONFIG_HOME: "/xdg" })?.policyFile).toBe("/xdg/alfajor/policy.json");
     expect(() => parseArgs(["--nope"])).toThrow(UsageError);
   });

@@ -1,5 +1,6 @@
 // Shared by the tests: the built `ctc` command (dist/cli.js: `pnpm --filter @stdhttp/ctc build`
 // first) run as a child process on port 0, origin servers on loopback, curl and temp dirs.
+import { afterAll } from "@jest/globals";
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,6 +17,12 @@ export const FIXTURES = path.join(PKG, "test", "fixtures");
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (pnpm --filter @stdhttp/ctc build)`);
 
+/** Every ctc process a test file started: whatever a failed test left running is killed after it. */
+const started = new Set<ChildProcessWithoutNullStreams>();
+afterAll(() => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+});
+
 /** A running `ctc` child process. */
 export class CtcProcess {
   readonly proc: ChildProcessWithoutNullStreams;
@@ -26,6 +33,7 @@ export class CtcProcess {
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     this.proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
+    started.add(this.proc);
     this.proc.stdout.setEncoding("utf8").on("data", (s: string) => (this.stdout += s));
     this.proc.stderr.setEncoding("utf8").on("data", (s: string) => (this.stderr += s));
     this.exit = new Promise((resolve) => this.proc.once("exit", (code) => resolve(code)));
@@ -48,9 +56,19 @@ export class CtcProcess {
     }
   }
 
-  /** Wait for the first line and read the port from it. */
+  /**
+   * Wait for the first line and read the port from it (a minute: CI runs every package's tests at
+   * once on two cores, and a proxy with workers starts three Node processes). A process that does
+   * not get there is killed (SIGTERM, and SIGKILL for its workers by the primary's exit).
+   */
   async started(): Promise<this> {
-    const m = await this.waitFor(/^ctc: proxy on http:\/\/127\.0\.0\.1:(\d+)\/\n/);
+    let m: RegExpMatchArray;
+    try {
+      m = await this.waitFor(/^ctc: proxy on http:\/\/127\.0\.0\.1:(\d+)\/\n/, "stdout", 60_000);
+    } catch (err) {
+      this.proc.kill("SIGKILL");
+      throw err;
+    }
     this.port = Number(m[1]);
     return this;
   }
@@ -67,9 +85,14 @@ export class CtcProcess {
   }
 }
 
-/** Start `ctc --port 0 ...args` and wait until it listens. */
+/**
+ * Start `ctc --port 0 ...args` and wait until it listens. One process (`--workers 1`) unless the
+ * test asks for workers: the worker tests cover the cluster, and three Node processes per proxy
+ * in every test would make CI crawl.
+ */
 export function startCtc(...args: string[]): Promise<CtcProcess> {
-  return new CtcProcess(["--port", "0", ...args]).started();
+  const workers = args.some((a) => a === "--workers" || a.startsWith("--workers=")) ? [] : ["--workers", "1"];
+  return new CtcProcess(["--port", "0", ...workers, ...args]).started();
 }
 
 /** Run `ctc ...args` to completion (for usage errors): exit status and output. */

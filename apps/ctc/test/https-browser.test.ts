@@ -4,12 +4,16 @@
 // browses an HTTPS origin (certificate from an openssl test CA, which ctc trusts with
 // --origin-ca) and the rendered page has no banners; the control page's inspection panel works
 // from the browser.
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { afterAll, beforeAll, expect, test, jest } from "@jest/globals";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { startCtc, tempDir, type CtcProcess } from "./helpers.js";
 import { leafSpkiHash, makeTestCerts, spkiHash, startHttpsOrigin } from "./tls-helpers.js";
+
+// Proxies with workers (three Node processes each) start slowly when CI runs every package's
+// tests at once on two cores.
+jest.setTimeout(120_000);
 
 const CHROMIUM = "/usr/bin/chromium";
 

@@ -5,12 +5,16 @@
 // certificate has the host tunnelled next time and listed on the page; /ca.pem serves the
 // certificate only; the page's toggle and lists reach every worker; CA directory problems exit 2;
 // a non-loopback --bind warns.
-import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, test, jest } from "@jest/globals";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { LocalCA, ProxyRequestHandler, ThreadingHTTPServer } from "@stdhttp/proxy-filters";
 import { curl, ids, runCtc, startCtc, tempDir, CtcProcess } from "./helpers.js";
 import { issuerSeen, makeTestCerts, startHttpsOrigin, TEST_CA_NAME, type TestCerts } from "./tls-helpers.js";
+
+// Proxies with workers (three Node processes each) start slowly when CI runs every package's
+// tests at once on two cores.
+jest.setTimeout(120_000);
 
 let tmp: ReturnType<typeof tempDir>;
 let certs: TestCerts;

@@ -1,10 +1,14 @@
 // `ctc --workers N`: worker processes (node:cluster) sharing the port. Through the command,
 // with real processes: the merged counters, the switch and reloads reaching every worker,
 // SIGTERM leaving no process behind, a killed worker replaced, bad values refused.
-import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, test, jest } from "@jest/globals";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { curl, eventually, runCtc, startCtc, startNewsSite, tempDir, type CtcProcess } from "./helpers.js";
+
+// Proxies with workers (three Node processes each) start slowly when CI runs every package's
+// tests at once on two cores.
+jest.setTimeout(120_000);
 
 let site: Awaited<ReturnType<typeof startNewsSite>>;
 let tmp: ReturnType<typeof tempDir>;
