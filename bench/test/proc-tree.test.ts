@@ -20,6 +20,12 @@ test("processTree lists the descendants; CPU and memory are summed over them", a
     expect(treeRss(parent.pid!)).toBeGreaterThan(vmRss(parent.pid!));
     expect(treeVmHwm(parent.pid!)).toBeGreaterThanOrEqual(treeRss(parent.pid!));
   } finally {
-    for (const pid of processTree(parent.pid!).reverse()) process.kill(pid, "SIGKILL");
+    for (const pid of processTree(parent.pid!).reverse()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone (its parent's death took it along)
+      }
+    }
   }
 });

@@ -307,12 +307,22 @@ export class Ctc implements ControlState {
     return next;
   }
 
-  /** Stop watching, finish the requests in progress, close the server and flush the log. */
-  async close(): Promise<void> {
+  /**
+   * Stop watching, close the server, give the requests in progress up to `graceSeconds` (5) to
+   * finish, and flush the log. Connections still open then (CONNECT tunnels and kept-alive
+   * connections a browser holds for minutes) are left to the process's exit.
+   */
+  async close(graceSeconds = 5): Promise<void> {
     this.stopWatching();
-    await this.server.shutdown();
-    await this.serving;
-    await this.server.serverClose();
+    const closing = (async () => {
+      await this.server.shutdown();
+      await this.serving;
+      await this.server.serverClose();
+    })();
+    closing.catch(() => undefined); // settled after the grace period, if at all: nobody waits then
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceSeconds * 1000)))]);
+    clearTimeout(timer);
     this.log?.flush();
   }
 }

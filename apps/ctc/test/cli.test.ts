@@ -3,6 +3,7 @@
 // file (flags win over it), the start lines, SIGINT/SIGTERM exiting 0, an address in use.
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { writeFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { curl, CtcProcess, runCtc, startCtc, startNewsSite, tempDir } from "./helpers.js";
 
@@ -78,6 +79,26 @@ describe("the command", () => {
       expect(p.stdout).toContain("ctc: stopped");
     }
   });
+
+  test("SIGTERM with a CONNECT tunnel still open (as browsers keep them): exit 0 after the grace period, one process and workers", async () => {
+    // A TCP server that accepts and never speaks: the tunnel stays open until ctc gives up on it.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      for (const workers of ["1", "2"]) {
+        const p = await startCtc("--workers", workers, "--connect-ports", String(port), "--log", "off");
+        const client = net.connect(p.port, "127.0.0.1");
+        client.on("error", () => undefined);
+        client.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+        await new Promise<void>((resolve) => client.once("data", () => resolve()));
+        expect(await p.stop("SIGTERM")).toBe(0);
+        client.destroy();
+      }
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 
   test("an address in use: a clear error and exit 1", async () => {
     const first = await startCtc("--log", "off");
