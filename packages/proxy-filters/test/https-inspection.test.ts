@@ -24,6 +24,7 @@ import {
   type HttpsInspection,
   type ProxyOptions,
 } from "../src/index.js";
+import { BaseHTTPRequestHandler, HTTPSServer } from "@stdhttp/basehttpserver";
 import { certificatePem, distinguishedName, extension, hostGeneralName, issuerOf, signCertificate } from "../src/x509-build.js";
 import { SubjectAlternativeName, id_ce_subjectAltName } from "@peculiar/asn1-x509";
 
@@ -302,17 +303,49 @@ describe("HTTPS inspection", () => {
     expect(www.stderr).toMatch(/issuer: CN=stdhttp test origin CA/);
   });
 
-  test("node:tls clients trusting only our CA; concurrent first CONNECTs to a new host make one certificate", async () => {
+  test("node:tls clients trusting only our CA; a hundred concurrent first CONNECTs to a new host make one certificate", async () => {
     const port = await startProxy({ httpsInspection: inspection() });
     const before = ourCa.leaves.issued;
     const request = `GET /plain HTTP/1.1\r\nHost: fresh.test:${originPort}\r\nConnection: close\r\n\r\n`;
-    const results = await Promise.all(Array.from({ length: 20 }, () => throughTunnel(port, "fresh.test", request, ourCa.certificatePem)));
+    const results = await Promise.all(Array.from({ length: 100 }, () => throughTunnel(port, "fresh.test", request, ourCa.certificatePem)));
     expect(ourCa.leaves.issued - before).toBe(1);
     for (const { answer, peer } of results) {
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);
       expect(answer).toContain(`origin fresh.test:${originPort} /plain`);
       expect(peer.subject.CN).toBe("fresh.test");
       expect(peer.issuer.CN).toMatch(/^stdhttp proxy CA/);
+    }
+  });
+
+  test("an origin served by our own HTTPSServer (test CA certificate): the page comes through inspected and cut", async () => {
+    const leaf = await opensslLeaf("ours.test");
+    await fs.writeFile(join(root, "ours-chain.pem"), leaf.cert + leaf.key);
+    class Page extends BaseHTTPRequestHandler {
+      override protocolVersion = "HTTP/1.1";
+      do_GET(): void {
+        const body = Buffer.from(PAGE);
+        this.sendResponse(200);
+        this.sendHeader("Content-Type", "text/html; charset=utf-8");
+        this.sendHeader("Content-Length", body.length);
+        this.endHeaders();
+        this.wfile.write(body);
+      }
+      override logMessage(): void {}
+    }
+    const ours = new HTTPSServer(["127.0.0.1", 0], Page, { certfile: join(root, "ours-chain.pem") });
+    await ours.ready;
+    void ours.serveForever();
+    try {
+      const oursPort = (ours.serverAddress as [string, number])[1];
+      const port = await startProxy({ httpsInspection: inspection(), filters: filters(), connectPorts: [oursPort], hostMap: { "ours.test": `127.0.0.1:${oursPort}` } });
+      const r = await run("curl", ["-sS", "-v", "-x", `http://127.0.0.1:${port}`, "--cacert", ourCa.certificatePath, `https://ours.test:${oursPort}/`]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/issuer: [^\n]*stdhttp proxy CA/);
+      expect(r.stdout).toContain("</html>");
+      expect(r.stdout).not.toMatch(/width="728" height="90"/);
+    } finally {
+      await ours.shutdown();
+      await ours.serverClose();
     }
   });
 
