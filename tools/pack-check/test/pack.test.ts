@@ -48,6 +48,8 @@ interface Scenario {
   check(dir: string, port: number): Promise<void>;
   /** An export `require()` must see. */
   exportName: string;
+  /** Folders the tarball may hold besides `dist/` (an app's data, e.g. CTC's `lists/`). */
+  extraFolders?: string[];
 }
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -157,6 +159,28 @@ const SCENARIOS: Record<string, Scenario> = {
       }
     },
   },
+  // The app's README runs CTC in-process on a free port with a list file, then stops it.
+  "@stdhttp/ctc": {
+    exportName: "Ctc",
+    extraFolders: ["lists/"],
+    adapt: () => [],
+    async check(dir) {
+      await writeFile(join(dir, "easylist.txt"), "||ads.example^\n");
+      const { stdout } = await run(process.execPath, ["example.mjs"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
+      expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\nctc: lists reloaded \(reload requested\): 1 list\n0 \[\]\n$/);
+      await binAnswers(dir, "ctc");
+    },
+  },
+  // The app's README starts Alfajor in-process with a policy file, switches it off, stops it.
+  "@stdhttp/alfajor": {
+    exportName: "Alfajor",
+    adapt: () => [['"/tmp/policy.json"', '"policy.json"']],
+    async check(dir) {
+      const { stdout } = await run(process.execPath, ["example.mjs"], { cwd: dir, env: { ...consumerEnv(), HOME: dir, XDG_CONFIG_HOME: dir }, timeout: 30_000 });
+      expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\n/);
+      await binAnswers(dir, "alfajor");
+    },
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -173,11 +197,15 @@ interface Packed {
 }
 
 const published: { name: string; dir: string; manifest: Record<string, unknown> }[] = [];
-for (const entry of await readdir(join(REPO, "packages"))) {
-  const dir = join(REPO, "packages", entry);
-  if (!existsSync(join(dir, "package.json"))) continue;
-  const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
-  if (manifest.private !== true) published.push({ name: manifest.name as string, dir, manifest });
+// The published packages, and the apps (private, not on the registry, but packed and installed
+// alone the same way: a user could install them from a tarball, and they must not lean on the workspace).
+for (const folder of ["packages", "apps"]) {
+  for (const entry of await readdir(join(REPO, folder))) {
+    const dir = join(REPO, folder, entry);
+    if (!existsSync(join(dir, "package.json"))) continue;
+    const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    if (folder === "apps" || manifest.private !== true) published.push({ name: manifest.name as string, dir, manifest });
+  }
 }
 
 let work = "";
@@ -230,7 +258,8 @@ describe.each(Object.keys(SCENARIOS).sort())("%s", (name) => {
   test("the tarball holds dist, README and LICENSE, no sources, maps or workspace ranges", async () => {
     const { files } = packed.get(name)!;
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts"]));
-    expect(files.filter((f) => !f.startsWith("dist/") && !["LICENSE", "README.md", "package.json"].includes(f))).toEqual([]);
+    const folders = ["dist/", ...(scenario.extraFolders ?? [])];
+    expect(files.filter((f) => !folders.some((d) => f.startsWith(d)) && !["LICENSE", "README.md", "package.json"].includes(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     const installed = join(installs.get(name)!, "node_modules", name);
     expect((await lstat(installed)).isSymbolicLink()).toBe(false);
@@ -379,6 +408,19 @@ function listen(server: HttpServer | ReturnType<typeof createNetServer>, port: n
 type Example = ChildProcess & { output: string };
 
 /** Starts `node example.mjs` in `dir`, runs `body`, and always stops the example. */
+/** The installed bin `name` answers `--help` (exit 0, its usage) and refuses an unknown flag with exit 2. */
+async function binAnswers(dir: string, name: string): Promise<void> {
+  const bin = join(dir, "node_modules", ".bin", name);
+  const { stdout } = await run(bin, ["--help"], { cwd: dir, env: consumerEnv(), timeout: 30_000 });
+  expect(stdout.toLowerCase()).toContain(`usage: ${name}`);
+  const bad = await run(bin, ["--no-such-flag"], { cwd: dir, env: consumerEnv(), timeout: 30_000 }).then(
+    () => ({ code: 0, stderr: "" }),
+    (err: { code?: number; stderr?: string }) => ({ code: err.code ?? -1, stderr: err.stderr ?? "" }),
+  );
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("--no-such-flag");
+}
+
 /** `GET <url>` in absolute form from the proxy on 127.0.0.1:`port`: status and body text. */
 function getThroughProxy(port: number, url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
