@@ -49,9 +49,22 @@ export function nginxVersion(binary: string): string | null {
   return (r.stderr || r.stdout).trim();
 }
 
+/** What differs between the workloads' nginx configurations. */
+export interface NginxConfigOptions {
+  /** Who wrote it, for the first comment line. Default `client workload, --fixture nginx`. */
+  purpose?: string;
+  /** The `types { }` block's content (default none: everything `application/octet-stream`). */
+  types?: string;
+  /** `listen` values (default `127.0.0.1:<port>`), e.g. several addresses, or `... ssl`. */
+  listen?: string[];
+  /** More `http { }` directives (TLS certificate, session cache). */
+  http?: string;
+}
+
 /** The configuration file for a server rooted in `dir` listening on 127.0.0.1:`port`. */
-export function nginxConfig(dir: string, port: number): string {
-  return `# written by bench (client workload, --fixture nginx)
+export function nginxConfig(dir: string, port: number, options: NginxConfigOptions = {}): string {
+  const listen = (options.listen ?? [`127.0.0.1:${port}`]).map((l) => `    listen ${l};`).join("\n");
+  return `# written by bench (${options.purpose ?? "client workload, --fixture nginx"})
 daemon off;
 master_process off;
 worker_processes 1;
@@ -65,14 +78,14 @@ http {
   keepalive_timeout 65;
   keepalive_requests ${NGINX_KEEPALIVE_REQUESTS};
   default_type application/octet-stream;
-  types { }
+  types { ${options.types ?? ""}}
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;
   uwsgi_temp_path ${dir}/tmp/uwsgi;
   scgi_temp_path ${dir}/tmp/scgi;
-  server {
-    listen 127.0.0.1:${port};
+${options.http ?? ""}  server {
+${listen}
     root ${dir}/www;
     location / { }
   }

@@ -30,7 +30,7 @@ import type { HttpsProxyConfig } from "../procs/https-proxy.js";
 import { canConnect, freePort } from "../ports.js";
 import { treeCpuUs } from "../proc-tree.js";
 import type { BenchCase, Measurement, RunOptions, Workload } from "../types.js";
-import { findNginx, nginxVersion } from "./client-nginx.js";
+import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
 import { ask } from "./idle-conns.js";
 import { findProgram, PROXY_CONNECTIONS, privoxyConfig } from "./proxy.js";
 import { SMALL_BYTES } from "./static.js";
@@ -91,38 +91,12 @@ async function startOrigin(pki: Pki, options: ChildOptions): Promise<Running> {
   mkdirSync(join(prefix, "tmp"));
   writeFileSync(join(prefix, "www", SMALL_PATH.slice(1)), SMALL_BYTES);
   const port = await freePort();
-  const listens = ORIGIN_ADDRESSES.map((a) => `    listen ${a}:${port} ssl;`).join("\n");
-  writeFileSync(
-    join(prefix, "nginx.conf"),
-    `# written by bench (proxy-https workload: the origin)
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  types { }
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  ssl_certificate ${pki.certFile};
-  ssl_certificate_key ${pki.keyFile};
-  ssl_session_cache shared:SSL:1m;
-  server {
-${listens}
-    root ${prefix}/www;
-    location / { }
-  }
-}
-`,
-  );
+  const config = nginxConfig(prefix, port, {
+    purpose: "proxy-https workload: the origin",
+    listen: ORIGIN_ADDRESSES.map((a) => `${a}:${port} ssl`),
+    http: `  ssl_certificate ${pki.certFile};\n  ssl_certificate_key ${pki.keyFile};\n  ssl_session_cache shared:SSL:1m;\n`,
+  });
+  writeFileSync(join(prefix, "nginx.conf"), config);
   const child = Child.spawn(nginx, ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")], "nginx", options);
   await waitListening(port, child, "nginx");
   return { port, pid: child.proc.pid!, trust: pki.caPem, stop: async () => { await child.stop(); rmSync(prefix, { recursive: true, force: true }); } };

@@ -276,7 +276,7 @@ async function startOrigin(dir: string, options: ChildOptions): Promise<Running 
     symlinkSync(dir, join(prefix, "www"));
     const port = await freePort();
     const conf = join(prefix, "nginx.conf");
-    const text = nginxConfig(prefix, port).replace("(client workload, --fixture nginx)", "(proxy workload: the origin)").replace("types { }", "types { text/html html; }");
+    const text = nginxConfig(prefix, port, { purpose: "proxy workload: the origin", types: "text/html html; " });
     writeFileSync(conf, text);
     const r = await spawnListening(nginx, ["-p", prefix, "-c", conf, "-e", join(prefix, "error.log")], "nginx", port, options, prefix);
     return { ...r, name: "nginx" };

@@ -222,7 +222,7 @@ async function startNginx(dir: string, options: ChildOptions): Promise<RunningSe
     symlinkSync(dir, join(prefix, "www"));
     const port = await freePort();
     const conf = join(prefix, "nginx.conf");
-    writeFileSync(conf, nginxConfig(prefix, port).replace("(client workload, --fixture nginx)", "(static workload)"));
+    writeFileSync(conf, nginxConfig(prefix, port, { purpose: "static workload" }));
     const started = Child.spawn(binary, ["-p", prefix, "-c", conf, "-e", join(prefix, "error.log")], "nginx", options);
     child = started;
     const deadline = Date.now() + 10_000;
