@@ -196,36 +196,36 @@ export class BannerFilter implements Filter {
     };
   }
 
-  /** Whether to cut an element, and what to put in its place. */
+  /** Whether to cut an element, and what to put in its place (no allocation for elements kept). */
   private decide(el: HtmlElement, base: URL, pageUrl: URL): CutDecision {
     const urlAttr = URL_ATTR[el.name];
     if (urlAttr === undefined) return null;
     const size = el.name === "a" ? null : elementSize(el.attribs);
-    const sizeText = size === null ? null : `${size[0]}x${size[1]}`;
     const raw = el.attribs[urlAttr[0]];
-    let url: URL | null | undefined; // resolved once, when first needed
-    const resolve = (): URL | null => {
-      if (url !== undefined) return url;
-      try {
-        url = raw === undefined ? null : new URL(raw.trim(), base);
-      } catch {
-        url = null;
-      }
-      return url;
-    };
-    const cut = (reason: BannerCutReason, replacement: string): CutDecision => {
-      const onCut = this.opts.onCut;
-      if (onCut) onCut({ pageUrl, element: el.name, reason, size: sizeText, url: resolve() });
-      return { replacement };
-    };
-    const box = (): string => (this.opts.replacement === "placeholder" && size !== null ? `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` : "");
     // Web bugs: invisible images, removed without a trace.
-    if (el.name === "img" && size !== null && size[0] <= 1 && size[1] <= 1) return cut("web-bug", "");
-    if (sizeText !== null && this.sizes.has(sizeText)) return cut("size", box());
+    if (el.name === "img" && size !== null && size[0] <= 1 && size[1] <= 1) return this.cut(el, "web-bug", size, raw, base, pageUrl);
+    if (size !== null && this.sizes.has(`${size[0]}x${size[1]}`)) return this.cut(el, "size", size, raw, base, pageUrl);
     const isBlocked = this.opts.isBlocked;
     if (!isBlocked || raw === undefined) return null;
-    const target = resolve();
+    const target = resolveUrl(raw, base);
     if (target === null || (target.protocol !== "http:" && target.protocol !== "https:")) return null;
-    return isBlocked(target, urlAttr[1], pageUrl) ? cut("blocked", box()) : null;
+    return isBlocked(target, urlAttr[1], pageUrl) ? this.cut(el, "blocked", size, target, base, pageUrl) : null;
+  }
+
+  /** Cut `el`: tell `onCut`, and answer with its replacement (a placeholder box when asked for and sized). */
+  private cut(el: HtmlElement, reason: BannerCutReason, size: [number, number] | null, url: URL | string | undefined, base: URL, pageUrl: URL): CutDecision {
+    const onCut = this.opts.onCut;
+    if (onCut) onCut({ pageUrl, element: el.name, reason, size: size === null ? null : `${size[0]}x${size[1]}`, url: typeof url === "string" ? resolveUrl(url, base) : (url ?? null) });
+    if (reason === "web-bug" || this.opts.replacement !== "placeholder" || size === null) return { replacement: "" };
+    return { replacement: `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` };
+  }
+}
+
+/** `raw` (an attribute value) resolved against `base`; null when it is no URL. */
+function resolveUrl(raw: string, base: URL): URL | null {
+  try {
+    return new URL(raw.trim(), base);
+  } catch {
+    return null;
   }
 }
