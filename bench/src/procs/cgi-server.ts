@@ -14,12 +14,14 @@ import { startStdhttpCgi } from "./stdhttp-cgi.js";
 export interface CgiServerConfig {
   /** The directory served; scripts live in its `cgi-bin/`. */
   directory: string;
+  /** The handler's `cgiLauncher` (how scripts are started). */
+  launcher: "auto" | "helper" | "spawn";
 }
 
 async function main(): Promise<void> {
   exitWithParent();
   const config = readConfig<CgiServerConfig>();
-  const port = await startStdhttpCgi(config.directory);
+  const port = await startStdhttpCgi(config.directory, config.launcher);
   await send({ type: "ready", port });
 }
 

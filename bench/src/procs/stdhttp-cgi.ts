@@ -26,7 +26,7 @@ interface CgiHandlerInstance {
 /** `CGIHTTPRequestHandler` as a base class: constructed by the server, configured with `withOptions`. */
 interface CgiHandlerBase {
   new (...args: never[]): CgiHandlerInstance;
-  withOptions(options: { directory: string }): RequestHandlerClass<Socket>;
+  withOptions(options: { directory: string; cgiLauncher?: string }): RequestHandlerClass<Socket>;
 }
 
 /** The part of `@stdhttp/cgihttpserver` used here. */
@@ -44,14 +44,14 @@ async function loadPackage(): Promise<CgiModule> {
   return mod as CgiModule;
 }
 
-/** Start our CGI server for `directory` on an ephemeral 127.0.0.1 port; resolves with the port. */
-export async function startStdhttpCgi(directory: string): Promise<number> {
+/** Start our CGI server for `directory` (scripts started by `launcher`) on an ephemeral 127.0.0.1 port; resolves with the port. */
+export async function startStdhttpCgi(directory: string, launcher = "auto"): Promise<number> {
   const { CGIHTTPRequestHandler, ThreadingHTTPServer } = await loadPackage();
   class Handler extends CGIHTTPRequestHandler {
     override protocolVersion = "HTTP/1.1";
 
     override logMessage(): void {}
   }
-  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Handler.withOptions({ directory }));
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Handler.withOptions({ directory, cgiLauncher: launcher }));
   return serveOnLoopback(server);
 }

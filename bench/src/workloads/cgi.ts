@@ -32,10 +32,13 @@ import type { SpawnCostConfig, SpawnCostResult, SpawnKind } from "../procs/spawn
 import type { BenchCase, Contender, Measurement, RateUnit, RunOptions, Workload } from "../types.js";
 import { findPython } from "./static.js";
 import { canConnect, freePort } from "../ports.js";
+import { processTree } from "../proc-tree.js";
 
 /** The script every contender runs, its URL path and the body it must answer. */
 export const CGI_PATH = "/cgi-bin/hello.sh";
 export const CGI_SCRIPT = "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'\n";
+/** A static file beside the scripts, asked for during the load (how responsive the server stays). */
+export const STATIC_PATH = "/static.txt";
 export const CGI_BODY = "hello\n";
 
 /** Connections wrk keeps in `cgi-shell` (`--connections` overrides). */
@@ -67,6 +70,7 @@ export function cgiDir(): string {
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, "cgi-bin"), { mode: 0o755 });
   writeFileSync(join(dir, CGI_PATH), CGI_SCRIPT, { mode: 0o755 });
+  writeFileSync(join(dir, STATIC_PATH), "static\n", { mode: 0o644 });
   chmodSync(join(dir, CGI_PATH), 0o755); // the umask may have removed bits
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   servedDir = dir;
@@ -148,7 +152,7 @@ export function describeShape(shape: CgiAnswerShape): string {
 // ---------------------------------------------------------------------------------------------
 // The servers
 
-type ServerKind = "stdhttp" | "cpython" | "lighttpd";
+type ServerKind = "stdhttp" | "stdhttp-spawn" | "cpython" | "lighttpd";
 
 interface RunningServer {
   port: number;
@@ -255,7 +259,8 @@ async function startServer(kind: ServerKind, dir: string, options: RunOptions): 
       throw err;
     }
   } else {
-    child = Child.fork("cgi-server", [JSON.stringify({ directory: dir } satisfies CgiServerConfig)], childOpts);
+    const config: CgiServerConfig = { directory: dir, launcher: kind === "stdhttp-spawn" ? "spawn" : "auto" };
+    child = Child.fork("cgi-server", [JSON.stringify(config)], childOpts);
     port = await child.announcedPort();
   }
   return { port, pid: child.proc.pid!, stop: () => child.stop() };
@@ -268,7 +273,7 @@ let clockTicks: number | null = null;
 
 /**
  * CPU time (user + system, microseconds) of process `pid` so far: its own, and that of its children
- * it has waited for (`cutime` + `cstime` of `/proc/<pid>/stat`: here, the CGI scripts).
+ * it has waited for (`cutime` + `cstime` of `/proc/<pid>/stat`).
  */
 export function processCpuSplit(pid: number): { selfUs: number; childrenUs: number } {
   clockTicks ??= Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
@@ -277,6 +282,69 @@ export function processCpuSplit(pid: number): { selfUs: number; childrenUs: numb
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
   const us = (ticks: number): number => (ticks / clockTicks!) * 1e6;
   return { selfUs: us(f[11] + f[12]), childrenUs: us(f[13] + f[14]) };
+}
+
+/**
+ * The server process's own CPU time, and that of everything it started (the CGI scripts, and a
+ * helper process that starts them, as @stdhttp/cgihttpserver's): every live descendant's own
+ * time plus the time of the children each process of the tree has reaped.
+ */
+export function serverTreeCpu(pid: number): { selfUs: number; childrenUs: number } {
+  let selfUs = 0;
+  let childrenUs = 0;
+  for (const p of processTree(pid)) {
+    let split: { selfUs: number; childrenUs: number };
+    try {
+      split = processCpuSplit(p);
+    } catch {
+      continue; // exited meanwhile: its time is in its parent's children time
+    }
+    if (p === pid) selfUs += split.selfUs;
+    else childrenUs += split.selfUs;
+    childrenUs += split.childrenUs;
+  }
+  return { selfUs, childrenUs };
+}
+
+/** Latencies (ms) of the static-file requests made during the load, and the failures. */
+interface ProbeResult {
+  ms: number[];
+  failed: number;
+}
+
+/**
+ * During the timed load, `GET /static.txt` on a new connection every 20 ms, one at a time: how
+ * long a request that needs no script waits while the server is busy starting scripts (a server
+ * whose event loop is blocked by fork() answers it late).
+ */
+async function probeStatic(port: number, seconds: number): Promise<ProbeResult> {
+  const out: ProbeResult = { ms: [], failed: 0 };
+  const end = Date.now() + seconds * 1000;
+  await new Promise((r) => setTimeout(r, 200));
+  while (Date.now() < end) {
+    const t0 = performance.now();
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: "127.0.0.1", port, path: STATIC_PATH, agent: false, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode === 200));
+        res.on("error", () => resolve(false));
+      });
+      req.on("error", () => resolve(false));
+      req.on("timeout", () => req.destroy());
+      req.end();
+    });
+    if (ok) out.ms.push(performance.now() - t0);
+    else out.failed++;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return out;
+}
+
+function describeProbe(p: ProbeResult): string {
+  if (p.ms.length === 0) return `static file during the load: no answer (${p.failed} failed)`;
+  const sorted = [...p.ms].sort((a, b) => a - b);
+  const at = (q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))].toFixed(1);
+  return `static file during the load: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms (${sorted.length} requests${p.failed > 0 ? `, ${p.failed} failed` : ""})`;
 }
 
 /** Check, warm up, then time `GET /cgi-bin/hello.sh` with the HTTP driver; notes say how answers travel and where the CPU went. */
@@ -293,11 +361,13 @@ async function runCgi(kind: ServerKind, options: RunOptions): Promise<Measuremen
       cpu: childOptions(options, "load").cpu ?? null,
     };
     if (options.warmup > 0) await run({ ...spec, duration: options.warmup });
-    const cpu0 = processCpuSplit(server.pid);
+    const cpu0 = serverTreeCpu(server.pid);
     const t0 = process.hrtime.bigint();
+    const probe = probeStatic(server.port, options.duration);
     const m = await run(spec);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu1 = processCpuSplit(server.pid);
+    const probed = await probe;
+    const cpu1 = serverTreeCpu(server.pid);
     const self = cpu1.selfUs - cpu0.selfUs;
     const children = cpu1.childrenUs - cpu0.childrenUs;
     const perReq = (us: number): string => (m.ops > 0 ? `${Math.round(us / m.ops)} us/req` : "-");
@@ -305,6 +375,7 @@ async function runCgi(kind: ServerKind, options: RunOptions): Promise<Measuremen
     const notes = [
       describeShape(shape),
       `CPU: server ${perReq(self)} (${core(self)}), its CGI processes ${perReq(children)} (${core(children)})`,
+      describeProbe(probed),
     ];
     if (options.verbose) process.stderr.write(`# cgi-shell / ${kind}: ${notes.join("; ")}\n`);
     return { ...m, warnings: [...notes, ...m.warnings], serverCpuUsPerOp: m.ops > 0 ? (self + children) / m.ops : undefined };
@@ -336,6 +407,7 @@ async function runSpawnCost(kind: SpawnKind, options: RunOptions): Promise<Measu
 
 const NAMES: Record<ServerKind, string> = {
   stdhttp: "@stdhttp CGIHTTPRequestHandler",
+  "stdhttp-spawn": "@stdhttp, cgiLauncher spawn",
   cpython: "CPython CGIHTTPRequestHandler",
   lighttpd: "lighttpd mod_cgi",
 };
@@ -353,7 +425,7 @@ const cases: BenchCase[] = [
     id: "cgi-shell",
     description: `GET ${CGI_PATH} (a /bin/sh script printing hello), keep-alive where the server keeps it, ${CGI_CONNECTIONS} connections, 1 load thread`,
     unit: "req/s",
-    contenders: (["stdhttp", "cpython", "lighttpd"] as const).map((kind) => ({
+    contenders: (["stdhttp", "stdhttp-spawn", "cpython", "lighttpd"] as const).map((kind) => ({
       name: NAMES[kind],
       isUs: kind === "stdhttp",
       run: (o: RunOptions) => runCgi(kind, o),

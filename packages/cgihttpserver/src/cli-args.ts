@@ -1,12 +1,12 @@
 /**
  * The flags `cgihttpserver` adds to `simplehttpserver`'s: one per class property of
  * `CGIHTTPRequestHandler` (`--cgi-dir`, `--cgi-timeout`, `--cgi-mode`, `--cgi-interpreter`,
- * `--pass-authorization`, `--cgi-user`), and `--cgi`, accepted so that a `python -m http.server
+ * `--pass-authorization`, `--cgi-user`, `--cgi-launcher`), and `--cgi`, accepted so that a `python -m http.server
  * --cgi` command line works as it is. Pure: values in, options or `UsageError` out.
  * @module
  */
 import { UsageError, type CLIFlag } from "@stdhttp/simplehttpserver";
-import type { CgiMode } from "./index.js";
+import type { CgiLauncher, CgiMode } from "./index.js";
 
 /** The options `cgihttpserver` adds, with the handler's defaults. */
 export interface CGICLIOptions {
@@ -22,12 +22,15 @@ export interface CGICLIOptions {
   passAuthorization: boolean;
   /** `cgiUser`: whom scripts run as when the server runs as root. Default `"nobody"`. */
   cgiUser: string;
+  /** `cgiLauncher`: how scripts are started. Default `"auto"`. */
+  cgiLauncher: CgiLauncher;
 }
 
 /** CPython's `CGIHTTPRequestHandler.cgi_directories`, the default of `--cgi-dir`. */
 export const DEFAULT_CGI_DIRECTORIES: readonly string[] = Object.freeze(["/cgi-bin", "/htbin"]);
 
 const MODES: readonly CgiMode[] = ["rfc3875", "cpython"];
+const LAUNCHERS: readonly CgiLauncher[] = ["auto", "helper", "spawn"];
 
 /** The longest timeout a Node timer holds (2^31 - 1 ms), in whole seconds. */
 const MAX_TIMEOUT = Math.floor((2 ** 31 - 1) / 1000);
@@ -39,7 +42,7 @@ const defaultDirectories = new WeakSet<string[]>();
 export function defaultCgiOptions(): CGICLIOptions {
   const cgiDirectories = [...DEFAULT_CGI_DIRECTORIES];
   defaultDirectories.add(cgiDirectories);
-  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody" };
+  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody", cgiLauncher: "auto" };
 }
 
 /** The flags, in the order of `--help`. */
@@ -90,6 +93,15 @@ export const CGI_FLAGS: ReadonlyArray<CLIFlag<CGICLIOptions>> = [
     metavar: "USER",
     help: "run scripts as USER when the server runs as root (default: nobody)",
     apply: (o, value) => (o.cgiUser = user(value!)),
+  },
+  {
+    flags: ["--cgi-launcher"],
+    metavar: "{auto,helper,spawn}",
+    help: "start scripts from a small helper process (Linux with Perl) or with spawn from the server (default: auto, the helper where available)",
+    apply(o, value) {
+      if (!(LAUNCHERS as readonly string[]).includes(value!)) throw new UsageError(`argument --cgi-launcher: invalid choice: '${value}' (choose from ${LAUNCHERS.map((l) => `'${l}'`).join(", ")})`);
+      o.cgiLauncher = value as CgiLauncher;
+    },
   },
 ];
 

@@ -30,6 +30,7 @@ export const CGIHTTPSERVER: CommandSpec<CGICLIOptions> = {
       cgiInterpreters: { ...CGIHTTPRequestHandler.prototype.cgiInterpreters, ...o.cgiInterpreters },
       passAuthorization: o.passAuthorization,
       cgiUser: o.cgiUser,
+      cgiLauncher: o.cgiLauncher,
     }),
 };
 

@@ -15,12 +15,21 @@ import { SimpleHTTPRequestHandler, type FileSource, type SimpleHTTPOptions } fro
 import { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";
 import { relayOutput } from "./respond.js";
 import { locateScript, searchArguments } from "./script.js";
+import { helperAvailable, startWithHelper } from "./script-helper.js";
 import { lookupUser, spawnScript } from "./spawn-script.js";
 import { urlCollapsePath } from "./url-collapse.js";
 import { unquote } from "./url-quote.js";
 
 /** `"rfc3875"` (default): the standard, safe behaviour. `"cpython"`: CPython's, for scripts written against it. */
 export type CgiMode = "rfc3875" | "cpython";
+
+/**
+ * How scripts are started. `"helper"`: by a small long-lived Perl process that forks them
+ * (Linux with Perl; forking the Node server itself costs several ms per script and blocks its
+ * event loop meanwhile). `"spawn"`: `child_process.spawn` from the server. `"auto"` (default):
+ * the helper where it is available, else spawn.
+ */
+export type CgiLauncher = "auto" | "helper" | "spawn";
 
 /** Options of {@link CGIHTTPRequestHandler.withOptions}: SimpleHTTPRequestHandler's plus the CGI class properties. */
 export interface CGIOptions extends SimpleHTTPOptions {
@@ -30,6 +39,7 @@ export interface CGIOptions extends SimpleHTTPOptions {
   cgiMode?: CgiMode;
   passAuthorization?: boolean;
   cgiUser?: string;
+  cgiLauncher?: CgiLauncher;
 }
 
 /** Local redirects followed for one request before giving up (a script redirecting to itself). */
@@ -46,7 +56,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * through the interpreter, executable or not), `cgiTimeout` (30 s: then the script's whole
  * process group is killed), `cgiMode` (`"rfc3875"`), `passAuthorization` (false: the
  * `Authorization` field is not given to scripts), `cgiUser` (`"nobody"`: whom scripts run as
- * when the server runs as root).
+ * when the server runs as root), `cgiLauncher` (`"auto"`; see {@link CgiLauncher}).
  *
  * @example
  * const Handler = CGIHTTPRequestHandler.withOptions({ directory: "site" });  // site/cgi-bin/*
@@ -66,6 +76,8 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
   declare passAuthorization: boolean;
   /** The user scripts run as when the server runs as root. */
   declare cgiUser: string;
+  /** How scripts are started. */
+  declare cgiLauncher: CgiLauncher;
 
   /** `[directory, rest]` of the last path `isCgi()` accepted (CPython's `cgi_info`). */
   cgiInfo: [string, string] | null = null;
@@ -199,7 +211,9 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     let script;
     try {
       const req = { command, args: commandArgs, env, cwd: compat ? process.cwd() : nodePath.dirname(scriptFile), timeout: this.cgiTimeout, ...user };
-      script = spawnScript(req);
+      const hasInput = body !== null || this.body.kind !== "none";
+      const launcher = this.cgiLauncher === "auto" ? (helperAvailable() ? "helper" : "spawn") : this.cgiLauncher;
+      script = launcher === "helper" ? startWithHelper(req, hasInput) : spawnScript(req);
     } catch (err) {
       this.logError("CGI script could not be started: %s", (err as Error).message);
       return this.sendError(HTTPStatus.INTERNAL_SERVER_ERROR, "CGI script could not be started");
@@ -245,4 +259,5 @@ Object.assign(CGIHTTPRequestHandler.prototype, {
   cgiMode: "rfc3875",
   passAuthorization: false,
   cgiUser: "nobody",
+  cgiLauncher: "auto",
 });

@@ -10,7 +10,7 @@
  * await httpd.serveForever();
  * @module
  */
-export { CGIHTTPRequestHandler, type CGIOptions, type CgiMode } from "./handler.js";
+export { CGIHTTPRequestHandler, type CGIOptions, type CgiMode, type CgiLauncher } from "./handler.js";
 export { HTTPServer, ThreadingHTTPServer, HTTPSServer, ThreadingHTTPSServer, SimpleHTTPRequestHandler } from "@stdhttp/simplehttpserver";
 export { urlCollapsePath } from "./url-collapse.js";
 export { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";

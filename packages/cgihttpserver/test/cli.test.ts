@@ -50,7 +50,14 @@ describe("parser: the CGI flags", () => {
       cgiInterpreters: {},
       passAuthorization: false,
       cgiUser: "nobody",
+      cgiLauncher: "auto",
     });
+  });
+
+  test("--cgi-launcher chooses how scripts start; anything else is a usage error", () => {
+    expect(opts("--cgi-launcher", "spawn").cgiLauncher).toBe("spawn");
+    expect(opts("--cgi-launcher", "helper").cgiLauncher).toBe("helper");
+    expect(usageError("--cgi-launcher", "fork")).toBe("argument --cgi-launcher: invalid choice: 'fork' (choose from 'auto', 'helper', 'spawn')");
   });
 
   test("simplehttpserver's flags are all there", () => {
@@ -159,7 +166,7 @@ describe("parser: the CGI flags", () => {
     expect(opts("--pass").passAuthorization).toBe(true);
     expect(opts("--cgi-m=cpython").cgiMode).toBe("cpython");
     expect(opts("--cgi-timeout", "5", "--cgi-timeout", "7").cgiTimeout).toBe(7);
-    expect(usageError("--cgi-", "x")).toBe("ambiguous option: --cgi- could match --cgi-dir, --cgi-timeout, --cgi-mode, --cgi-interpreter, --cgi-user");
+    expect(usageError("--cgi-", "x")).toBe("ambiguous option: --cgi- could match --cgi-dir, --cgi-timeout, --cgi-mode, --cgi-interpreter, --cgi-user, --cgi-launcher");
     expect(usageError("--", "--cgi")).toBe("argument port: invalid int value: '--cgi'");
     expect(usageError("--cgi-bogus")).toBe("unrecognized arguments: --cgi-bogus");
   });
@@ -170,7 +177,7 @@ describe("parser: the CGI flags", () => {
     for (const line of text.trimEnd().split("\n")) expect(line.length).toBeLessThan(80);
     const flat = text.replace(/\s+/g, " ");
     expect(flat).toContain(
-      "[--quiet] [--cgi] [--cgi-dir PATH] [--cgi-timeout SECONDS] [--cgi-mode {rfc3875,cpython}] [--cgi-interpreter EXT=COMMAND] [--pass-authorization] [--cgi-user USER] [port]",
+      "[--quiet] [--cgi] [--cgi-dir PATH] [--cgi-timeout SECONDS] [--cgi-mode {rfc3875,cpython}] [--cgi-interpreter EXT=COMMAND] [--pass-authorization] [--cgi-user USER] [--cgi-launcher {auto,helper,spawn}] [port]",
     );
     expect(formatUsageError(new UsageError("unrecognized arguments: -x"), CGIHTTPSERVER)).toBe(`${text}cgihttpserver: error: unrecognized arguments: -x\n`);
   });
@@ -191,8 +198,8 @@ describe("parser: the CGI flags", () => {
   test("the handler: CGIHTTPRequestHandler with the options as its class properties", () => {
     const handlerProps = (...argv: string[]): CGIHTTPRequestHandler => CGIHTTPSERVER.handlerFor!(opts(...argv)).prototype as CGIHTTPRequestHandler;
     expect(handlerProps()).toMatchObject({ cgiDirectories: ["/cgi-bin", "/htbin"], cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody" });
-    const h = handlerProps("--cgi-dir", "/scripts", "--cgi-timeout", "0", "--cgi-mode", "cpython", "--cgi-interpreter", ".py=python3 -u", "--pass-authorization", "--cgi-user", "www-data");
-    expect(h).toMatchObject({ cgiDirectories: ["/scripts"], cgiTimeout: null, cgiMode: "cpython", cgiInterpreters: { ".py": ["python3", "-u"] }, passAuthorization: true, cgiUser: "www-data" });
+    const h = handlerProps("--cgi-dir", "/scripts", "--cgi-timeout", "0", "--cgi-mode", "cpython", "--cgi-interpreter", ".py=python3 -u", "--pass-authorization", "--cgi-user", "www-data", "--cgi-launcher", "spawn");
+    expect(h).toMatchObject({ cgiDirectories: ["/scripts"], cgiTimeout: null, cgiMode: "cpython", cgiInterpreters: { ".py": ["python3", "-u"] }, passAuthorization: true, cgiUser: "www-data", cgiLauncher: "spawn" });
     expect(typeof h.isCgi).toBe("function");
   });
 });

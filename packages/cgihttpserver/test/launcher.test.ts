@@ -1,0 +1,270 @@
+/**
+ * How scripts are started (`cgiLauncher`): the helper process and `child_process.spawn` give the
+ * same answers, and the helper survives what can go wrong around it (killed, scripts that fail to
+ * start, ignore their input or leave children behind, a server that exits).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CGIHTTPRequestHandler, ThreadingHTTPServer, type CgiLauncher, type CGIOptions } from "../src/index.js";
+import { helperAvailable } from "../src/script-helper.js";
+import { lookupUser } from "../src/spawn-script.js";
+
+interface Answer {
+  status: number;
+  head: string;
+  body: Buffer;
+}
+
+/** Send raw bytes on a new connection; read until the server closes it (HTTP/1.0 answers). */
+function request(port: number, head: string, body?: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("error", reject);
+    s.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const end = raw.indexOf("\r\n\r\n");
+      const head = raw.subarray(0, end).toString("latin1");
+      resolve({ status: Number(/^HTTP\/1\.\d (\d{3})/.exec(head)?.[1] ?? 0), head, body: raw.subarray(end + 4) });
+    });
+    s.write(Buffer.from(head, "latin1"));
+    if (body !== undefined) s.write(body);
+  });
+}
+
+const get = (port: number, target: string, extra = ""): Promise<Answer> => request(port, `GET ${target} HTTP/1.0\r\nHost: x\r\n${extra}\r\n`);
+
+class Quiet extends CGIHTTPRequestHandler {
+  static logged: string[] = [];
+  override logMessage(format: string, ...args: unknown[]): void {
+    Quiet.logged.push(`${format} ${args.map(String).join(" ")}`);
+  }
+}
+
+async function serve(options: CGIOptions): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Quiet.withOptions({ directory: root, ...options }), { maxBodySize: 4 * 1024 * 1024 });
+  await server.ready;
+  void server.serveForever();
+  return {
+    port: (server.serverAddress as [string, number])[1],
+    close: async () => {
+      await server.shutdown();
+      await server.serverClose();
+    },
+  };
+}
+
+let tmp: string;
+let root: string;
+const nobody = lookupUser("nobody");
+const asRoot = process.getuid?.() === 0;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function script(name: string, body: string, firstLine = "#!/bin/sh"): void {
+  const p = path.join(root, name);
+  writeFileSync(p, `${firstLine}\n${body}\n`);
+  chmodSync(p, 0o755);
+  if (asRoot && nobody) chownSync(p, nobody.uid, nobody.gid);
+}
+
+/** The pids of this process's children named `perl` (the helper). */
+function helperPids(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "perl" && ppid === process.pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), "cgi-launcher-"));
+  chmodSync(tmp, 0o755);
+  root = path.join(tmp, "root");
+  mkdirSync(path.join(root, "cgi-bin"), { recursive: true });
+  script("cgi-bin/hello.sh", `printf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'`);
+  script("cgi-bin/env.sh", `echo 'Content-Type: text/plain'\necho\nenv | LC_ALL=C sort`);
+  script("cgi-bin/args.sh", `echo 'Content-Type: text/plain'\necho\npwd\nfor a in "$@"; do echo "[$a]"; done`);
+  script("cgi-bin/echo.sh", `echo 'Content-Type: application/octet-stream'\necho\ncat`);
+  script("cgi-bin/deaf.sh", `echo 'Content-Type: text/plain'\necho\necho not listening`);
+  script("cgi-bin/fails.sh", `echo 'oops on stderr' >&2\necho 'Content-Type: text/plain'\necho\necho partial\nexit 3`);
+  script("cgi-bin/tree.sh", `sleep 60 &\necho $! > "$HTTP_X_PID_FILE"\nsleep 60`);
+  script("cgi-bin/badinterp.sh", `echo never`, "#!/nonexistent/interpreter");
+  script("cgi-bin/detach.sh", `(sleep 3 >/dev/null 2>&1 </dev/null &)\necho 'Content-Type: text/plain'\necho\necho detached`);
+  if (asRoot && nobody) for (const d of [root, path.join(root, "cgi-bin")]) chownSync(d, nobody.uid, nobody.gid);
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const launchers: CgiLauncher[] = helperAvailable() ? ["helper", "spawn"] : ["spawn"];
+
+describe.each(launchers)("cgiLauncher %s", (launcher) => {
+  let srv: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    srv = await serve({ cgiLauncher: launcher, cgiTimeout: 2 });
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  test("a script's answer, its environment (exactly the CGI variables) and its working directory", async () => {
+    expect((await get(srv.port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
+    const env = (await get(srv.port, "/cgi-bin/env.sh?q=1", "X-Quote: it's \"quoted\" $HOME `id`\r\nX-Latin: caf\xe9\r\n")).body.toString();
+    expect(env).toContain("QUERY_STRING=q=1\n");
+    expect(env).toContain("HTTP_X_QUOTE=it's \"quoted\" $HOME `id`\n");
+    expect(env).toContain("HTTP_X_LATIN=caf\u00e9\n");
+    expect(env).not.toMatch(/^HOME=/m);
+    const args = (await get(srv.port, "/cgi-bin/args.sh?a+b")).body.toString().split("\n");
+    expect(args[0]).toBe(path.join(root, "cgi-bin"));
+    expect(args.slice(1, 3)).toEqual(["[a]", "[b]"]);
+  });
+
+  test("the same environment from both launchers", async () => {
+    const other = await serve({ cgiLauncher: launcher === "helper" ? "spawn" : "helper" });
+    try {
+      if (launchers.length < 2) return;
+      const extra = "X-One: 1\r\nX-Two: two words\r\n";
+      const mine = (await get(srv.port, "/cgi-bin/env.sh", extra)).body.toString().replace(/^SERVER_PORT=.*$/m, "").replace(/^REMOTE_PORT=.*$/m, "");
+      const theirs = (await get(other.port, "/cgi-bin/env.sh", extra)).body.toString().replace(/^SERVER_PORT=.*$/m, "").replace(/^REMOTE_PORT=.*$/m, "");
+      expect(mine).toBe(theirs);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("a 2 MB body reaches stdin whole; a script that never reads its input still answers", async () => {
+    const payload = Buffer.alloc(2 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+    const echoed = await request(srv.port, `POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: ${payload.length}\r\n\r\n`, payload);
+    expect(echoed.body.equals(payload)).toBe(true);
+    const deaf = await request(srv.port, `POST /cgi-bin/deaf.sh HTTP/1.0\r\nContent-Length: ${payload.length}\r\n\r\n`, payload);
+    expect(deaf.status).toBe(200);
+    expect(deaf.body.toString()).toBe("not listening\n");
+    const chunked = await request(srv.port, "POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", Buffer.from("5\r\nhello\r\n0\r\n\r\n"));
+    expect(chunked.body.toString()).toContain("hello");
+  });
+
+  test("stderr and a failing exit status are logged; a script whose interpreter is missing gets 500", async () => {
+    Quiet.logged = [];
+    expect((await get(srv.port, "/cgi-bin/fails.sh")).body.toString()).toBe("partial\n");
+    await until(() => Quiet.logged.some((l) => l.includes("exit status") && l.includes("3")));
+    expect(Quiet.logged.some((l) => l.includes("oops on stderr"))).toBe(true);
+    const bad = await get(srv.port, "/cgi-bin/badinterp.sh");
+    expect(bad.status).toBe(500);
+  });
+
+  test("the time limit kills the script and everything it started", async () => {
+    const pidFile = path.join(tmp, `tree-${launcher}.pid`);
+    if (asRoot) writeFileSync(pidFile, "");
+    if (asRoot && nobody) chownSync(pidFile, nobody.uid, nobody.gid);
+    const a = await get(srv.port, "/cgi-bin/tree.sh", `X-Pid-File: ${pidFile}\r\n`);
+    expect(a.status).toBe(504);
+    const child = Number(readFileSync(pidFile, "utf8").trim());
+    expect(child).toBeGreaterThan(0);
+    await until(() => !alive(child));
+  });
+
+  test("a script that leaves a detached child behind answers at once", async () => {
+    const a = await get(srv.port, "/cgi-bin/detach.sh");
+    expect(a.body.toString()).toBe("detached\n");
+  });
+});
+
+const describeHelper = helperAvailable() ? describe : describe.skip;
+
+describeHelper("the helper process", () => {
+  test("runs as the server's user, or as nobody when the server is root; killed, it is started again", async () => {
+    const srv = await serve({ cgiLauncher: "helper" });
+    try {
+      expect((await get(srv.port, "/cgi-bin/hello.sh")).status).toBe(200);
+      const pids = helperPids();
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) {
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"))![1]);
+        expect(uid).toBe(asRoot ? nobody!.uid : process.getuid!());
+        process.kill(pid, "SIGKILL");
+      }
+      await until(() => pids.every((p) => !alive(p) || readFileSync(`/proc/${p}/stat`, "latin1").includes(") Z ")));
+      await new Promise((r) => setTimeout(r, 100));
+      // The next script starts a new helper.
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => get(srv.port, "/cgi-bin/hello.sh")));
+      for (const a of answers) expect(a.body.toString()).toBe("hello\n");
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("a hundred scripts at once, then a thousand one after another, all answered", async () => {
+    const srv = await serve({ cgiLauncher: "helper" });
+    try {
+      const many = await Promise.all(Array.from({ length: 100 }, () => get(srv.port, "/cgi-bin/hello.sh")));
+      for (const a of many) expect(a.body.toString()).toBe("hello\n");
+      for (let i = 0; i < 1000; i++) {
+        const a = await get(srv.port, "/cgi-bin/hello.sh");
+        if (a.body.toString() !== "hello\n") throw new Error(`request ${i}: ${a.head}`);
+      }
+    } finally {
+      await srv.close();
+    }
+  }, 120_000);
+
+  test("a server that exits takes its helper's FIFO directory and its running scripts along", async () => {
+    const program = `
+      import { CGIHTTPRequestHandler, ThreadingHTTPServer } from ${JSON.stringify(path.join(here, "..", "dist", "index.js"))};
+      const server = new ThreadingHTTPServer(["127.0.0.1", 0], CGIHTTPRequestHandler.withOptions({ directory: ${JSON.stringify(root)}, cgiLauncher: "helper" }));
+      await server.ready;
+      void server.serveForever();
+      process.stdout.write(String(server.serverAddress[1]) + "\\n");
+      process.stdin.on("data", () => process.exit(0));
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", program], { stdio: ["pipe", "pipe", "inherit"] });
+    const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const pidFile = path.join(tmp, "exit-tree.pid");
+    writeFileSync(pidFile, "");
+    if (asRoot && nobody) chownSync(pidFile, nobody.uid, nobody.gid);
+    expect((await get(port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
+    const dirs = readdirSync(os.tmpdir()).filter((d) => d.startsWith(`stdhttp-cgi-${child.pid}-`));
+    expect(dirs.length).toBe(1);
+    // A script still running when the server exits.
+    const pending = get(port, "/cgi-bin/tree.sh", `X-Pid-File: ${pidFile}\r\n`).catch(() => null);
+    await until(() => readFileSync(pidFile, "utf8").trim() !== "");
+    const grandchild = Number(readFileSync(pidFile, "utf8").trim());
+    child.stdin.write("exit\n");
+    await new Promise((r) => child.once("exit", r));
+    await pending;
+    expect(existsSync(path.join(os.tmpdir(), dirs[0]))).toBe(false);
+    await until(() => !alive(grandchild));
+  }, 30_000);
+});
