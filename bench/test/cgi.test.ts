@@ -20,6 +20,7 @@ import {
   findLighttpd,
   lighttpdConfig,
   processCpuSplit,
+  serverTreeCpu,
 } from "../src/workloads/cgi.js";
 import { answerServer } from "./helpers/answer-server.js";
 
@@ -64,7 +65,7 @@ describe("cgi workload", () => {
     const cases = selectCases(WORKLOADS, ["cgi"]);
     expect(cases.map((c) => c.id)).toEqual(["cgi-shell", "spawn-cost"]);
     const [shell, spawnCost] = cases;
-    expect(shell.contenders.map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler", "CPython CGIHTTPRequestHandler", "lighttpd mod_cgi"]);
+    expect(shell.contenders.map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler", "@stdhttp, cgiLauncher spawn", "CPython CGIHTTPRequestHandler", "lighttpd mod_cgi"]);
     expect(shell.contenders.filter((c) => c.isUs).map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler"]);
     expect(shell.targets).toEqual({ "CPython CGIHTTPRequestHandler": 3, "lighttpd mod_cgi": 0.7 });
     expect(shell.unit).toBe("req/s");
@@ -161,5 +162,26 @@ describe("cgi workload", () => {
     const cpu = processCpuSplit(process.pid);
     expect(cpu.selfUs).toBeGreaterThan(0);
     expect(cpu.childrenUs).toBeGreaterThanOrEqual(0);
+  });
+
+  test("the tree's CPU counts grandchildren a live child has reaped (a helper's scripts)", () => {
+    // A child shell that runs a busy grandchild, waits for it, then sleeps: while it sleeps, the
+    // grandchild's time is in the child's cutime only.
+    const helper = spawn("/bin/sh", ["-c", "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'; sleep 30"], { stdio: "ignore" });
+    try {
+      const before = serverTreeCpu(process.pid).childrenUs;
+      const deadline = Date.now() + 20_000;
+      let after = before;
+      while (Date.now() < deadline) {
+        execFileSync("/bin/sleep", ["0.2"]);
+        after = serverTreeCpu(process.pid).childrenUs;
+        const reaped = processCpuSplit(helper.pid!).childrenUs;
+        if (reaped > 0) break;
+      }
+      expect(processCpuSplit(helper.pid!).childrenUs).toBeGreaterThan(0);
+      expect(after).toBeGreaterThan(before);
+    } finally {
+      helper.kill("SIGKILL");
+    }
   });
 });
