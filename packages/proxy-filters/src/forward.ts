@@ -72,21 +72,38 @@ function checkedUrl(href: string): URL | null {
 }
 
 /**
- * Call `gone` once the client closes its side or the connection fails (a FIN while a request is
- * outstanding means the client gave up, as nginx and Privoxy read it); returns the un-watcher.
- * Once the answer starts, a client that left is noticed by the failing writes instead.
+ * Whether the client is still there, per connection. A FIN or a failure while a request waits
+ * for its origin means the client gave up (as nginx and Privoxy read it): the upstream request is
+ * abandoned. Once the answer starts, a client that left is noticed by the failing writes instead.
+ * One watcher per connection (not per request): listeners and an AbortController per request
+ * cost more than the forwarding of a small answer.
  */
-function onClientGone(socket: Socket, gone: () => void): () => void {
-  if (socket.readableEnded || socket.destroyed) {
-    gone();
-    return () => undefined;
+interface ClientWatch {
+  controller: AbortController;
+  /** True while a request of this connection waits for its origin's answer. */
+  waiting: boolean;
+}
+
+const clientWatches = new WeakMap<Socket, ClientWatch>();
+
+function watchClient(socket: Socket): ClientWatch {
+  let watch = clientWatches.get(socket);
+  if (watch !== undefined && !watch.controller.signal.aborted) return watch;
+  const w: ClientWatch = { controller: new AbortController(), waiting: false };
+  if (socket.readableEnded || socket.destroyed) w.controller.abort(new Error("the client went away"));
+  else {
+    const gone = (): void => {
+      if (w.waiting) w.controller.abort(new Error("the client went away"));
+    };
+    socket.on("end", gone);
+    socket.once("close", () => {
+      socket.off("end", gone);
+      gone();
+    });
   }
-  socket.once("end", gone);
-  socket.once("close", gone);
-  return () => {
-    socket.off("end", gone);
-    socket.off("close", gone);
-  };
+  clientWatches.set(socket, w);
+  watch = w;
+  return watch;
 }
 
 /** Answer with a filter's answer. */
@@ -203,18 +220,19 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   appendVia(outHeaders, h.requestVersion, h.pseudonym);
   if (viaParentInForm && upstream.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
   const body = h.body.kind === "none" ? undefined : (h.body as AsyncIterable<Buffer>);
-  const abort = new AbortController();
+  const watch = watchClient(h.connection);
+  const signal = watch.controller.signal;
 
   let res: HTTPResponse;
   let route: ReturnType<typeof sender> | null = null;
-  const unwatch = onClientGone(h.connection, () => abort.abort(new Error("the client went away")));
+  watch.waiting = true;
   try {
     route = sender(h, req.url, upstream);
-    res = await route.send({ method, path: viaParentInForm ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal: abort.signal });
+    res = await route.send({ method, path: viaParentInForm ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal });
     refuseOtherCodings(res);
   } catch (err) {
     route?.done();
-    if (abort.signal.aborted) {
+    if (signal.aborted) {
       // Nobody to answer: the upstream request was abandoned (its connection closed), as nginx
       // (499) and Privoxy do when the client closes while the origin is still thinking.
       h.closeConnection = true;
@@ -226,7 +244,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     // sendError's page ends the explanation with its own full stop.
     return h.sendError(status, reason, explain.replace(/\.$/, ""));
   } finally {
-    unwatch();
+    watch.waiting = false;
   }
   try {
     await relayResponse(h, req, res);
