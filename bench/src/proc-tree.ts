@@ -63,3 +63,17 @@ export function treeRss(pid: number): number {
 export function treeVmHwm(pid: number): number {
   return sum(processTree(pid), (p) => parseVmHwm(readFileSync(`/proc/${p}/status`, "utf8")));
 }
+
+/** Proportional set size of process `pid` in bytes (`Pss` of `/proc/<pid>/smaps_rollup`: shared pages divided among the processes that map them). */
+export function processPss(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+  return m === null ? Number.NaN : Number(m[1]) * 1024;
+}
+
+/**
+ * The tree's proportional set size, in bytes: what its processes use together, each shared page
+ * (the node binary, libraries, memory shared after fork) counted once, unlike a sum of RSS.
+ */
+export function treePss(pid: number): number {
+  return sum(processTree(pid), processPss);
+}

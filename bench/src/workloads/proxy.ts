@@ -39,7 +39,7 @@ import { findNginx, nginxConfig, nginxVersion } from "./client-nginx.js";
 import { ask } from "./idle-conns.js";
 import { BIG_BYTES, HUGE_FILE, HUGE_SIZE, linkHugeFile, mb, RSS_ABORT_BYTES, RSS_TARGET_MB, SMALL_BYTES } from "./static.js";
 import { canConnect, freePort } from "../ports.js";
-import { processTree, treeCpuUs, treeRss, treeVmHwm } from "../proc-tree.js";
+import { processTree, treeCpuUs, treePss, treeRss, treeVmHwm } from "../proc-tree.js";
 
 /** Connections wrk keeps open to the proxy (`--connections` overrides). */
 export const PROXY_CONNECTIONS = 10;
@@ -462,9 +462,16 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     await load.waitMessage("ready");
     const proxyCpu0 = treeCpuUs(pid);
     const originCpu0 = treeCpuUs(origin.pid);
+    const pssBefore = treePss(pid);
     let aborted: string | null = null;
+    // Sampled through the downloads: is the memory flat (the same in the second half as in the
+    // first, however many bytes have passed), and what the processes use together (PSS).
+    const samples: Array<{ at: number; rss: number; pss: number }> = [];
+    const startedAt = Date.now();
+    let sampling = 0;
     const watchdog = setInterval(() => {
       const rss = treeRss(pid);
+      if (sampling++ % 5 === 0) samples.push({ at: Date.now() - startedAt, rss, pss: treePss(pid) });
       if (aborted === null && rss > RSS_ABORT_BYTES) {
         aborted = `the proxy's RSS passed ${mb(RSS_ABORT_BYTES)} (${mb(rss)}): killed`;
         for (const p of processTree(pid)) process.kill(p, "SIGKILL");
@@ -487,8 +494,13 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
     }
     if (r.failures > 0) throw new Error(`check failed: ${r.failures} of ${clients} downloads of ${HUGE_PATH} through the proxy failed (${r.firstError ?? "?"})`);
     const pct = (us: number): number => Math.round((us / 1e6 / r.seconds) * 100);
+    const half = (Date.now() - startedAt) / 2;
+    const peakOf = (list: typeof samples, key: "rss" | "pss"): number => list.reduce((m, x) => Math.max(m, x[key]), 0);
+    const firstHalf = samples.filter((x) => x.at < half);
+    const secondHalf = samples.filter((x) => x.at >= half);
     const notes = [
       `peak RSS ${mb(peak)} (VmHWM, summed over the proxy's processes; ${mb(rssBefore)} before the downloads)`,
+      `sampled every 0.5 s: RSS summed peaks at ${mb(peakOf(firstHalf, "rss"))} in the first half of the downloads and ${mb(peakOf(secondHalf, "rss"))} in the second; PSS (shared pages counted once) ${mb(pssBefore)} before, peak ${mb(peakOf(samples, "pss"))}`,
       `${clients} x 1 GiB in ${r.seconds.toFixed(1)} s (${Math.round(r.bytes / r.seconds / 1e6).toLocaleString("en-US")} MB/s)`,
       `CPU while downloading: proxy ${pct(proxyCpuUs)}%, origin (${origin.name}) ${pct(originCpuUs)}%, load ${pct(r.cpuUs)}% of a core`,
       check.notes[0],
