@@ -7,13 +7,10 @@
  */
 import cluster from "node:cluster";
 import { SETUP_ENV } from "./cluster/messages.js";
+import { runWorker } from "./cluster/worker.js";
+import { runCtc } from "./run.js";
 
-// Each role loads only its own modules: the primary of `--workers N` never loads the proxy (its
-// workers do), which keeps it a few tens of MB smaller.
-const run =
-  cluster.isWorker && process.env[SETUP_ENV] !== undefined
-    ? import("./cluster/worker.js").then(({ runWorker }) => runWorker()).then(() => undefined)
-    : import("./run.js").then(({ runCtc }) => runCtc(process.argv.slice(2)));
+const run = cluster.isWorker && process.env[SETUP_ENV] !== undefined ? runWorker().then(() => undefined) : runCtc(process.argv.slice(2));
 run.then(
   // A worker goes on serving once started; the command exits with its status.
   (status) => {

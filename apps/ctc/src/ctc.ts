@@ -5,6 +5,7 @@
  * {@link Ctc.start}; tests and the demo may start one in-process the same way.
  * @module
  */
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import {
   BannerFilter,
@@ -25,7 +26,6 @@ import { Inspection, readOriginCAs, type InspectionSettings } from "./inspection
 import type { CtcOptions } from "./options.js";
 import { CtcStats, type StatsView } from "./stats.js";
 import { watchFiles } from "./watch.js";
-import { exposedInspectionWarning, isLoopback, PSEUDONYM, reloadedLine, reloadFailedLine, VERSION } from "./notices.js";
 
 /** Where a running CTC writes: the access log and notices to stdout, warnings and errors to stderr. */
 export interface CtcStreams {
@@ -53,7 +53,35 @@ export interface ClusterLink {
   setInspection(settings: InspectionSettings): Promise<void>;
 }
 
-export { exposedInspectionWarning, isLoopback, PSEUDONYM, reloadedLine, reloadFailedLine, VERSION };
+/** Whether an address to bind is a loopback one (only this machine can reach it). */
+export function isLoopback(bind: string): boolean {
+  return bind === "localhost" || bind === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bind);
+}
+
+/** The loud warning of inspection on a proxy other machines can reach. */
+export function exposedInspectionWarning(bind: string): string {
+  return (
+    `ctc: WARNING: HTTPS inspection is on and the proxy listens on ${bind}, which is not a loopback address:\n` +
+    `ctc: WARNING: the HTTPS traffic of every client allowed by --allow is decrypted here, and any of them\n` +
+    `ctc: WARNING: that trusts the CA can have its HTTPS traffic read by whoever holds the CA key.\n`
+  );
+}
+
+/** The notice of a successful reload. */
+export function reloadedLine(reason: string, lists: number): string {
+  return `ctc: lists reloaded (${reason}): ${lists} list${lists === 1 ? "" : "s"}\n`;
+}
+
+/** The error of a failed reload. */
+export function reloadFailedLine(reason: string, error: string): string {
+  return `ctc: error: reload failed (${reason}), keeping the previous rules: ${error}\n`;
+}
+
+/** CTC's name in `Via` (and in loop detection). */
+export const PSEUDONYM = "ctc";
+
+/** The version of this package. */
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 const BANNER_TYPES: Record<BannerResourceType, ResourceType> = { image: "image", subdocument: "subdocument", object: "object", link: "document" };
 

@@ -11,17 +11,14 @@
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { LocalCA } from "@stdhttp/proxy-filters";
+import { trustInstructions, type LocalCA } from "@stdhttp/proxy-filters";
 import { HELP, parseCommandLine, USAGE } from "./args.js";
 import { checkListsReadable, Primary, StartFailure } from "./cluster/primary.js";
 import { resolveOptions } from "./config.js";
-import type { Ctc, CtcStreams } from "./ctc.js";
+import { Ctc, exposedInspectionWarning, isLoopback, VERSION, type CtcStreams } from "./ctc.js";
 import { UsageError } from "./errors.js";
-import { exposedInspectionWarning, isLoopback, VERSION } from "./notices.js";
+import { loadCA, readOriginCAs } from "./inspection.js";
 import { workerCount, type CtcOptions } from "./options.js";
-
-// The proxy (./ctc.js) and HTTPS inspection (./inspection.js, with the certificate code) are
-// loaded when this process needs them: not in the primary of `--workers N` without inspection.
 
 /** `http://host:port/` of an address. */
 function urlOf([host, port]: [string, number]): string {
@@ -39,16 +36,15 @@ export function startLines(proxy: { readonly url: string }): string {
 }
 
 /** What is printed after the address lines when HTTPS inspection is on: the CA and how to trust it. */
-export async function inspectionLines(ca: LocalCA, proxyUrl: string): Promise<string> {
-  const { trustInstructions } = await import("@stdhttp/proxy-filters");
+export function inspectionLines(ca: LocalCA, proxyUrl: string): string {
   const text = trustInstructions(ca).replaceAll("http://127.0.0.1:PORT", proxyUrl.slice(0, -1));
   return `${text}\n  Download: ${proxyUrl}ca.pem (or http://ctc.local/ca.pem through the proxy)\n`;
 }
 
 /** The start-up notices of HTTPS inspection: the CA lines (stdout) and, bound beyond loopback, the warning (stderr). */
-async function announceInspection(ca: LocalCA | null, options: CtcOptions, url: string, io: CtcStreams): Promise<void> {
+function announceInspection(ca: LocalCA | null, options: CtcOptions, url: string, io: CtcStreams): void {
   if (ca === null) return;
-  io.stdout.write(await inspectionLines(ca, url));
+  io.stdout.write(inspectionLines(ca, url));
   if (!isLoopback(options.bind)) io.stderr.write(exposedInspectionWarning(options.bind));
 }
 
@@ -76,12 +72,9 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
       options = { ...options, blocklists: options.blocklists.map((p) => resolve(p)) };
       checkListsReadable(options.blocklists);
       options = { ...options, caDir: resolve(options.caDir), originCa: options.originCa.map((p) => resolve(p)) };
-      if (options.originCa.length > 0 || options.httpsInspection) {
-        const { loadCA, readOriginCAs } = await import("./inspection.js");
-        readOriginCAs(options.originCa);
-        // Made here once, before the workers start: they all load this same CA.
-        if (options.httpsInspection) ca = await loadCA(options.caDir);
-      }
+      readOriginCAs(options.originCa);
+      // Made here once, before the workers start: they all load this same CA.
+      if (options.httpsInspection) ca = await loadCA(options.caDir);
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -91,7 +84,6 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
   if (workers > 1) return runPrimary(options, workers, io, ca);
   let ctc: Ctc;
   try {
-    const { Ctc } = await import("./ctc.js");
     ctc = await Ctc.start(options, io);
   } catch (err) {
     if (err instanceof UsageError) return usageError(err, io);
@@ -114,7 +106,7 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
   io.stdout.write(startLines(ctc));
-  await announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
+  announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
   try {
     await stop;
     await ctc.close();
@@ -156,7 +148,7 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, 
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
   io.stdout.write(startLines({ url: urlOf(address) }));
-  await announceInspection(ca, options, urlOf(address), io);
+  announceInspection(ca, options, urlOf(address), io);
   try {
     await stop;
     await primary.stop();

@@ -4,7 +4,7 @@
  * @module
  */
 import { isIP } from "node:net";
-import { clientList, parseUpstream, type ImageBlocker } from "@stdhttp/proxy-filters/settings";
+import { clientList, parseUpstream, type ImageBlocker } from "@stdhttp/proxy-filters";
 import { UsageError } from "./errors.js";
 import type { LogFormat } from "./options.js";
 

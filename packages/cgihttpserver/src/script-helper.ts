@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { HELPER_SOURCE } from "./helper-source.js";
+import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
 
 /** Where Perl is looked for. */
@@ -190,8 +191,6 @@ class ScriptHelper {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | null = null;
     let resolveExit!: (status: number | string) => void;
     let rejectExit!: (err: Error) => void;
     const exited = new Promise<number | string>((resolve, reject) => {
@@ -205,16 +204,9 @@ class ScriptHelper {
     const settle = (): void => {
       if (exitStatus !== null && outputsOpen === 0) {
         job.exited = true;
-        if (job.pid !== null) running.delete(job.pid);
-        if (timer !== null) clearTimeout(timer);
+        if (job.pid !== null) groupEnded(job.pid);
+        limit.clear();
         resolveExit(exitStatus);
-      }
-    };
-    const killGroup = (pid: number): void => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
       }
     };
     let markStarted!: () => void;
@@ -231,25 +223,25 @@ class ScriptHelper {
       startError: null,
       started(pid) {
         job.pid = pid;
-        running.add(pid);
+        groupStarted(pid);
         markStarted();
         if (job.killRequested) killGroup(pid);
       },
       failed(message) {
         job.exited = true;
-        if (job.pid !== null) running.delete(job.pid);
+        if (job.pid !== null) groupEnded(job.pid);
         markFailed();
         for (const s of sockets) s.destroy();
         stdin.destroy();
         stdout.end();
         stderr.end();
-        if (timer !== null) clearTimeout(timer);
+        limit.clear();
         rejectExit(new Error(message));
       },
       exit(code, signal) {
         job.exited = true;
         markFailed();
-        if (job.pid !== null) running.delete(job.pid);
+        if (job.pid !== null) groupEnded(job.pid);
         // A script that ends without reading its input: the rest of the body goes nowhere.
         if (fifoIn !== null) fifoIn.destroy();
         exitStatus = signal !== 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : code;
@@ -267,6 +259,7 @@ class ScriptHelper {
       if (job.pid === null) job.killRequested = true;
       else killGroup(job.pid);
     };
+    const limit = new TimeLimit(req.timeout, kill);
     const id = this.nextId++;
     const begin = async (): Promise<void> => {
       const names = await this.takeFifos(hasInput ? 3 : 2);
@@ -308,20 +301,13 @@ class ScriptHelper {
       this.child.stdin.write(Buffer.concat([Buffer.from(`r ${id} ${values.length}\n`, "latin1"), ...fields(values)]));
     };
     begin().catch((err: Error) => job.failed(err.message));
-    if (req.timeout !== null && req.timeout > 0) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, req.timeout * 1000);
-      timer.unref();
-    }
     return {
       stdin,
       stdout,
       stderr,
       exited,
       get timedOut() {
-        return timedOut;
+        return limit.timedOut;
       },
       kill,
     };
@@ -338,8 +324,6 @@ class ScriptHelper {
   }
 }
 
-/** Process groups of scripts started by helpers and still running (killed if the server exits first). */
-export const running = new Set<number>();
 const helpers = new Map<string, ScriptHelper>();
 let exitHook = false;
 
@@ -352,14 +336,8 @@ export function startWithHelper(req: SpawnRequest, hasInput: boolean): RunningSc
   if (perl === null) throw new Error("perl not found");
   if (!exitHook) {
     exitHook = true;
+    // Their scripts are killed by script-groups.ts's own hook.
     process.on("exit", () => {
-      for (const pid of running) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
       for (const h of helpers.values()) h.close();
     });
   }

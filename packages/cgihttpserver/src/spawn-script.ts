@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { readFileSync } from "node:fs";
+import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
 
 /** A running script. */
 export interface RunningScript {
@@ -53,28 +54,8 @@ export function lookupUser(name: string): { uid: number; gid: number } | null {
   return null;
 }
 
-/** Process groups of the scripts running now, killed if the server process exits before them. */
-const running = new Set<number>();
-let exitHookInstalled = false;
-
-function killAllOnExit(): void {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /** Start a script; throws (synchronously or through `exited`) when it cannot be started. */
 export function spawnScript(req: SpawnRequest): RunningScript {
-  if (!exitHookInstalled) {
-    // Scripts run in their own process groups, so they would outlive a server that exits at once
-    // (a second Ctrl-C, process.exit()): take them along.
-    process.on("exit", killAllOnExit);
-    exitHookInstalled = true;
-  }
   const child = spawn(req.command, req.args, {
     cwd: req.cwd,
     env: req.env,
@@ -85,46 +66,34 @@ export function spawnScript(req: SpawnRequest): RunningScript {
     gid: req.gid,
     windowsHide: true,
   });
-  let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
   const kill = (): void => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      child.kill("SIGKILL");
-    }
+    if (!killGroup(child.pid)) child.kill("SIGKILL");
   };
   const pid = child.pid;
-  if (pid !== undefined) running.add(pid);
+  if (pid !== undefined) groupStarted(pid);
+  const limit = new TimeLimit(req.timeout, kill);
   const exited = new Promise<number | string>((resolve, reject) => {
     child.once("error", (err) => {
-      if (timer !== null) clearTimeout(timer);
-      if (pid !== undefined) running.delete(pid);
+      limit.clear();
+      if (pid !== undefined) groupEnded(pid);
       reject(err);
     });
     child.once("close", (code, signal) => {
-      if (timer !== null) clearTimeout(timer);
-      if (pid !== undefined) running.delete(pid);
+      limit.clear();
+      if (pid !== undefined) groupEnded(pid);
       resolve(code ?? signal ?? -1);
     });
   });
   // The caller handles a start failure through `exited`; this keeps it from being unhandled meanwhile.
   exited.catch(() => undefined);
-  if (req.timeout !== null && req.timeout > 0) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, req.timeout * 1000);
-    timer.unref();
-  }
   return {
     stdin: child.stdin,
     stdout: child.stdout,
     stderr: child.stderr,
     exited,
     get timedOut() {
-      return timedOut;
+      return limit.timedOut;
     },
     kill,
   };
