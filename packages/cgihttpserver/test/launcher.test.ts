@@ -10,7 +10,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CGIHTTPRequestHandler, ThreadingHTTPServer, type CgiLauncher, type CGIOptions } from "../src/index.js";
+import type { CgiLauncher, CGIOptions } from "../src/index.js";
+import { serveCgi, serverLog, type RunningServer } from "./helpers.js";
 import { helperAvailable } from "../src/script-helper.js";
 import { lookupUser } from "../src/spawn-script.js";
 
@@ -40,25 +41,8 @@ function request(port: number, head: string, body?: Buffer): Promise<Answer> {
 
 const get = (port: number, target: string, extra = ""): Promise<Answer> => request(port, `GET ${target} HTTP/1.0\r\nHost: x\r\n${extra}\r\n`);
 
-class Quiet extends CGIHTTPRequestHandler {
-  static logged: string[] = [];
-  override logMessage(format: string, ...args: unknown[]): void {
-    Quiet.logged.push(`${format} ${args.map(String).join(" ")}`);
-  }
-}
-
-async function serve(options: CGIOptions): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Quiet.withOptions({ directory: root, ...options }), { maxBodySize: 4 * 1024 * 1024 });
-  await server.ready;
-  void server.serveForever();
-  return {
-    port: (server.serverAddress as [string, number])[1],
-    close: async () => {
-      await server.shutdown();
-      await server.serverClose();
-    },
-  };
-}
+/** Our server on `root` with these options (and room for the 2 MB body). */
+const serve = (options: CGIOptions): Promise<RunningServer> => serveCgi(root, options, { maxBodySize: 4 * 1024 * 1024 });
 
 let tmp: string;
 let root: string;
@@ -131,12 +115,12 @@ afterAll(() => {
 const launchers: CgiLauncher[] = helperAvailable() ? ["helper", "spawn"] : ["spawn"];
 
 describe.each(launchers)("cgiLauncher %s", (launcher) => {
-  let srv: Awaited<ReturnType<typeof serve>>;
+  let srv: RunningServer;
   beforeAll(async () => {
     srv = await serve({ cgiLauncher: launcher, cgiTimeout: 2 });
   });
   afterAll(async () => {
-    await srv.close();
+    await srv.stop();
   });
 
   test("a script's answer, its environment (exactly the CGI variables) and its working directory", async () => {
@@ -160,7 +144,7 @@ describe.each(launchers)("cgiLauncher %s", (launcher) => {
       const theirs = (await get(other.port, "/cgi-bin/env.sh", extra)).body.toString().replace(/^SERVER_PORT=.*$/m, "").replace(/^REMOTE_PORT=.*$/m, "");
       expect(mine).toBe(theirs);
     } finally {
-      await other.close();
+      await other.stop();
     }
   });
 
@@ -177,10 +161,10 @@ describe.each(launchers)("cgiLauncher %s", (launcher) => {
   });
 
   test("stderr and a failing exit status are logged; a script whose interpreter is missing gets 500", async () => {
-    Quiet.logged = [];
+    serverLog.length = 0;
     expect((await get(srv.port, "/cgi-bin/fails.sh")).body.toString()).toBe("partial\n");
-    await until(() => Quiet.logged.some((l) => l.includes("exit status") && l.includes("3")));
-    expect(Quiet.logged.some((l) => l.includes("oops on stderr"))).toBe(true);
+    await until(() => serverLog.some((l) => l.includes("exit status") && l.includes("3")));
+    expect(serverLog.some((l) => l.includes("oops on stderr"))).toBe(true);
     const bad = await get(srv.port, "/cgi-bin/badinterp.sh");
     expect(bad.status).toBe(500);
   });
@@ -222,7 +206,7 @@ describeHelper("the helper process", () => {
       const answers = await Promise.all([1, 2, 3, 4, 5].map(() => get(srv.port, "/cgi-bin/hello.sh")));
       for (const a of answers) expect(a.body.toString()).toBe("hello\n");
     } finally {
-      await srv.close();
+      await srv.stop();
     }
   });
 
@@ -236,7 +220,7 @@ describeHelper("the helper process", () => {
         if (a.body.toString() !== "hello\n") throw new Error(`request ${i}: ${a.head}`);
       }
     } finally {
-      await srv.close();
+      await srv.stop();
     }
   }, 120_000);
 
