@@ -10,9 +10,8 @@ import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { BasicConstraints, KeyUsage, KeyUsageFlags, SubjectKeyIdentifier, id_ce_basicConstraints, id_ce_keyUsage, id_ce_subjectKeyIdentifier } from "@peculiar/asn1-x509";
 import { LeafCertificates } from "./tls-leaf.js";
-import { certificatePem, distinguishedName, extension, issuerOf, keyIdentifier, signCertificate, type CertificateSpec } from "./x509-build.js";
+import { certificatePem, distinguishedName, extension, issuerOf, keyIdentifier, loadAsn1, signCertificate, type CertificateSpec } from "./x509-build.js";
 
 const generateKeyPair = promisify(generateKeyPairCb);
 
@@ -77,6 +76,8 @@ export class LocalCA {
    * @example const ca = await LocalCA.loadOrCreate(join(homedir(), ".config/ctc/ca"));
    */
   static async loadOrCreate(dir: string, options: LocalCAOptions = {}): Promise<LocalCA> {
+    // The CA issues certificates (`issue()`, synchronous) from now on: the schemas must be there.
+    const x509 = (await loadAsn1()).x509;
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const existing = await LocalCA.load(dir);
     if (existing !== null) return existing.#configured(options);
@@ -92,9 +93,9 @@ export class LocalCA {
       notAfter: new Date(now + TEN_YEARS_MS),
       extensions: [
         // RFC 5280 4.2.1.9: a CA that signs end-entity certificates only (pathlen 0), critical.
-        extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: true, pathLenConstraint: 0 })),
-        extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
-        extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(publicKey))),
+        extension(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: true, pathLenConstraint: 0 })),
+        extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)),
+        extension(x509.id_ce_subjectKeyIdentifier, false, new x509.SubjectKeyIdentifier(keyIdentifier(publicKey))),
       ],
     };
     const pem = certificatePem(signCertificate(spec));

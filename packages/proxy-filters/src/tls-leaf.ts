@@ -11,21 +11,8 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { promisify } from "node:util";
-import {
-  AuthorityKeyIdentifier,
-  ExtendedKeyUsage,
-  KeyIdentifier,
-  KeyUsage,
-  KeyUsageFlags,
-  SubjectAlternativeName,
-  id_ce_authorityKeyIdentifier,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_kp_serverAuth,
-} from "@peculiar/asn1-x509";
 import type { LocalCA } from "./tls-ca.js";
-import { certificatePem, distinguishedName, extension, hostGeneralName } from "./x509-build.js";
+import { certificatePem, distinguishedName, extension, hostGeneralName, loadAsn1 } from "./x509-build.js";
 
 const generateKeyPair = promisify(generateKeyPairCb);
 const HOUR_MS = 3600 * 1000;
@@ -139,6 +126,7 @@ export class LeafCertificates {
   }
 
   private async make(host: string): Promise<Leaf> {
+    const x509 = (await loadAsn1()).x509;
     const key = await this.leafKey();
     const hit = await this.cached(host, key.publicKey);
     if (hit !== null) return this.keep(host, hit.pem, key.privatePem, hit.notAfter);
@@ -151,10 +139,10 @@ export class LeafCertificates {
       notAfter,
       extensions: [
         // RFC 5280 4.2.1.6: with a SubjectAltName, clients match it and ignore the CN.
-        extension(id_ce_subjectAltName, false, new SubjectAlternativeName([hostGeneralName(host)])),
-        extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
-        extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([id_kp_serverAuth])),
-        extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(this.ca.keyIdentifier) })),
+        extension(x509.id_ce_subjectAltName, false, new x509.SubjectAlternativeName([hostGeneralName(host)])),
+        extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature)),
+        extension(x509.id_ce_extKeyUsage, false, new x509.ExtendedKeyUsage([x509.id_kp_serverAuth])),
+        extension(x509.id_ce_authorityKeyIdentifier, false, new x509.AuthorityKeyIdentifier({ keyIdentifier: new x509.KeyIdentifier(this.ca.keyIdentifier) })),
       ],
     });
     this.issued++;

@@ -6,22 +6,36 @@
  */
 import { createHash, randomBytes, sign, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  Certificate,
-  Extension,
-  Extensions,
-  GeneralName,
-  Name,
-  RelativeDistinguishedName,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-} from "@peculiar/asn1-x509";
+import type * as Asn1Schema from "@peculiar/asn1-schema";
+import type * as X509 from "@peculiar/asn1-x509";
+import type { Extension, GeneralName, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+
+/** The ASN.1 libraries, loaded on first use (see {@link loadAsn1}). */
+export interface Asn1 {
+  schema: typeof Asn1Schema;
+  x509: typeof X509;
+}
+
+let loaded: Asn1 | null = null;
+
+/**
+ * Load the ASN.1 schemas (once). They are ~15 MB of code and heap in every process, needed only
+ * for HTTPS inspection: the async entry points that make certificates (`LocalCA.loadOrCreate`,
+ * `LeafCertificates`) await this; everything else here requires it done.
+ */
+export async function loadAsn1(): Promise<Asn1> {
+  if (loaded === null) {
+    const [schema, x509] = await Promise.all([import("@peculiar/asn1-schema"), import("@peculiar/asn1-x509")]);
+    loaded = { schema, x509 };
+  }
+  return loaded;
+}
+
+/** The loaded ASN.1 libraries; throws when {@link loadAsn1} has not completed. */
+export function asn1(): Asn1 {
+  if (loaded === null) throw new Error("the ASN.1 schemas are not loaded (await loadAsn1() first)");
+  return loaded;
+}
 
 /** ecdsa-with-SHA256 (RFC 5758 3.2: its parameters field is absent). */
 const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
@@ -43,7 +57,8 @@ export interface CertificateSpec {
 
 /** A distinguished name of a common name and, optionally, an organization. */
 export function distinguishedName(commonName: string, organization?: string): Name {
-  const rdn = (type: string, value: string): RelativeDistinguishedName =>
+  const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } = asn1().x509;
+  const rdn = (type: string, value: string): X509.RelativeDistinguishedName =>
     new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) })]);
   // RFC 5280 appendix A: ub-common-name is 64 characters.
   const rdns = [rdn(OID_COMMON_NAME, commonName.slice(0, 64))];
@@ -53,6 +68,8 @@ export function distinguishedName(commonName: string, organization?: string): Na
 
 /** The SubjectPublicKeyInfo of a key, as the schema object. */
 export function publicKeyInfo(key: KeyObject): SubjectPublicKeyInfo {
+  const { AsnConvert } = asn1().schema;
+  const { SubjectPublicKeyInfo } = asn1().x509;
   return AsnConvert.parse(key.export({ type: "spki", format: "der" }), SubjectPublicKeyInfo);
 }
 
@@ -70,16 +87,21 @@ export function randomSerial(): ArrayBuffer {
 
 /** An extension whose value is the DER of `value`. */
 export function extension(extnID: string, critical: boolean, value: unknown): Extension {
+  const { AsnConvert, OctetString } = asn1().schema;
+  const { Extension } = asn1().x509;
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
 /** A SubjectAltName entry for a host: an iPAddress for an IP literal, else a dNSName. */
 export function hostGeneralName(host: string): GeneralName {
+  const { GeneralName } = asn1().x509;
   return isIP(host) === 0 ? new GeneralName({ dNSName: host }) : new GeneralName({ iPAddress: host });
 }
 
 /** Build the certificate and sign it with ECDSA P-256 / SHA-256; returns its DER. */
 export function signCertificate(spec: CertificateSpec): Buffer {
+  const { AsnConvert } = asn1().schema;
+  const { AlgorithmIdentifier, Certificate, Extensions, TBSCertificate, Validity, Version } = asn1().x509;
   const signature = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
   const tbs = new TBSCertificate({
     version: Version.v3,
@@ -105,6 +127,8 @@ export function certificatePem(der: Buffer): string {
 
 /** The subject Name and the SubjectKeyIdentifier of a DER certificate (to issue under it). */
 export function issuerOf(der: Buffer): { subject: Name; keyId: Buffer | null } {
+  const { AsnConvert, OctetString } = asn1().schema;
+  const { Certificate } = asn1().x509;
   const cert = AsnConvert.parse(der, Certificate);
   const ski = cert.tbsCertificate.extensions?.find((e) => e.extnID === "2.5.29.14");
   const keyId = ski === undefined ? null : Buffer.from(AsnConvert.parse(ski.extnValue.buffer, OctetString).buffer);

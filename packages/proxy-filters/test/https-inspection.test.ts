@@ -25,7 +25,7 @@ import {
   type ProxyOptions,
 } from "../src/index.js";
 import { BaseHTTPRequestHandler, HTTPSServer } from "@stdhttp/basehttpserver";
-import { certificatePem, distinguishedName, extension, hostGeneralName, issuerOf, signCertificate } from "../src/x509-build.js";
+import { certificatePem, distinguishedName, extension, hostGeneralName, issuerOf, loadAsn1, signCertificate } from "../src/x509-build.js";
 import { SubjectAlternativeName, id_ce_subjectAltName } from "@peculiar/asn1-x509";
 
 const execFileP = promisify(execFile);
@@ -78,6 +78,8 @@ beforeAll(async () => {
   // A self-signed certificate (nobody vouches for it) and an expired one from the test CA.
   const selfSigned = await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(root, "bad.key"), "-out", join(root, "bad.pem"), "-days", "3", "-subj", "/CN=bad.test", "-addext", "subjectAltName=DNS:bad.test"]);
   if (selfSigned.code !== 0) throw new Error(selfSigned.stderr);
+  // The certificate helpers need the ASN.1 schemas, which the package loads only for inspection.
+  await loadAsn1();
   const expiredKey = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const testCaDer = new X509Certificate(testCaPem).raw;
   const expiredCert = certificatePem(signCertificate({
