@@ -31,14 +31,20 @@ use Fcntl qw(O_RDONLY O_WRONLY O_NONBLOCK F_GETFL F_SETFL);
 $| = 1;
 my $dir = shift @ARGV;
 mkdir($dir, 0700) or die "cannot create $dir: $!\n";
+# A copy of the control channel for children that cannot exec (Perl sets close-on-exec on it:
+# no script sees it).
+open(my $ctl, '>&', \*STDOUT) or die "cannot copy stdout: $!\n";
 print "ready\n";
 my %ids;
-my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+# Exits reaped before their start was reported (the child was that quick): reported right after.
+my %early;
 sub reap {
   local ($!, $?);
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $status = ($? >> 8) . " " . ($? & 127);
     my $id = delete $ids{$pid};
-    print "x $id " . ($? >> 8) . " " . ($? & 127) . "\n" if defined $id;
+    if (defined $id) { print "x $id $status\n"; }
+    else { $early{$pid} = $status; }
   }
 }
 $SIG{CHLD} = \&reap;
@@ -105,20 +111,15 @@ for (;;) {
   if (!chdir($cwd)) { print "n $id cannot change to the script's directory: $!\n"; close($fi); close($fo); close($fe); next; }
   %ENV = %env;
   my ($nfi, $nfo, $nfe) = (fileno($fi), fileno($fo), fileno($fe));
-  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
   my $pid = fork();
   if (!defined $pid) {
     $why = "$!";
-    POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
     print "n $id fork failed: $why\n";
     close($fi); close($fo); close($fe);
     next;
   }
   if ($pid == 0) {
-    $SIG{CHLD} = 'DEFAULT';
-    POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
-    # Perl sets close-on-exec on the copy: the script never sees the control channel.
-    open(my $ctl, '>&', \*STDOUT);
+    # As little as possible happens here: every page a forked Perl writes is copied.
     POSIX::dup2($nfi, 0);
     POSIX::dup2($nfo, 1);
     POSIX::dup2($nfe, 2);
@@ -126,12 +127,16 @@ for (;;) {
     { exec { $cmd } $cmd, @args; }
     my $failure = "cannot execute $cmd: $!";
     $failure =~ s/[\r\n]/ /g;
-    syswrite($ctl, "e $id $failure\n") if $ctl;
+    syswrite($ctl, "e $id $failure\n");
     POSIX::_exit(127);
   }
-  $ids{$pid} = $id;
+  # "s" before "x": the pid is mapped only after its line; an exit reaped before that waits in %early.
   print "s $id $pid\n";
-  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+  $ids{$pid} = $id;
+  if (defined(my $status = delete $early{$pid})) {
+    delete $ids{$pid};
+    print "x $id $status\n";
+  }
   close($fi); close($fo); close($fe);
 }
 `;
