@@ -39,8 +39,13 @@ export interface SpawnRequest {
   gid?: number;
 }
 
+/** Users found in /etc/passwd, by name (read once per name, as CPython caches `nobody_uid()`). */
+const users = new Map<string, { uid: number; gid: number }>();
+
 /** uid and gid of a user, from /etc/passwd (null when there is no such user). */
 export function lookupUser(name: string): { uid: number; gid: number } | null {
+  const known = users.get(name);
+  if (known !== undefined) return known;
   let passwd: string;
   try {
     passwd = readFileSync("/etc/passwd", "utf8");
@@ -49,7 +54,12 @@ export function lookupUser(name: string): { uid: number; gid: number } | null {
   }
   for (const line of passwd.split("\n")) {
     const f = line.split(":");
-    if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+    if (f[0] === name && f.length >= 4) {
+      const user = Object.freeze({ uid: Number(f[2]), gid: Number(f[3]) });
+      // A user that is not there yet is looked for again next time; one found is kept.
+      users.set(name, user);
+      return user;
+    }
   }
   return null;
 }
