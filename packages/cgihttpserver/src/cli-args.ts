@@ -22,7 +22,7 @@ export interface CGICLIOptions {
   passAuthorization: boolean;
   /** `cgiUser`: whom scripts run as when the server runs as root. Default `"nobody"`. */
   cgiUser: string;
-  /** `cgiLauncher`: how scripts are started. Default `"auto"`. */
+  /** `cgiLauncher`: how scripts are started. Default `"spawn"`. */
   cgiLauncher: CgiLauncher;
 }
 
@@ -42,7 +42,7 @@ const defaultDirectories = new WeakSet<string[]>();
 export function defaultCgiOptions(): CGICLIOptions {
   const cgiDirectories = [...DEFAULT_CGI_DIRECTORIES];
   defaultDirectories.add(cgiDirectories);
-  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody", cgiLauncher: "auto" };
+  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody", cgiLauncher: "spawn" };
 }
 
 /** The flags, in the order of `--help`. */
@@ -97,7 +97,7 @@ export const CGI_FLAGS: ReadonlyArray<CLIFlag<CGICLIOptions>> = [
   {
     flags: ["--cgi-launcher"],
     metavar: "{auto,helper,spawn}",
-    help: "start scripts from a small helper process (Linux with Perl) or with spawn from the server (default: auto, the helper where available)",
+    help: "start scripts with spawn from the server, from a small helper process (helper: Linux with Perl), or the helper where available (auto) (default: spawn)",
     apply(o, value) {
       if (!(LAUNCHERS as readonly string[]).includes(value!)) throw new UsageError(`argument --cgi-launcher: invalid choice: '${value}' (choose from ${LAUNCHERS.map((l) => `'${l}'`).join(", ")})`);
       o.cgiLauncher = value as CgiLauncher;

@@ -24,10 +24,12 @@ import { unquote } from "./url-quote.js";
 export type CgiMode = "rfc3875" | "cpython";
 
 /**
- * How scripts are started. `"helper"`: by a small long-lived Perl process that forks them
- * (Linux with Perl; forking the Node server itself costs several ms per script and blocks its
- * event loop meanwhile). `"spawn"`: `child_process.spawn` from the server. `"auto"` (default):
- * the helper where it is available, else spawn.
+ * How scripts are started. `"spawn"` (default): `child_process.spawn` from the server, which
+ * forks the whole Node process and blocks its event loop for several ms per script. `"helper"`:
+ * by a small long-lived Perl process that forks them (Linux with Perl): the server keeps serving
+ * while scripts start. `"auto"`: the helper where it is available, else spawn. The helper is
+ * opt-in while a hang seen once under CI load (a script killed by its time limit, answered
+ * never) is not understood.
  */
 export type CgiLauncher = "auto" | "helper" | "spawn";
 
@@ -56,7 +58,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * through the interpreter, executable or not), `cgiTimeout` (30 s: then the script's whole
  * process group is killed), `cgiMode` (`"rfc3875"`), `passAuthorization` (false: the
  * `Authorization` field is not given to scripts), `cgiUser` (`"nobody"`: whom scripts run as
- * when the server runs as root), `cgiLauncher` (`"auto"`; see {@link CgiLauncher}).
+ * when the server runs as root), `cgiLauncher` (`"spawn"`; see {@link CgiLauncher}).
  *
  * @example
  * const Handler = CGIHTTPRequestHandler.withOptions({ directory: "site" });  // site/cgi-bin/*
@@ -259,5 +261,5 @@ Object.assign(CGIHTTPRequestHandler.prototype, {
   cgiMode: "rfc3875",
   passAuthorization: false,
   cgiUser: "nobody",
-  cgiLauncher: "auto",
+  cgiLauncher: "spawn",
 });

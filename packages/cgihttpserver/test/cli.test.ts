@@ -50,7 +50,7 @@ describe("parser: the CGI flags", () => {
       cgiInterpreters: {},
       passAuthorization: false,
       cgiUser: "nobody",
-      cgiLauncher: "auto",
+      cgiLauncher: "spawn",
     });
   });
 
