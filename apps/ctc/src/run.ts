@@ -92,29 +92,10 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
     io.stderr.write(`ctc: error: cannot start: ${why}\n`);
     return 1;
   }
-  let signalled = false;
-  let stopped!: () => void;
-  const stop = new Promise<void>((resolve) => (stopped = resolve));
-  const onStop = (signal: NodeJS.Signals): void => {
-    // A second signal does not wait for the requests still running.
-    if (signalled) process.exit(signal === "SIGINT" ? 130 : 143);
-    signalled = true;
-    stopped();
-  };
-  const onReload = (): void => void ctc.reload("SIGHUP");
-  process.on("SIGINT", onStop);
-  process.on("SIGTERM", onStop);
-  process.on("SIGHUP", onReload);
   io.stdout.write(startLines(ctc));
   announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
-  try {
-    await stop;
-    await ctc.close();
-  } finally {
-    process.off("SIGINT", onStop);
-    process.off("SIGTERM", onStop);
-    process.off("SIGHUP", onReload);
-  }
+  // A second signal does not wait for the requests still running.
+  await serveUntilSignal({ reload: () => void ctc.reload("SIGHUP"), close: () => ctc.close(), abandon: () => undefined });
   io.stdout.write("ctc: stopped\n");
   return 0;
 }
@@ -131,34 +112,42 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, 
     io.stderr.write(`ctc: error: ${err.message}\n`);
     return err.status;
   }
+  io.stdout.write(startLines({ url: urlOf(address) }));
+  announceInspection(ca, options, urlOf(address), io);
+  // A second signal does not wait for the workers' requests still running.
+  await serveUntilSignal({ reload: () => void primary.reload("SIGHUP"), close: () => primary.stop(), abandon: () => primary.kill() });
+  io.stdout.write("ctc: stopped\n");
+  return 0;
+}
+
+/**
+ * Serve until SIGINT or SIGTERM, then `close()` (requests in progress finish); SIGHUP calls
+ * `reload()`. A second SIGINT/SIGTERM calls `abandon()` and exits at once (130 / 143).
+ */
+async function serveUntilSignal(server: { reload(): void; close(): Promise<void>; abandon(): void }): Promise<void> {
   let signalled = false;
   let stopped!: () => void;
   const stop = new Promise<void>((resolve) => (stopped = resolve));
   const onStop = (signal: NodeJS.Signals): void => {
-    // A second signal does not wait for the workers' requests still running.
     if (signalled) {
-      primary.kill();
+      server.abandon();
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     signalled = true;
     stopped();
   };
-  const onReload = (): void => void primary.reload("SIGHUP");
+  const onReload = (): void => server.reload();
   process.on("SIGINT", onStop);
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
-  io.stdout.write(startLines({ url: urlOf(address) }));
-  announceInspection(ca, options, urlOf(address), io);
   try {
     await stop;
-    await primary.stop();
+    await server.close();
   } finally {
     process.off("SIGINT", onStop);
     process.off("SIGTERM", onStop);
     process.off("SIGHUP", onReload);
   }
-  io.stdout.write("ctc: stopped\n");
-  return 0;
 }
 
 function usageError(err: UsageError, io: CtcStreams): number {
