@@ -152,7 +152,7 @@ export function describeShape(shape: CgiAnswerShape): string {
 // ---------------------------------------------------------------------------------------------
 // The servers
 
-type ServerKind = "stdhttp" | "stdhttp-helper" | "cpython" | "lighttpd";
+type ServerKind = "stdhttp" | "stdhttp-spawn" | "cpython" | "lighttpd";
 
 interface RunningServer {
   port: number;
@@ -259,7 +259,7 @@ async function startServer(kind: ServerKind, dir: string, options: RunOptions): 
       throw err;
     }
   } else {
-    const config: CgiServerConfig = { directory: dir, launcher: kind === "stdhttp-helper" ? "helper" : "spawn" };
+    const config: CgiServerConfig = { directory: dir, launcher: kind === "stdhttp-spawn" ? "spawn" : "auto" };
     child = Child.fork("cgi-server", [JSON.stringify(config)], childOpts);
     port = await child.announcedPort();
   }
@@ -407,7 +407,7 @@ async function runSpawnCost(kind: SpawnKind, options: RunOptions): Promise<Measu
 
 const NAMES: Record<ServerKind, string> = {
   stdhttp: "@stdhttp CGIHTTPRequestHandler",
-  "stdhttp-helper": "@stdhttp, cgiLauncher helper",
+  "stdhttp-spawn": "@stdhttp, cgiLauncher spawn",
   cpython: "CPython CGIHTTPRequestHandler",
   lighttpd: "lighttpd mod_cgi",
 };
@@ -425,7 +425,7 @@ const cases: BenchCase[] = [
     id: "cgi-shell",
     description: `GET ${CGI_PATH} (a /bin/sh script printing hello), keep-alive where the server keeps it, ${CGI_CONNECTIONS} connections, 1 load thread`,
     unit: "req/s",
-    contenders: (["stdhttp", "stdhttp-helper", "cpython", "lighttpd"] as const).map((kind) => ({
+    contenders: (["stdhttp", "stdhttp-spawn", "cpython", "lighttpd"] as const).map((kind) => ({
       name: NAMES[kind],
       isUs: kind === "stdhttp",
       run: (o: RunOptions) => runCgi(kind, o),

@@ -22,7 +22,7 @@ export interface CGICLIOptions {
   passAuthorization: boolean;
   /** `cgiUser`: whom scripts run as when the server runs as root. Default `"nobody"`. */
   cgiUser: string;
-  /** `cgiLauncher`: how scripts are started. Default `"spawn"`. */
+  /** `cgiLauncher`: how scripts are started. Default `"auto"`. */
   cgiLauncher: CgiLauncher;
 }
 
@@ -42,7 +42,7 @@ const defaultDirectories = new WeakSet<string[]>();
 export function defaultCgiOptions(): CGICLIOptions {
   const cgiDirectories = [...DEFAULT_CGI_DIRECTORIES];
   defaultDirectories.add(cgiDirectories);
-  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody", cgiLauncher: "spawn" };
+  return { cgiDirectories, cgiTimeout: 30, cgiMode: "rfc3875", cgiInterpreters: {}, passAuthorization: false, cgiUser: "nobody", cgiLauncher: "auto" };
 }
 
 /** The flags, in the order of `--help`. */

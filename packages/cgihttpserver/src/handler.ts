@@ -15,7 +15,7 @@ import { SimpleHTTPRequestHandler, type FileSource, type SimpleHTTPOptions } fro
 import { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";
 import { relayOutput } from "./respond.js";
 import { locateScript, searchArguments } from "./script.js";
-import { helperAvailable, startWithHelper } from "./script-helper.js";
+import { CgiHelperUnavailable, helperAvailable, startWithHelper } from "./script-helper.js";
 import { lookupUser, spawnScript } from "./spawn-script.js";
 import { urlCollapsePath } from "./url-collapse.js";
 import { unquote } from "./url-quote.js";
@@ -24,12 +24,12 @@ import { unquote } from "./url-quote.js";
 export type CgiMode = "rfc3875" | "cpython";
 
 /**
- * How scripts are started. `"spawn"` (default): `child_process.spawn` from the server, which
- * forks the whole Node process and blocks its event loop for several ms per script. `"helper"`:
- * by a small long-lived Perl process that forks them (Linux with Perl): the server keeps serving
- * while scripts start. `"auto"`: the helper where it is available, else spawn. The helper is
- * opt-in while a hang seen once under CI load (a script killed by its time limit, answered
- * never) is not understood.
+ * How scripts are started. `"auto"` (default): by the helper where one is available, else spawn
+ * (also when the helper cannot start). `"helper"`: by a small long-lived process that starts them
+ * (Linux with Python 3.8+, whose `os.posix_spawn` copies no memory, else Perl, which forks): the
+ * server keeps serving while scripts start, and each start costs less. `"spawn"`:
+ * `child_process.spawn` from the server, which forks the whole Node process and blocks its event
+ * loop for several ms per script.
  */
 export type CgiLauncher = "auto" | "helper" | "spawn";
 
@@ -58,7 +58,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * through the interpreter, executable or not), `cgiTimeout` (30 s: then the script's whole
  * process group is killed), `cgiMode` (`"rfc3875"`), `passAuthorization` (false: the
  * `Authorization` field is not given to scripts), `cgiUser` (`"nobody"`: whom scripts run as
- * when the server runs as root), `cgiLauncher` (`"spawn"`; see {@link CgiLauncher}).
+ * when the server runs as root), `cgiLauncher` (`"auto"`; see {@link CgiLauncher}).
  *
  * @example
  * const Handler = CGIHTTPRequestHandler.withOptions({ directory: "site" });  // site/cgi-bin/*
@@ -214,8 +214,16 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     try {
       const req = { command, args: commandArgs, env, cwd: compat ? process.cwd() : nodePath.dirname(scriptFile), timeout: this.cgiTimeout, ...user };
       const hasInput = body !== null || this.body.kind !== "none";
-      const launcher = this.cgiLauncher === "auto" ? (helperAvailable() ? "helper" : "spawn") : this.cgiLauncher;
-      script = launcher === "helper" ? startWithHelper(req, hasInput) : spawnScript(req);
+      if (this.cgiLauncher === "spawn" || (this.cgiLauncher === "auto" && !helperAvailable())) script = spawnScript(req);
+      else {
+        try {
+          script = await startWithHelper(req, hasInput);
+        } catch (err) {
+          // "auto": a helper that cannot start (or just exited) is no reason to fail the request.
+          if (this.cgiLauncher !== "auto" || !(err instanceof CgiHelperUnavailable)) throw err;
+          script = spawnScript(req);
+        }
+      }
     } catch (err) {
       this.logError("CGI script could not be started: %s", (err as Error).message);
       return this.sendError(HTTPStatus.INTERNAL_SERVER_ERROR, "CGI script could not be started");
@@ -261,5 +269,5 @@ Object.assign(CGIHTTPRequestHandler.prototype, {
   cgiMode: "rfc3875",
   passAuthorization: false,
   cgiUser: "nobody",
-  cgiLauncher: "spawn",
+  cgiLauncher: "auto",
 });

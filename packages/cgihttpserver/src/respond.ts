@@ -31,6 +31,19 @@ export interface CgiResponder {
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 
 /** Write the request body to the script's stdin; never throws (a script may not read its input). */
+/** Wait until `stream` drains or closes (both listeners removed after either). */
+function drainedOrClosed(stream: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null): Promise<void> {
   stdin.on("error", () => undefined); // EPIPE: the script closed its input early
   try {
@@ -38,10 +51,7 @@ async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null):
     else if (h.body.kind !== "none") {
       for await (const chunk of h.body) {
         if (stdin.destroyed) break;
-        if (!stdin.write(chunk)) await new Promise<void>((resolve) => {
-          stdin.once("drain", resolve);
-          stdin.once("close", resolve);
-        });
+        if (!stdin.write(chunk)) await drainedOrClosed(stdin);
       }
     }
   } catch {

@@ -8,19 +8,34 @@
  * Linux only (a FIFO opened read-write never blocks there); `spawn-script.ts` is the fallback.
  * @module
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { constants as fsConstants, existsSync, openSync, rmSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { constants as fsConstants, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { HELPER_SOURCE } from "./helper-source.js";
+import { PYTHON_HELPER_SOURCE } from "./helper-source-python.js";
 import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
 
-/** Where Perl is looked for. */
+/** Where the helper's interpreters are looked for (no PATH search: the server's PATH is not trusted for this). */
+const PYTHON_PATHS = ["/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"];
 const PERL_PATHS = ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"];
+/** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
+const EXIT_REPORT_GRACE_MS = 1000;
+
+/** Whether process `pid` exists and is not a zombie (Linux `/proc`). */
+function processRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** FIFOs made per batch, and the stock below which the next batch is asked for. */
 const BATCH = 48;
 const LOW_WATER = 16;
@@ -41,22 +56,82 @@ interface Job {
   orphan(): void;
 }
 
-/** Why the helper could not start on this system, once it failed to (then `"auto"` spawns). */
-let brokenReason: string | null = null;
-
 /**
- * Whether scripts can be started with the helper on this system: Linux, Perl found, and no
- * earlier helper failed to start (a temporary directory it cannot create, for instance).
+ * No helper could start a script: none is installed, or it could not start (a temporary directory
+ * it cannot create, for instance) or exited. With `cgiLauncher: "auto"` the script is spawned
+ * instead.
  */
-export function helperAvailable(): boolean {
-  return process.platform === "linux" && brokenReason === null && findPerl() !== null;
+export class CgiHelperUnavailable extends Error {
+  override name = "CgiHelperUnavailable";
+  /** Stable code: `ERR_CGI_HELPER_UNAVAILABLE`. */
+  readonly code = "ERR_CGI_HELPER_UNAVAILABLE";
 }
 
-let perlPath: string | null | undefined;
+/** A program that can be the helper: its interpreter and its arguments for a directory. */
+export interface HelperProgram {
+  readonly kind: "python" | "perl";
+  readonly path: string;
+  args(dir: string): string[];
+}
 
-function findPerl(): string | null {
-  if (perlPath === undefined) perlPath = PERL_PATHS.find((p) => existsSync(p)) ?? null;
-  return perlPath;
+/** Why each kind of helper could not start on this system, once it failed to (then the next kind, or spawn, is used). */
+const broken = new Map<HelperProgram["kind"], string>();
+let python: HelperProgram | null | undefined;
+let perl: HelperProgram | null | undefined;
+
+/** Python 3.8+ with `os.posix_spawn` (checked once per process, ~15 ms). */
+function findPython(): HelperProgram | null {
+  if (python === undefined) {
+    python = null;
+    for (const path of PYTHON_PATHS) {
+      if (!existsSync(path)) continue;
+      const check = spawnSync(path, ["-I", "-S", "-c", "import os, sys; sys.exit(0 if sys.version_info >= (3, 8) and hasattr(os, 'posix_spawn') else 1)"], {
+        env: {},
+        stdio: "ignore",
+        timeout: 10_000,
+      });
+      if (check.status === 0) {
+        python = { kind: "python", path, args: (dir) => ["-I", "-S", "-c", PYTHON_HELPER_SOURCE, dir] };
+        break;
+      }
+    }
+  }
+  return python;
+}
+
+function findPerl(): HelperProgram | null {
+  if (perl === undefined) {
+    const path = PERL_PATHS.find((p) => existsSync(p));
+    perl = path === undefined ? null : { kind: "perl", path, args: (dir) => ["-e", HELPER_SOURCE, dir] };
+  }
+  return perl;
+}
+
+/**
+ * The helper program to use: Python's (`posix_spawn`: the cheapest start) when Python 3.8+ is
+ * installed, else Perl's (`fork` + `exec`; `perl-base` is on every Debian system); null when
+ * neither is there or both failed to start, or not on Linux.
+ */
+export function helperProgram(): HelperProgram | null {
+  if (process.platform !== "linux") return null;
+  for (const kind of helperKinds) {
+    if (broken.has(kind)) continue;
+    const p = kind === "python" ? findPython() : findPerl();
+    if (p !== null) return p;
+  }
+  return null;
+}
+
+let helperKinds: ReadonlyArray<HelperProgram["kind"]> = ["python", "perl"];
+
+/** Which helper programs may be used, in order of preference (tests run each one). */
+export function setHelperKinds(kinds: ReadonlyArray<HelperProgram["kind"]>): void {
+  helperKinds = kinds;
+}
+
+/** Whether scripts can be started with a helper on this system (see {@link helperProgram}). */
+export function helperAvailable(): boolean {
+  return helperProgram() !== null;
 }
 
 /** Shell-free field encoding of the `r` request: `LENGTH\n` then the UTF-8 bytes. */
@@ -84,9 +159,13 @@ class ScriptHelper {
   private stderrTail = "";
   dead = false;
 
-  constructor(perl: string, uid: number | undefined, gid: number | undefined) {
+  constructor(
+    readonly program: HelperProgram,
+    uid: number | undefined,
+    gid: number | undefined,
+  ) {
     this.dir = join(tmpdir(), `stdhttp-cgi-${process.pid}-${randomBytes(6).toString("hex")}`);
-    this.child = spawn(perl, ["-e", HELPER_SOURCE, this.dir], { stdio: ["pipe", "pipe", "pipe"], env: {}, uid, gid, windowsHide: true });
+    this.child = spawn(program.path, program.args(this.dir), { stdio: ["pipe", "pipe", "pipe"], env: {}, uid, gid, windowsHide: true });
     let readyResolve!: () => void;
     let readyReject!: (err: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -120,7 +199,7 @@ class ScriptHelper {
         if (job.pid === null) job.failed(err.message);
         else job.orphan();
       }
-      if (!isReady) brokenReason = err.message;
+      if (!isReady) broken.set(program.kind, err.message);
       this.jobs.clear();
       this.removeDir();
     };
@@ -186,11 +265,21 @@ class ScriptHelper {
     return taken;
   }
 
-  /** Start `req` (its uid/gid are this helper's). */
-  start(req: SpawnRequest, hasInput: boolean): RunningScript {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
+  /**
+   * Start `req` (its uid/gid are this helper's): resolves once the script's pipes are open and
+   * the helper has been asked to start it. Rejects with {@link CgiHelperUnavailable} when the
+   * helper could not start or exited before that.
+   */
+  async start(req: SpawnRequest, hasInput: boolean): Promise<RunningScript> {
+    let names: string[];
+    try {
+      names = await this.takeFifos(hasInput ? 3 : 2);
+    } catch (err) {
+      throw new CgiHelperUnavailable((err as Error).message);
+    }
+    if (this.dead) throw new CgiHelperUnavailable("CGI helper exited");
+    const [out, err, input] = names;
+
     let resolveExit!: (status: number | string) => void;
     let rejectExit!: (err: Error) => void;
     const exited = new Promise<number | string>((resolve, reject) => {
@@ -198,24 +287,82 @@ class ScriptHelper {
       rejectExit = reject;
     });
     exited.catch(() => undefined);
-    const sockets: Socket[] = [];
     let outputsOpen = 2;
     let exitStatus: number | string | null = null;
+    let exitWatch: ReturnType<typeof setTimeout> | null = null;
+    let goneChecks = 0;
+    // Set once the helper said whether the script started (its input may end only after that).
+    let startKnown: (() => void) | null = null;
+    let startFailed: (() => void) | null = null;
+    const finish = (): void => {
+      job.exited = true;
+      if (job.pid !== null) groupEnded(job.pid);
+      limit.clear();
+      if (exitWatch !== null) clearTimeout(exitWatch);
+    };
     const settle = (): void => {
       if (exitStatus !== null && outputsOpen === 0) {
-        job.exited = true;
-        if (job.pid !== null) groupEnded(job.pid);
-        limit.clear();
+        finish();
         resolveExit(exitStatus);
+      } else if (exitStatus === null && outputsOpen === 0 && exitWatch === null && !job.exited) {
+        // The outputs are closed and the exit report normally follows within milliseconds. Should
+        // it never come (a helper bug), the request must not wait forever: once the script is
+        // gone (or an unreaped zombie) for two checks in a row, its status is given up on.
+        exitWatch = setTimeout(watchExit, EXIT_REPORT_GRACE_MS);
+        exitWatch.unref();
       }
     };
-    let markStarted!: () => void;
-    let markFailed!: () => void;
-    const startedOnce = new Promise<void>((resolve, reject) => {
-      markStarted = resolve;
-      markFailed = reject;
-    });
-    startedOnce.catch(() => undefined);
+    const watchExit = (): void => {
+      exitWatch = null;
+      if (exitStatus !== null || job.exited) return;
+      if (job.pid !== null && processRunning(job.pid)) goneChecks = 0;
+      else if (++goneChecks >= 2) {
+        exitStatus = "unknown (the CGI helper reported no exit)";
+        startFailed?.();
+        settle();
+        return;
+      }
+      exitWatch = setTimeout(watchExit, EXIT_REPORT_GRACE_MS);
+      exitWatch.unref();
+    };
+
+    // Non-blocking read ends open at once; epoll reports nothing until the script has opened its
+    // end, so no early EOF.
+    const readEnd = (name: string): Socket => {
+      const fd = openSync(join(this.dir, name), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      const socket = new Socket({ fd, readable: true, writable: false });
+      socket.once("close", () => {
+        outputsOpen--;
+        settle();
+      });
+      return socket;
+    };
+    const stdout = readEnd(out);
+    const stderr = readEnd(err);
+    let fifoIn: Socket | null = null;
+    let stdin: Writable;
+    if (input !== undefined) {
+      // Read-write: the helper's read open does not wait for a writer. The body waits in the
+      // FIFO until the script reads it; the end of input is our close.
+      const fd = openSync(join(this.dir, input), fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+      const inputSocket = new Socket({ fd, readable: false, writable: true });
+      fifoIn = inputSocket;
+      inputSocket.on("error", () => undefined);
+      const pass = new PassThrough();
+      // The script is gone (or will not read): what is still to be written goes nowhere.
+      inputSocket.once("close", () => pass.destroy());
+      pass.pipe(inputSocket, { end: false });
+      // Our end waits for the script's start: closed before the helper opened the FIFO, the FIFO
+      // would be dropped with the body in it.
+      const started = new Promise<void>((resolve, reject) => {
+        startKnown = resolve;
+        startFailed = reject;
+      });
+      started.catch(() => undefined);
+      pass.once("end", () => void started.then(() => inputSocket.end(), () => inputSocket.destroy()));
+      stdin = pass;
+    } else stdin = new Writable({ write: (_chunk, _enc, done) => done() });
+
     const job: Job = {
       pid: null,
       killRequested: false,
@@ -224,36 +371,36 @@ class ScriptHelper {
       started(pid) {
         job.pid = pid;
         groupStarted(pid);
-        markStarted();
+        startKnown?.();
         if (job.killRequested) killGroup(pid);
       },
       failed(message) {
-        job.exited = true;
-        if (job.pid !== null) groupEnded(job.pid);
-        markFailed();
-        for (const s of sockets) s.destroy();
-        stdin.destroy();
-        stdout.end();
-        stderr.end();
-        limit.clear();
+        if (exitStatus !== null) return;
+        finish();
+        startFailed?.();
+        // Nobody ever opened their write ends: they end here (the reader sees no output).
+        stdout.push(null);
+        stderr.push(null);
+        fifoIn?.destroy();
         rejectExit(new Error(message));
       },
       exit(code, signal) {
+        if (exitStatus !== null) return; // given up on already (see watchExit)
         job.exited = true;
-        markFailed();
+        startFailed?.();
         if (job.pid !== null) groupEnded(job.pid);
         // A script that ends without reading its input: the rest of the body goes nowhere.
-        if (fifoIn !== null) fifoIn.destroy();
+        fifoIn?.destroy();
         exitStatus = signal !== 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : code;
         settle();
       },
       orphan() {
-        markFailed();
+        if (exitStatus !== null) return;
+        startFailed?.();
         exitStatus = "unknown (the CGI helper exited)";
         settle();
       },
     };
-    let fifoIn: Socket | null = null;
     const kill = (): void => {
       if (job.exited) return;
       if (job.pid === null) job.killRequested = true;
@@ -261,46 +408,10 @@ class ScriptHelper {
     };
     const limit = new TimeLimit(req.timeout, kill);
     const id = this.nextId++;
-    const begin = async (): Promise<void> => {
-      const names = await this.takeFifos(hasInput ? 3 : 2);
-      if (this.dead) throw new Error("CGI helper exited");
-      const [out, err, input] = names;
-      const readEnd = (name: string, into: PassThrough): void => {
-        // Non-blocking read ends open at once; epoll reports nothing until the script has opened
-        // its end, so no early EOF.
-        const fd = openSync(join(this.dir, name), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-        const socket = new Socket({ fd, readable: true, writable: false });
-        sockets.push(socket);
-        socket.on("error", (e) => into.destroy(e));
-        socket.once("close", () => {
-          outputsOpen--;
-          settle();
-        });
-        socket.pipe(into);
-      };
-      readEnd(out, stdout);
-      readEnd(err, stderr);
-      if (input !== undefined) {
-        // Read-write: the helper's read open does not wait for a writer. The body waits in the
-        // FIFO until the script reads it; the end of input is our close.
-        const fd = openSync(join(this.dir, input), fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
-        fifoIn = new Socket({ fd, readable: false, writable: true });
-        fifoIn.on("error", () => undefined);
-        // The script is gone (or will not read): what is still to be written goes nowhere.
-        fifoIn.once("close", () => stdin.destroy());
-        sockets.push(fifoIn);
-        // Its end waits for the script's start: closed before the helper opened the FIFO, the
-        // FIFO would be dropped with the body in it.
-        const inputSocket = fifoIn;
-        stdin.pipe(inputSocket, { end: false });
-        stdin.once("end", () => void startedOnce.then(() => inputSocket.end(), () => inputSocket.destroy()));
-      } else stdin.resume();
-      this.jobs.set(id, job);
-      const values = [req.cwd, input ?? "", out, err, req.command, String(req.args.length), ...req.args];
-      for (const [k, v] of Object.entries(req.env)) values.push(k, v);
-      this.child.stdin.write(Buffer.concat([Buffer.from(`r ${id} ${values.length}\n`, "latin1"), ...fields(values)]));
-    };
-    begin().catch((err: Error) => job.failed(err.message));
+    this.jobs.set(id, job);
+    const values = [req.cwd, input ?? "", out, err, req.command, String(req.args.length), ...req.args];
+    for (const [k, v] of Object.entries(req.env)) values.push(k, v);
+    this.child.stdin.write(Buffer.concat([Buffer.from(`r ${id} ${values.length}\n`, "latin1"), ...fields(values)]));
     return {
       stdin,
       stdout,
@@ -331,9 +442,9 @@ let exitHook = false;
  * Start `req` through the helper of its user (started on first use, again after it died).
  * `hasInput`: whether a request body will be written to stdin (else stdin is /dev/null).
  */
-export function startWithHelper(req: SpawnRequest, hasInput: boolean): RunningScript {
-  const perl = findPerl();
-  if (perl === null) throw new Error("perl not found");
+export function startWithHelper(req: SpawnRequest, hasInput: boolean): Promise<RunningScript> {
+  const program = helperProgram();
+  if (program === null) return Promise.reject(new CgiHelperUnavailable("no helper program (Python 3.8+ or Perl) on this system"));
   if (!exitHook) {
     exitHook = true;
     // Their scripts are killed by script-groups.ts's own hook.
@@ -343,8 +454,9 @@ export function startWithHelper(req: SpawnRequest, hasInput: boolean): RunningSc
   }
   const key = `${req.uid ?? ""}:${req.gid ?? ""}`;
   let helper = helpers.get(key);
-  if (helper === undefined || helper.dead) {
-    helper = new ScriptHelper(perl, req.uid, req.gid);
+  if (helper === undefined || helper.dead || helper.program !== program) {
+    helper?.close();
+    helper = new ScriptHelper(program, req.uid, req.gid);
     helpers.set(key, helper);
   }
   return helper.start(req, hasInput);

@@ -50,7 +50,7 @@ describe("parser: the CGI flags", () => {
       cgiInterpreters: {},
       passAuthorization: false,
       cgiUser: "nobody",
-      cgiLauncher: "spawn",
+      cgiLauncher: "auto",
     });
   });
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CgiLauncher, CGIOptions } from "../src/index.js";
 import { rawRequest, runProcess, serveCgi, serverLog, type RawResponse, type RunningServer } from "./helpers.js";
-import { helperAvailable } from "../src/script-helper.js";
+import { helperAvailable, helperProgram, setHelperKinds, type HelperProgram } from "../src/script-helper.js";
 import { lookupUser } from "../src/spawn-script.js";
 
 /** GET over a raw socket, HTTP/1.0 (the answer ends with the close), with these extra fields. */
@@ -36,7 +36,7 @@ function script(name: string, body: string, firstLine = "#!/bin/sh"): void {
   if (asRoot && nobody) chownSync(p, nobody.uid, nobody.gid);
 }
 
-/** The pids of this process's children named `perl` (the helper). */
+/** The pids of this process's children named `perl` or `python3` (the helper). */
 function helperPids(): number[] {
   const out: number[] = [];
   for (const entry of readdirSync("/proc")) {
@@ -45,7 +45,7 @@ function helperPids(): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "perl" && ppid === process.pid) out.push(Number(entry));
+      if ((comm === "perl" || comm === "python3") && ppid === process.pid) out.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -84,6 +84,9 @@ beforeAll(() => {
   script("cgi-bin/fails.sh", `echo 'oops on stderr' >&2\necho 'Content-Type: text/plain'\necho\necho partial\nexit 3`);
   script("cgi-bin/tree.sh", `sleep 60 &\necho $! > "$HTTP_X_PID_FILE"\nsleep 60`);
   script("cgi-bin/badinterp.sh", `echo never`, "#!/nonexistent/interpreter");
+  writeFileSync(path.join(root, "cgi-bin/plain.txt"), "echo 'Content-Type: text/plain'\necho\necho run by sh\n");
+  writeFileSync(path.join(root, "cgi-bin/plain.none"), "never run\n");
+  script("cgi-bin/late.sh", `echo started > ${JSON.stringify(path.join(tmp, "late.started"))}\nsleep 0.5\necho 'Content-Type: text/plain'\necho\necho late`);
   script("cgi-bin/detach.sh", `(sleep 3 >/dev/null 2>&1 </dev/null &)\necho 'Content-Type: text/plain'\necho\necho detached`);
   if (asRoot && nobody) for (const d of [root, path.join(root, "cgi-bin")]) chownSync(d, nobody.uid, nobody.gid);
 });
@@ -92,18 +95,33 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-// The helper needs Linux and Perl, which the project's machines and CI have: it is tested, never skipped.
-const launchers: CgiLauncher[] = ["helper", "spawn"];
+// The helpers need Linux and Python 3.8+ or Perl, which the project's machines and CI have
+// (both): each is tested, never skipped.
+const helperKinds: Array<HelperProgram["kind"]> = ["python", "perl"];
+const launchers: Array<[string, CgiLauncher, HelperProgram["kind"] | null]> = [
+  ["helper (python)", "helper", "python"],
+  ["helper (perl)", "helper", "perl"],
+  ["spawn", "spawn", null],
+];
 
-test("the helper can be used here (Linux, Perl found)", () => {
+test("both helper programs can be used here (Linux, Python 3.8+, Perl); Python's is preferred", () => {
   expect(helperAvailable()).toBe(true);
+  expect(helperProgram()?.kind).toBe("python");
+  setHelperKinds(["perl"]);
+  try {
+    expect(helperProgram()?.kind).toBe("perl");
+  } finally {
+    setHelperKinds(helperKinds);
+  }
 });
 
-describe.each(launchers)("cgiLauncher %s", (launcher) => {
+describe.each(launchers)("cgiLauncher %s", (_name, launcher, kind) => {
   let srv: RunningServer;
   beforeAll(async () => {
-    srv = await serve({ cgiLauncher: launcher, cgiTimeout: 2 });
+    setHelperKinds(kind === null ? helperKinds : [kind]);
+    srv = await serve({ cgiLauncher: launcher, cgiTimeout: 2, cgiInterpreters: { ".txt": ["sh"], ".none": ["no-such-interpreter"] } });
   });
+  afterAll(() => setHelperKinds(helperKinds));
   afterAll(async () => {
     await srv.stop();
   });
@@ -167,13 +185,24 @@ describe.each(launchers)("cgiLauncher %s", (launcher) => {
     await until(() => !alive(child));
   });
 
+  test("an interpreter named without a path is found in the script's PATH; a missing one gets 500", async () => {
+    const a = await get(srv.port, "/cgi-bin/plain.txt");
+    expect(a.body.toString()).toBe("run by sh\n");
+    serverLog.length = 0;
+    expect((await get(srv.port, "/cgi-bin/plain.none")).status).toBe(500);
+    expect(serverLog.some((l) => l.includes("no-such-interpreter"))).toBe(true);
+  });
+
   test("a script that leaves a detached child behind answers at once", async () => {
     const a = await get(srv.port, "/cgi-bin/detach.sh");
     expect(a.body.toString()).toBe("detached\n");
   });
 });
 
-describe("the helper process", () => {
+describe.each(helperKinds)("the helper process (%s)", (kind) => {
+  beforeAll(() => setHelperKinds([kind]));
+  afterAll(() => setHelperKinds(helperKinds));
+
   test("runs as the server's user, or as nobody when the server is root; killed, it is started again", async () => {
     const srv = await serve({ cgiLauncher: "helper" });
     try {
@@ -195,6 +224,33 @@ describe("the helper process", () => {
     }
   });
 
+  test("a script that ends while its helper is stopped is still answered (its exit status given up on)", async () => {
+    const srv = await serve({ cgiLauncher: "helper" });
+    try {
+      expect((await get(srv.port, "/cgi-bin/hello.sh")).status).toBe(200);
+      const pids = helperPids();
+      expect(pids.length).toBe(1);
+      const marker = path.join(tmp, "late.started");
+      writeFileSync(marker, "");
+      if (asRoot && nobody) chownSync(marker, nobody.uid, nobody.gid);
+      const pending = get(srv.port, "/cgi-bin/late.sh");
+      // The helper has started the script (its "s" line is out) once the script wrote its marker.
+      await until(() => readFileSync(marker, "utf8") !== "");
+      process.kill(pids[0], "SIGSTOP");
+      try {
+        const a = await pending;
+        expect(a.body.toString()).toBe("late\n");
+      } finally {
+        process.kill(pids[0], "SIGCONT");
+        rmSync(marker, { force: true });
+      }
+      // The helper goes on after that.
+      expect((await get(srv.port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
+    } finally {
+      await srv.stop();
+    }
+  }, 30_000);
+
   test("a hundred scripts at once, then a thousand one after another, all answered", async () => {
     const srv = await serve({ cgiLauncher: "helper" });
     try {
@@ -212,6 +268,8 @@ describe("the helper process", () => {
   test("a server that exits takes its helper's FIFO directory and its running scripts along", async () => {
     const program = `
       import { CGIHTTPRequestHandler, ThreadingHTTPServer } from ${JSON.stringify(path.join(here, "..", "dist", "index.js"))};
+      import { setHelperKinds } from ${JSON.stringify(path.join(here, "..", "dist", "script-helper.js"))};
+      setHelperKinds([${JSON.stringify(kind)}]);
       const server = new ThreadingHTTPServer(["127.0.0.1", 0], CGIHTTPRequestHandler.withOptions({ directory: ${JSON.stringify(root)}, cgiLauncher: "helper" }));
       await server.ready;
       void server.serveForever();
