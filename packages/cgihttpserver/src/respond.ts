@@ -29,6 +29,12 @@ export interface CgiResponder {
 }
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+const NEXT_TURN = Symbol("next turn");
+
+/** Resolves with {@link NEXT_TURN} in the next turn of the event loop (after the I/O already pending). */
+function nextTurn(): Promise<typeof NEXT_TURN> {
+  return new Promise((resolve) => setImmediate(resolve, NEXT_TURN));
+}
 
 /** Write the request body to the script's stdin; never throws (a script may not read its input). */
 /** Wait until `stream` drains or closes (both listeners removed after either). */
@@ -175,26 +181,41 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   h.endHeaders();
 
   let written = 0;
-  const send = async (data: Buffer): Promise<void> => {
-    if (noBody || data.length === 0) return;
-    if (length !== null) {
-      if (written >= length) return;
-      if (written + data.length > length) data = data.subarray(0, length - written);
+  /** Send `data` (clipped to the script's Content-Length, framed as a chunk when chunked), and the end of the body when `final`. */
+  const send = async (data: Buffer | null, final: boolean): Promise<void> => {
+    let out: Buffer | null = null;
+    if (data !== null && !noBody && data.length > 0 && (length === null || written < length)) {
+      if (length !== null && written + data.length > length) data = data.subarray(0, length - written);
+      written += data.length;
+      out = chunked ? encodeChunk(data) : data;
     }
-    written += data.length;
-    h.wfile.write(chunked ? encodeChunk(data) : data);
-    await h.wfile.flush();
+    if (final && chunked) out = out === null ? LAST_CHUNK : Buffer.concat([out, LAST_CHUNK]);
+    if (out !== null) {
+      h.wfile.write(out);
+      await h.wfile.flush();
+    } else if (final && noBody) h.wfile.sendHead();
   };
-  await send(head.subarray(end));
-  for (let n = await iterator.next(); n.done !== true; n = await iterator.next()) await send(n.value);
-  await script.exited.catch(() => undefined);
-  if (script.timedOut || (length !== null && written < length && !noBody)) {
-    // A body cut short must not look complete: no last chunk, and the connection closes.
-    h.closeConnection = true;
-    return null;
+  // One chunk is held back while more output may follow at once: a script's last bytes and its
+  // end of output usually arrive together, and then the body's end goes out in the same write.
+  // Held output never waits longer than this turn of the event loop.
+  let held: Buffer | null = head.length > end ? head.subarray(end) : null;
+  for (;;) {
+    const next = iterator.next();
+    if (held !== null && (await Promise.race([next, nextTurn()])) === NEXT_TURN) {
+      await send(held, false);
+      held = null;
+    }
+    const n = await next;
+    if (n.done === true) break;
+    if (held !== null) await send(held, false);
+    held = n.value;
   }
-  if (chunked) h.wfile.write(LAST_CHUNK);
-  else if (noBody) h.wfile.sendHead();
+  // The end of output. A script killed by its time limit was marked so before the kill: its
+  // body must not look complete (no last chunk, and the connection closes); nor must a body
+  // shorter than its Content-Length.
+  const cut = script.timedOut;
+  await send(held, !cut);
+  if (cut || (length !== null && written < length && !noBody)) h.closeConnection = true;
   return null;
 }
 
