@@ -1,11 +1,13 @@
 /**
- * Starting CGI scripts through a small helper process (`helper-source.ts`) instead of forking the
- * server: `fork()` copies the page tables of the whole Node process and blocks its event loop
- * until the child has exec'd (~6 ms per script for a 55 MB server, measured by bench's
- * `spawn-cost`), while the helper is a few MB and forks in the background. The script's stdin,
- * stdout and stderr are FIFOs in a private directory, made ahead in batches by the helper; the
- * server opens its ends first (so nothing blocks), then asks the helper to start the script.
- * Linux only (a FIFO opened read-write never blocks there); `spawn-script.ts` is the fallback.
+ * Starting CGI scripts through a small helper process instead of forking the server: `fork()`
+ * copies the page tables of the whole Node process and blocks its event loop until the child has
+ * exec'd (~6 ms per script for a 55 MB server, measured by bench's `spawn-cost`), while the helper
+ * is a few MB and starts scripts in the background: with `os.posix_spawn` when Python 3.8+ is
+ * installed (`helper-source-python.ts`: vfork-style, nothing copied), else by forking a Perl
+ * (`helper-source.ts`). Both speak the same line protocol. The script's stdin, stdout and stderr
+ * are FIFOs in a private directory, made ahead in batches by the helper; the server opens its
+ * ends first (so nothing blocks), then asks the helper to start the script. Linux only (a FIFO
+ * opened read-write never blocks there); `spawn-script.ts` is the fallback.
  * @module
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
