@@ -65,7 +65,7 @@ describe("cgi workload", () => {
     const cases = selectCases(WORKLOADS, ["cgi"]);
     expect(cases.map((c) => c.id)).toEqual(["cgi-shell", "spawn-cost"]);
     const [shell, spawnCost] = cases;
-    expect(shell.contenders.map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler", "@stdhttp, cgiLauncher helper", "CPython CGIHTTPRequestHandler", "lighttpd mod_cgi"]);
+    expect(shell.contenders.map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler", "@stdhttp, cgiLauncher spawn", "CPython CGIHTTPRequestHandler", "lighttpd mod_cgi"]);
     expect(shell.contenders.filter((c) => c.isUs).map((c) => c.name)).toEqual(["@stdhttp CGIHTTPRequestHandler"]);
     expect(shell.targets).toEqual({ "CPython CGIHTTPRequestHandler": 3, "lighttpd mod_cgi": 0.7 });
     expect(shell.unit).toBe("req/s");
