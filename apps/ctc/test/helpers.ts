@@ -29,6 +29,8 @@ export class CtcProcess {
   stdout = "";
   stderr = "";
   port = 0;
+  /** The signal that ended the process (null when it exited by itself). */
+  exitSignal: NodeJS.Signals | null = null;
   private exit: Promise<number | null>;
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
@@ -36,7 +38,12 @@ export class CtcProcess {
     started.add(this.proc);
     this.proc.stdout.setEncoding("utf8").on("data", (s: string) => (this.stdout += s));
     this.proc.stderr.setEncoding("utf8").on("data", (s: string) => (this.stderr += s));
-    this.exit = new Promise((resolve) => this.proc.once("exit", (code) => resolve(code)));
+    this.exit = new Promise((resolve) =>
+      this.proc.once("exit", (code, signal) => {
+        this.exitSignal = signal;
+        resolve(code);
+      }),
+    );
   }
 
   /** The proxy's URL (`http://127.0.0.1:PORT`), without a trailing slash. */
