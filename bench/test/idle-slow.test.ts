@@ -3,9 +3,10 @@
  * (against real node:http servers, right and wrong), and the pure helpers behind their reports.
  */
 import { describe, expect, test } from "@jest/globals";
+import { existsSync, readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { connect } from "node:net";
-import { parseWrkLatency } from "../src/drivers/wrk-latency.js";
+import { parseWrkLatency, wrkLatencyArgs } from "../src/drivers/wrk-latency.js";
 import { checkAnswer } from "../src/procs/http-answer.js";
 import { parseMaxOpenFiles, parseVmRss, perConnection, type MemorySample } from "../src/workloads/idle-conns.js";
 import { describeCloses } from "../src/workloads/slowloris.js";
@@ -93,6 +94,17 @@ describe("idle-conns figures", () => {
 });
 
 describe("slowloris report", () => {
+  test("the paced real client runs wrk with scripts/paced.lua and the pause after --", () => {
+    const url = "http://127.0.0.1:1/";
+    const args = wrkLatencyArgs({ url, connections: 10, duration: 3, cpu: null, pauseMs: 1 });
+    expect(args.slice(0, 6)).toEqual(["-t1", "-c10", "-d3s", "--latency", "--timeout", "10s"]);
+    const script = args[args.indexOf("-s") + 1];
+    expect(existsSync(script)).toBe(true);
+    expect(readFileSync(script, "utf8")).toMatch(/^delay = function\(\)\n {2}return pause\nend/m);
+    expect(args.slice(-3)).toEqual([url, "--", "1"]);
+    expect(wrkLatencyArgs({ url, connections: 10, duration: 3, cpu: null })).not.toContain("-s");
+  });
+
   test("closes in words", () => {
     expect(describeCloses({ opened: 1000, closedAt: [], answers: {} }, 30)).toBe("none of 1000 closed by the server within 30 s");
     const text = describeCloses({ opened: 4, closedAt: [10.04, 10.1, 10.2, 12], answers: { "HTTP/1.1 408 Request Timeout": 4 } }, 30);

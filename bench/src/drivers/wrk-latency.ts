@@ -3,6 +3,7 @@
  * --latency`), reporting the median too (the `slowloris` workload compares p50 and p99).
  * @module
  */
+import { fileURLToPath } from "node:url";
 import type { Measurement } from "../types.js";
 import { execWrk, parseWrk, parseWrkDuration } from "./wrk.js";
 import type { HttpLoadSpec } from "./types.js";
@@ -24,8 +25,29 @@ export function parseWrkLatency(output: string): LatencyMeasurement {
   return { ...m, p50Ms: p50 ? parseWrkDuration(p50[1]) : null };
 }
 
-/** Run wrk (one thread, no pipelining) for `spec.duration` whole seconds. */
-export function runWrkLatency(spec: Omit<HttpLoadSpec, "pipelining">): Promise<LatencyMeasurement> {
-  const args = ["-t1", `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.duration))}s`, "--latency", "--timeout", "10s", spec.url];
-  return execWrk(args, spec.cpu).then(parseWrkLatency);
+const PACED_SCRIPT = fileURLToPath(new URL("../../scripts/paced.lua", import.meta.url));
+
+/**
+ * Run wrk (one thread, no pipelining) for `spec.duration` whole seconds. With `pauseMs`, each
+ * connection waits that long after an answer before its next request (`scripts/paced.lua`): the
+ * same offered load for every server, instead of each at its saturation.
+ */
+export function runWrkLatency(spec: LatencySpec): Promise<LatencyMeasurement> {
+  return execWrk(wrkLatencyArgs(spec), spec.cpu).then(parseWrkLatency);
+}
+
+/** What {@link runWrkLatency} runs: wrk's arguments. */
+export type LatencySpec = Omit<HttpLoadSpec, "pipelining"> & { pauseMs?: number };
+
+/**
+ * wrk's arguments for {@link runWrkLatency}.
+ *
+ * @example
+ * wrkLatencyArgs({ url, connections: 10, duration: 3, cpu: null, pauseMs: 1 }); // [..., "-s", ".../paced.lua", url, "--", "1"]
+ */
+export function wrkLatencyArgs(spec: LatencySpec): string[] {
+  const args = ["-t1", `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.duration))}s`, "--latency", "--timeout", "10s"];
+  if (spec.pauseMs !== undefined) args.push("-s", PACED_SCRIPT, spec.url, "--", String(spec.pauseMs));
+  else args.push(spec.url);
+  return args;
 }

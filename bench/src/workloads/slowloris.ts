@@ -5,7 +5,9 @@
  * makes normal `GET`s. Reported per server: the real client's req/s, p50 and p99 under that
  * load and without it (a run before the slow clients connect), the server's CPU time per slow
  * byte (the second 5 s with only the slow clients), and when the server closed slow connections, if it
- * did. Each contender stops by itself after at most about 40 s (30 s of slow clients).
+ * did. With wrk the real client also runs paced (each connection pausing 1 ms between requests,
+ * `scripts/paced.lua`), with and without the slow clients: both servers then answer the same rate
+ * and their p50/p99 compare directly (unpaced, each runs at its own saturation). Each contender stops by itself after at most about 40 s (30 s of slow clients).
  * Ours (`ThreadingHTTPServer`, HTTP/1.1 handler) and node:http keep their default timeouts
  * (a 60 s header timeout on both).
  * @module
@@ -27,6 +29,8 @@ export const DEFAULT_SLOW_CONNECTIONS = 1000;
 const INTERVAL_SECONDS = 5;
 /** Connections of the real client. */
 const REAL_CONNECTIONS = 10;
+/** Paced real client: each connection waits this long (ms) after an answer (about 8-10k req/s with 10 connections). */
+const PACE_MS = 1;
 /** Seconds the slow clients are kept at least (from the moment all are connected). */
 const MIN_HOLD_SECONDS = 30;
 
@@ -52,13 +56,19 @@ function describeRun(m: LatencyMeasurement): string {
   return `${rate} req/s, p50 ${formatLatency(m.p50Ms)}, p99 ${formatLatency(m.p99Ms)}`;
 }
 
-/** The real client: wrk (warm-up run, then `seconds` timed) or, without wrk, the autocannon driver (no median). */
-async function realClient(url: string, options: RunOptions, seconds: number): Promise<LatencyMeasurement> {
+/**
+ * The real client: wrk (warm-up run, then `seconds` timed) or, without wrk, the autocannon driver
+ * (no median). `paced` (wrk only, no warm-up): each connection pauses {@link PACE_MS} between
+ * requests, so both servers get the same rate and their latencies compare directly; null without wrk.
+ */
+async function realClient(url: string, options: RunOptions, seconds: number, paced = false): Promise<LatencyMeasurement | null> {
   if (options.driver !== "wrk") {
+    if (paced) return null;
     const m = await driveHttp({ url, connections: REAL_CONNECTIONS, pipelining: 1 }, { ...options, duration: seconds });
     return { ...m, p50Ms: null };
   }
   const cpu = childOptions(options, "load").cpu ?? null;
+  if (paced) return runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: seconds, cpu, pauseMs: PACE_MS });
   if (options.warmup > 0) await runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: options.warmup, cpu });
   return runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: seconds, cpu });
 }
@@ -70,7 +80,7 @@ async function cpuMicros(server: Child): Promise<number> {
 
 async function runSlowloris(kind: HoldServerConfig["kind"], options: RunOptions): Promise<Measurement> {
   const slowCount = options.connections ?? DEFAULT_SLOW_CONNECTIONS;
-  const hold = Math.max(MIN_HOLD_SECONDS, 2 * INTERVAL_SECONDS + options.warmup + options.duration + 5);
+  const hold = Math.max(MIN_HOLD_SECONDS, 2 * INTERVAL_SECONDS + options.warmup + 2 * options.duration + 5);
   const config: HoldServerConfig = { kind, keepAliveTimeout: null };
   const server = Child.fork("hold-server", [JSON.stringify(config)], childOptions(options, "server"));
   let slow: Child | null = null;
@@ -78,7 +88,8 @@ async function runSlowloris(kind: HoldServerConfig["kind"], options: RunOptions)
     const port = await server.announcedPort();
     const url = `http://127.0.0.1:${port}/`;
     await checkKeepAlive(url, HELLO_BODY);
-    const quiet = await realClient(url, options, options.duration);
+    const quiet = (await realClient(url, options, options.duration))!;
+    const quietPaced = await realClient(url, options, options.duration, true);
 
     const slowConfig: SlowLoadConfig = { port, connections: slowCount, intervalSeconds: INTERVAL_SECONDS, holdSeconds: hold };
     slow = Child.fork("slow-load", [JSON.stringify(slowConfig)], childOptions(options, "load"));
@@ -97,10 +108,14 @@ async function runSlowloris(kind: HoldServerConfig["kind"], options: RunOptions)
     const bytes1 = Number((await ask(slow, { type: "count" })).bytesSent);
     const perByte = (cpu1 - cpu0) / Math.max(1, bytes1 - bytes0);
 
-    const loaded = await realClient(url, options, options.duration);
+    const loaded = (await realClient(url, options, options.duration))!;
+    const loadedPaced = await realClient(url, options, options.duration, true);
     const closes = (await result) as unknown as SlowLoadResult;
     const notes = [
       `under ${slowCount} slow connections: ${describeRun(loaded)}; without them: ${describeRun(quiet)}`,
+      ...(loadedPaced !== null && quietPaced !== null
+        ? [`paced (${PACE_MS} ms between requests per connection, the same load for both servers): under the slow connections ${describeRun(loadedPaced)}; without them ${describeRun(quietPaced)}`]
+        : []),
       `server CPU ${perByte.toFixed(0)} us per slow byte (${bytes1 - bytes0} bytes in ${INTERVAL_SECONDS} s, ${((cpu1 - cpu0) / (INTERVAL_SECONDS * 1e4)).toFixed(1)}% of a core)`,
       describeCloses(closes, hold),
       ...loaded.warnings,
