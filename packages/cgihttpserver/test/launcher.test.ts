@@ -209,6 +209,46 @@ describe.each(launchers)("cgiLauncher %s", (_name, launcher, kind) => {
   });
 });
 
+test("a helper that cannot start: \"auto\" spawns the script instead, \"helper\" answers 500", async () => {
+  // In a process of its own (what failed to start is remembered per process), whose TMPDIR
+  // does not exist: the helper cannot make its FIFO directory.
+  const program = `
+    import { CGIHTTPRequestHandler, ThreadingHTTPServer } from ${JSON.stringify(path.join(here, "..", "dist", "index.js"))};
+    const start = async (cgiLauncher) => {
+      const server = new ThreadingHTTPServer(["127.0.0.1", 0], CGIHTTPRequestHandler.withOptions({ directory: ${JSON.stringify(root)}, cgiLauncher }));
+      await server.ready;
+      void server.serveForever();
+      return server.serverAddress[1];
+    };
+    process.stdout.write(JSON.stringify([await start("helper"), await start("auto")]) + "\\n");
+    process.stdin.on("data", () => process.exit(0));
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", program], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, TMPDIR: path.join(tmp, "no-such-directory") },
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  try {
+    const [helperPort, autoPort] = await new Promise<number[]>((resolve, reject) => {
+      child.stdout.once("data", (d: Buffer) => resolve(JSON.parse(d.toString()) as number[]));
+      child.once("exit", (code) => reject(new Error(`the server exited (${code}): ${stderr}`)));
+    });
+    expect((await get(helperPort, "/cgi-bin/hello.sh")).status).toBe(500);
+    expect(stderr).toContain("CGI script could not be started");
+    const a = await get(autoPort, "/cgi-bin/hello.sh");
+    expect(a.status).toBe(200);
+    expect(a.body.toString()).toBe("hello\n");
+    // Known broken now: the next one is spawned at once.
+    expect((await get(autoPort, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
+  } finally {
+    if (child.exitCode === null) {
+      child.stdin.write("exit\n");
+      await new Promise((r) => child.once("exit", r));
+    }
+  }
+}, 30_000);
+
 describe.each(helperKinds)("the helper process (%s)", (kind) => {
   beforeAll(() => setHelperKinds([kind]));
   afterAll(() => setHelperKinds(helperKinds));
