@@ -136,14 +136,14 @@ export function helperAvailable(): boolean {
   return helperProgram() !== null;
 }
 
-/** Shell-free field encoding of the `r` request: `LENGTH\n` then the UTF-8 bytes. */
-function fields(values: string[]): Buffer[] {
-  const out: Buffer[] = [];
-  for (const v of values) {
-    const bytes = Buffer.from(v, "utf8");
-    out.push(Buffer.from(`${bytes.length}\n`, "latin1"), bytes);
-  }
-  return out;
+/**
+ * The `r` request for job `id`: the line, then each field as `LENGTH\n` and its UTF-8 bytes (no
+ * quoting, nothing a shell would read). One string, written once (UTF-8, as the lengths count).
+ */
+function startRequest(id: number, values: readonly string[]): string {
+  let s = `r ${id} ${values.length}\n`;
+  for (const v of values) s += `${Buffer.byteLength(v, "utf8")}\n${v}`;
+  return s;
 }
 
 /** The helper of one user (the server's, or `nobody` when the server runs as root). */
@@ -413,7 +413,7 @@ class ScriptHelper {
     this.jobs.set(id, job);
     const values = [req.cwd, input ?? "", out, err, req.command, String(req.args.length), ...req.args];
     for (const [k, v] of Object.entries(req.env)) values.push(k, v);
-    this.child.stdin.write(Buffer.concat([Buffer.from(`r ${id} ${values.length}\n`, "latin1"), ...fields(values)]));
+    this.child.stdin.write(startRequest(id, values), "utf8");
     return {
       stdin,
       stdout,
