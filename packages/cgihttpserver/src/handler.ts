@@ -15,7 +15,8 @@ import { SimpleHTTPRequestHandler, type FileSource, type SimpleHTTPOptions } fro
 import { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";
 import { relayOutput } from "./respond.js";
 import { locateScript, searchArguments } from "./script.js";
-import { CgiHelperUnavailable, helperAvailable, startWithHelper } from "./script-helper.js";
+import { helperAvailable } from "./helper-program.js";
+import { CgiHelperUnavailable, startWithHelper } from "./script-helper.js";
 import { lookupUser, spawnScript } from "./spawn-script.js";
 import { urlCollapsePath } from "./url-collapse.js";
 import { unquote } from "./url-quote.js";

@@ -10,21 +10,17 @@
  * opened read-write never blocks there); `spawn-script.ts` is the fallback.
  * @module
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { constants as fsConstants, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { constants as fsConstants, openSync, readFileSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PassThrough, Writable } from "node:stream";
-import { HELPER_SOURCE } from "./helper-source.js";
-import { PYTHON_HELPER_SOURCE } from "./helper-source-python.js";
+import { helperProgram, markBroken, type HelperProgram } from "./helper-program.js";
 import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
 
-/** Where the helper's interpreters are looked for (no PATH search: the server's PATH is not trusted for this). */
-const PYTHON_PATHS = ["/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"];
-const PERL_PATHS = ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"];
 /** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
 const EXIT_REPORT_GRACE_MS = 1000;
 
@@ -67,73 +63,6 @@ export class CgiHelperUnavailable extends Error {
   override name = "CgiHelperUnavailable";
   /** Stable code: `ERR_CGI_HELPER_UNAVAILABLE`. */
   readonly code = "ERR_CGI_HELPER_UNAVAILABLE";
-}
-
-/** A program that can be the helper: its interpreter and its arguments for a directory. */
-export interface HelperProgram {
-  readonly kind: "python" | "perl";
-  readonly path: string;
-  args(dir: string): string[];
-}
-
-/** Why each kind of helper could not start on this system, once it failed to (then the next kind, or spawn, is used). */
-const broken = new Map<HelperProgram["kind"], string>();
-let python: HelperProgram | null | undefined;
-let perl: HelperProgram | null | undefined;
-
-/** Python 3.8+ with `os.posix_spawn` (checked once per process, ~15 ms). */
-function findPython(): HelperProgram | null {
-  if (python === undefined) {
-    python = null;
-    for (const path of PYTHON_PATHS) {
-      if (!existsSync(path)) continue;
-      const check = spawnSync(path, ["-I", "-S", "-c", "import os, sys; sys.exit(0 if sys.version_info >= (3, 8) and hasattr(os, 'posix_spawn') else 1)"], {
-        env: {},
-        stdio: "ignore",
-        timeout: 10_000,
-      });
-      if (check.status === 0) {
-        python = { kind: "python", path, args: (dir) => ["-I", "-S", "-c", PYTHON_HELPER_SOURCE, dir] };
-        break;
-      }
-    }
-  }
-  return python;
-}
-
-function findPerl(): HelperProgram | null {
-  if (perl === undefined) {
-    const path = PERL_PATHS.find((p) => existsSync(p));
-    perl = path === undefined ? null : { kind: "perl", path, args: (dir) => ["-e", HELPER_SOURCE, dir] };
-  }
-  return perl;
-}
-
-/**
- * The helper program to use: Python's (`posix_spawn`: the cheapest start) when Python 3.8+ is
- * installed, else Perl's (`fork` + `exec`; `perl-base` is on every Debian system); null when
- * neither is there or both failed to start, or not on Linux.
- */
-export function helperProgram(): HelperProgram | null {
-  if (process.platform !== "linux") return null;
-  for (const kind of helperKinds) {
-    if (broken.has(kind)) continue;
-    const p = kind === "python" ? findPython() : findPerl();
-    if (p !== null) return p;
-  }
-  return null;
-}
-
-let helperKinds: ReadonlyArray<HelperProgram["kind"]> = ["python", "perl"];
-
-/** Which helper programs may be used, in order of preference (tests run each one). */
-export function setHelperKinds(kinds: ReadonlyArray<HelperProgram["kind"]>): void {
-  helperKinds = kinds;
-}
-
-/** Whether scripts can be started with a helper on this system (see {@link helperProgram}). */
-export function helperAvailable(): boolean {
-  return helperProgram() !== null;
 }
 
 /**
@@ -201,7 +130,7 @@ class ScriptHelper {
         if (job.pid === null) job.failed(err.message);
         else job.orphan();
       }
-      if (!isReady) broken.set(program.kind, err.message);
+      if (!isReady) markBroken(program.kind, err.message);
       this.jobs.clear();
       this.removeDir();
     };

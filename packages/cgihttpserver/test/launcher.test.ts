@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CgiLauncher, CGIOptions } from "../src/index.js";
 import { rawRequest, runProcess, serveCgi, serverLog, type RawResponse, type RunningServer } from "./helpers.js";
-import { helperAvailable, helperProgram, setHelperKinds, type HelperProgram } from "../src/script-helper.js";
+import { helperAvailable, helperProgram, setHelperKinds, type HelperProgram } from "../src/helper-program.js";
 import { lookupUser } from "../src/spawn-script.js";
 
 /** GET over a raw socket, HTTP/1.0 (the answer ends with the close), with these extra fields. */
@@ -318,7 +318,7 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
   test("a server that exits takes its helper's FIFO directory and its running scripts along", async () => {
     const program = `
       import { CGIHTTPRequestHandler, ThreadingHTTPServer } from ${JSON.stringify(path.join(here, "..", "dist", "index.js"))};
-      import { setHelperKinds } from ${JSON.stringify(path.join(here, "..", "dist", "script-helper.js"))};
+      import { setHelperKinds } from ${JSON.stringify(path.join(here, "..", "dist", "helper-program.js"))};
       setHelperKinds([${JSON.stringify(kind)}]);
       const server = new ThreadingHTTPServer(["127.0.0.1", 0], CGIHTTPRequestHandler.withOptions({ directory: ${JSON.stringify(root)}, cgiLauncher: "helper" }));
       await server.ready;
