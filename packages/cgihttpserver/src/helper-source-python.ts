@@ -13,6 +13,8 @@
  * Reads the requests of `helper-source.ts` on stdin and answers on stdout with the same lines,
  * with one difference: a script that cannot be executed (no such program, not executable) is
  * reported by `posix_spawn` itself, so it is answered `n ID MESSAGE` (no `s`, `e` or `x` line).
+ * As there, end of stdin kills the process groups of the scripts still running and removes the
+ * directory.
  * Exits are noticed through a SIGCHLD wake-up pipe (`signal.set_wakeup_fd`: the C-level handler
  * writes to it at once, so a `select` never sleeps through an exit).
  */
@@ -62,6 +64,19 @@ def fill():
         if 0 in r:
             b = os.read(0, 65536)
             if not b:
+                # The server is gone (or exiting): its scripts go too, also those it has not
+                # heard of yet.
+                for pid in ids:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                try:
+                    for name in os.listdir(d):
+                        os.unlink(d + b"/" + name)
+                    os.rmdir(d)
+                except OSError:
+                    pass
                 os._exit(0)
             buf.extend(b)
             return
@@ -137,7 +152,9 @@ while True:
                 path = c
                 break
     try:
-        pid = os.posix_spawn(path, [cmd] + args, env, setsid=True, file_actions=[
+        # Python ignores SIGPIPE and SIGXFSZ, and ignored signals outlive exec: the script gets them
+        # back at their defaults (as from fork + exec in a C server, or child_process.spawn).
+        pid = os.posix_spawn(path, [cmd] + args, env, setsid=True, setsigdef=(signal.SIGPIPE, signal.SIGXFSZ), file_actions=[
             (os.POSIX_SPAWN_DUP2, fds[0], 0), (os.POSIX_SPAWN_DUP2, fds[1], 1), (os.POSIX_SPAWN_DUP2, fds[2], 2)])
     except OSError as e:
         closeall(fds)

@@ -22,7 +22,9 @@
  *   `e ID MESSAGE` itself (before or after the `s` line) and exits 127. `n ID MESSAGE` answers a
  *   request that could not be started at all (no such directory, no fork); nothing follows it.
  *
- * End of stdin ends the helper (the server is gone); running scripts are not waited for.
+ * End of stdin ends the helper (the server is gone, or exiting): it kills the process groups of
+ * the scripts still running (also those whose start the server has not read yet) and removes its
+ * directory.
  */
 export const HELPER_SOURCE = String.raw`
 use strict;
@@ -62,6 +64,12 @@ sub fill {
     my $n = sysread(STDIN, $buf, 65536, length $buf);
     return if $n;
     next if !defined($n) && $!{EINTR};
+    # No more exit reports (nobody reads them: a write would raise SIGPIPE).
+    $SIG{CHLD} = 'DEFAULT';
+    $SIG{PIPE} = 'IGNORE';
+    kill('KILL', map { -$_ } keys %ids) if %ids;
+    unlink(glob("$dir/*"));
+    rmdir($dir);
     POSIX::_exit(0);
   }
 }

@@ -355,7 +355,7 @@ class ScriptHelper {
     };
   }
 
-  /** Stop the helper (scripts already running go on) and remove its directory. */
+  /** Stop the helper (it kills the process groups of the scripts still running) and remove its directory. */
   close(): void {
     this.child.stdin.end();
     this.removeDir();

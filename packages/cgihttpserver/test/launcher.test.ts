@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,21 @@ function helperPids(): number[] {
   return out;
 }
 
+/** Whether process `pid` has a FIFO of a CGI helper directory open. */
+function holdsFifos(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("/stdhttp-cgi-");
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** Whether process `pid` still runs (a zombie waiting for its reaper, init here, does not). */
 function alive(pid: number): boolean {
   try {
@@ -87,6 +102,7 @@ beforeAll(() => {
   writeFileSync(path.join(root, "cgi-bin/plain.txt"), "echo 'Content-Type: text/plain'\necho\necho run by sh\n");
   writeFileSync(path.join(root, "cgi-bin/plain.none"), "never run\n");
   script("cgi-bin/late.sh", `echo started > ${JSON.stringify(path.join(tmp, "late.started"))}\nsleep 0.5\necho 'Content-Type: text/plain'\necho\necho late`);
+  script("cgi-bin/signals.sh", `echo 'Content-Type: text/plain'\necho\ngrep -E '^Sig(Blk|Ign):' /proc/$$/status`);
   script("cgi-bin/detach.sh", `(sleep 3 >/dev/null 2>&1 </dev/null &)\necho 'Content-Type: text/plain'\necho\necho detached`);
   if (asRoot && nobody) for (const d of [root, path.join(root, "cgi-bin")]) chownSync(d, nobody.uid, nobody.gid);
 });
@@ -195,6 +211,15 @@ describe.each(launchers)("cgiLauncher %s", (_name, launcher, kind) => {
     await until(() => !alive(child));
   });
 
+  test("a script starts with every signal at its default: none ignored, none blocked", async () => {
+    const status = (await get(srv.port, "/cgi-bin/signals.sh")).body.toString();
+    const mask = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s+([0-9a-f]+)$`, "m").exec(status)![1]}`);
+    expect(mask("SigBlk")).toBe(0n);
+    // Signals 32 and 33 are glibc's own (its posix_spawn leaves them ignored; no program may use
+    // them). Every other one, SIGPIPE above all, must be at its default.
+    expect(mask("SigIgn") & ~0x180000000n).toBe(0n);
+  });
+
   test("an interpreter named without a path is found in the script's PATH; a missing one gets 500", async () => {
     const a = await get(srv.port, "/cgi-bin/plain.txt");
     expect(a.body.toString()).toBe("run by sh\n");
@@ -284,8 +309,9 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
       writeFileSync(marker, "");
       if (asRoot && nobody) chownSync(marker, nobody.uid, nobody.gid);
       const pending = get(srv.port, "/cgi-bin/late.sh");
-      // The helper has started the script (its "s" line is out) once the script wrote its marker.
-      await until(() => readFileSync(marker, "utf8") !== "");
+      // The script runs once it wrote its marker; the helper is stopped once it also closed its
+      // copies of the script's FIFOs (stopped before, it would hold the outputs open).
+      await until(() => readFileSync(marker, "utf8") !== "" && !holdsFifos(pids[0]));
       process.kill(pids[0], "SIGSTOP");
       try {
         const a = await pending;
@@ -315,7 +341,7 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
     }
   }, 120_000);
 
-  test("a server that exits takes its helper's FIFO directory and its running scripts along", async () => {
+  test.each(["exits", "is killed (SIGKILL)"])("a server that %s takes its helper's FIFO directory and its running scripts along", async (how) => {
     const program = `
       import { CGIHTTPRequestHandler, ThreadingHTTPServer } from ${JSON.stringify(path.join(here, "..", "dist", "index.js"))};
       import { setHelperKinds } from ${JSON.stringify(path.join(here, "..", "dist", "helper-program.js"))};
@@ -326,22 +352,28 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
       process.stdout.write(String(server.serverAddress[1]) + "\\n");
       process.stdin.on("data", () => process.exit(0));
     `;
+    const before = new Set(readdirSync(os.tmpdir()));
     const child = spawn(process.execPath, ["--input-type=module", "-e", program], { stdio: ["pipe", "pipe", "inherit"] });
     const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
-    const pidFile = path.join(tmp, "exit-tree.pid");
+    const pidFile = path.join(tmp, `exit-tree-${kind}-${how === "exits" ? "exit" : "kill"}.pid`);
     writeFileSync(pidFile, "");
     if (asRoot && nobody) chownSync(pidFile, nobody.uid, nobody.gid);
     expect((await get(port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
-    const dirs = readdirSync(os.tmpdir()).filter((d) => d.startsWith(`stdhttp-cgi-${child.pid}-`));
+    // This server's directory (a directory of an earlier process with the same pid may be there).
+    const dirs = readdirSync(os.tmpdir()).filter((d) => d.startsWith(`stdhttp-cgi-${child.pid}-`) && !before.has(d));
     expect(dirs.length).toBe(1);
-    // A script still running when the server exits.
+    // A script still running when the server exits (its exit hook kills the script's group) or is
+    // killed (no hook runs: the helper, seeing the end of its input, kills it and removes the
+    // directory).
     const pending = get(port, "/cgi-bin/tree.sh", [["X-Pid-File", pidFile]]).catch(() => null);
     await until(() => readFileSync(pidFile, "utf8").trim() !== "");
     const grandchild = Number(readFileSync(pidFile, "utf8").trim());
-    child.stdin.write("exit\n");
-    await new Promise((r) => child.once("exit", r));
+    const exited = new Promise((r) => child.once("exit", r));
+    if (how === "exits") child.stdin.write("exit\n");
+    else child.kill("SIGKILL");
+    await exited;
     await pending;
-    expect(existsSync(path.join(os.tmpdir(), dirs[0]))).toBe(false);
+    await until(() => !existsSync(path.join(os.tmpdir(), dirs[0])));
     await until(() => !alive(grandchild));
   }, 30_000);
 });
