@@ -15,7 +15,6 @@ import { SimpleHTTPRequestHandler, type FileSource, type SimpleHTTPOptions } fro
 import { cgiEnvironment, compatEnvironment, type CgiRequest } from "./environment.js";
 import { relayOutput } from "./respond.js";
 import { locateScript, searchArguments } from "./script.js";
-import { helperAvailable } from "./helper-program.js";
 import { CgiHelperUnavailable, startWithHelper } from "./script-helper.js";
 import { lookupUser, spawnScript } from "./spawn-script.js";
 import { urlCollapsePath } from "./url-collapse.js";
@@ -215,12 +214,12 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     try {
       const req = { command, args: commandArgs, env, cwd: compat ? process.cwd() : nodePath.dirname(scriptFile), timeout: this.cgiTimeout, ...user };
       const hasInput = body !== null || this.body.kind !== "none";
-      if (this.cgiLauncher === "spawn" || (this.cgiLauncher === "auto" && !helperAvailable())) script = spawnScript(req);
+      if (this.cgiLauncher === "spawn") script = spawnScript(req);
       else {
         try {
           script = await startWithHelper(req, hasInput);
         } catch (err) {
-          // "auto": a helper that cannot start (or just exited) is no reason to fail the request.
+          // "auto": no helper here, or one that cannot start (or just exited), is no reason to fail the request.
           if (this.cgiLauncher !== "auto" || !(err instanceof CgiHelperUnavailable)) throw err;
           script = spawnScript(req);
         }

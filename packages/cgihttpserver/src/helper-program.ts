@@ -79,8 +79,3 @@ let helperKinds: ReadonlyArray<HelperProgram["kind"]> = ["python", "perl"];
 export function setHelperKinds(kinds: ReadonlyArray<HelperProgram["kind"]>): void {
   helperKinds = kinds;
 }
-
-/** Whether scripts can be started with a helper on this system (see {@link helperProgram}). */
-export function helperAvailable(): boolean {
-  return helperProgram() !== null;
-}

@@ -37,11 +37,13 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 const HOLD_MS = 2;
 const HELD_TOO_LONG = Symbol("held too long");
 
-function holdTimer(): Promise<typeof HELD_TOO_LONG> {
-  return new Promise((resolve) => setTimeout(resolve, HOLD_MS, HELD_TOO_LONG));
+/** `next`, or {@link HELD_TOO_LONG} if it takes more than {@link HOLD_MS} (the timer is cleared either way). */
+function nextWithin<T>(next: Promise<T>): Promise<T | typeof HELD_TOO_LONG> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof HELD_TOO_LONG>((resolve) => (timer = setTimeout(resolve, HOLD_MS, HELD_TOO_LONG)));
+  return Promise.race([next, late]).finally(() => clearTimeout(timer));
 }
 
-/** Write the request body to the script's stdin; never throws (a script may not read its input). */
 /** Wait until `stream` drains or closes (both listeners removed after either). */
 function drainedOrClosed(stream: Writable): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -55,6 +57,7 @@ function drainedOrClosed(stream: Writable): Promise<void> {
   });
 }
 
+/** Write the request body to the script's stdin; never throws (a script may not read its input). */
 async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null): Promise<void> {
   stdin.on("error", () => undefined); // EPIPE: the script closed its input early
   try {
@@ -211,7 +214,7 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   let held: Buffer | null = head.length > end ? head.subarray(end) : null;
   for (;;) {
     const next = iterator.next();
-    if (held !== null && (await Promise.race([next, holdTimer()])) === HELD_TOO_LONG) {
+    if (held !== null && (await nextWithin(next)) === HELD_TOO_LONG) {
       await send(held, false);
       held = null;
     }
