@@ -92,10 +92,16 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
     io.stderr.write(`ctc: error: cannot start: ${why}\n`);
     return 1;
   }
-  io.stdout.write(startLines(ctc));
-  announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
   // A second signal does not wait for the requests still running.
-  await serveUntilSignal({ reload: () => void ctc.reload("SIGHUP"), close: () => ctc.close(), abandon: () => undefined });
+  await serveUntilSignal({
+    announce: () => {
+      io.stdout.write(startLines(ctc));
+      announceInspection(options.httpsInspection ? ctc.inspection.ca : null, options, ctc.url, io);
+    },
+    reload: () => void ctc.reload("SIGHUP"),
+    close: () => ctc.close(),
+    abandon: () => undefined,
+  });
   io.stdout.write("ctc: stopped\n");
   return 0;
 }
@@ -112,10 +118,16 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, 
     io.stderr.write(`ctc: error: ${err.message}\n`);
     return err.status;
   }
-  io.stdout.write(startLines({ url: urlOf(address) }));
-  announceInspection(ca, options, urlOf(address), io);
   // A second signal does not wait for the workers' requests still running.
-  await serveUntilSignal({ reload: () => void primary.reload("SIGHUP"), close: () => primary.stop(), abandon: () => primary.kill() });
+  await serveUntilSignal({
+    announce: () => {
+      io.stdout.write(startLines({ url: urlOf(address) }));
+      announceInspection(ca, options, urlOf(address), io);
+    },
+    reload: () => void primary.reload("SIGHUP"),
+    close: () => primary.stop(),
+    abandon: () => primary.kill(),
+  });
   io.stdout.write("ctc: stopped\n");
   return 0;
 }
@@ -123,8 +135,11 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, 
 /**
  * Serve until SIGINT or SIGTERM, then `close()` (requests in progress finish); SIGHUP calls
  * `reload()`. A second SIGINT/SIGTERM calls `abandon()` and exits at once (130 / 143).
+ * `announce()` (printing the address) runs once the signal listeners are in place: whoever reads
+ * the address may signal at once (a loaded CI run killed the process with a SIGINT sent between
+ * the two).
  */
-async function serveUntilSignal(server: { reload(): void; close(): Promise<void>; abandon(): void }): Promise<void> {
+async function serveUntilSignal(server: { announce(): void; reload(): void; close(): Promise<void>; abandon(): void }): Promise<void> {
   let signalled = false;
   let stopped!: () => void;
   const stop = new Promise<void>((resolve) => (stopped = resolve));
@@ -141,6 +156,7 @@ async function serveUntilSignal(server: { reload(): void; close(): Promise<void>
   process.on("SIGTERM", onStop);
   process.on("SIGHUP", onReload);
   try {
+    server.announce();
     await stop;
     await server.close();
   } finally {
