@@ -52,9 +52,7 @@ if (options.gui) lines.push(`alfajor: GUI on ${url} (and at http://alfajor.local
 lines.push(`alfajor: policy file ${app.store.file}`);
 if (options.upstream !== null) lines.push(`alfajor: forwarding through ${app.upstreamDisplay()}`);
 lines.push(`alfajor: try  curl -x ${url} http://example.com/  or set ${url.replace(/\/$/, "")} as your browser's HTTP proxy`);
-process.stdout.write(lines.join("\n") + "\n");
-if (ca !== null && app.inspection.exposed) process.stderr.write(exposedWarning(options.bind) + "\n");
-
+// Listening for signals before the address is printed: whoever reads it may signal at once.
 let stopping = false;
 const stop = (): void => {
   if (stopping) return;
@@ -69,3 +67,6 @@ const stop = (): void => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+process.stdout.write(lines.join("\n") + "\n");
+if (ca !== null && app.inspection.exposed) process.stderr.write(exposedWarning(options.bind) + "\n");
+
