@@ -56,7 +56,7 @@ describe("usage errors exit 2 with the message and the usage", () => {
     writeFileSync(bad, JSON.stringify({ connectPorts: [443, "x"] }));
     expect((await runCtc("--config", bad)).stderr).toContain(`ctc: error: ${bad}: "connectPorts": not a port number (1-65535): x`);
     expect((await runCtc("--config", path.join(tmp.dir, "missing.json"))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
-  });
+  }, 120_000); // four commands in a row: a CI run with every package's tests at once took over 30 s
 });
 
 describe("the command", () => {
