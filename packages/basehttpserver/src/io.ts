@@ -155,7 +155,7 @@ export interface HeadHold {
   taken(): Buffer;
 }
 
-/** Heads and bodies up to this size are sent as one buffer (one `write`, one TCP segment). */
+/** Heads and bodies up to this size are copied into one buffer (one `write`, one TCP segment); larger ones go out together as one `writev`. */
 const COALESCE_LIMIT = 16384;
 const STRING_LIMIT = 1024;
 
@@ -205,7 +205,18 @@ export class HTTPSocketWriter extends SocketWriter {
         this.bytesWritten += n;
         return n;
       }
-      this.stream.write(head, "latin1");
+      // Larger: the head and the data still leave in one system call (corked writes are sent
+      // as one writev), without copying the data behind the head.
+      const stream = this.stream as Duplex;
+      stream.cork();
+      try {
+        stream.write(head, "latin1");
+        const n = super.write(data);
+        this.bytesWritten += n;
+        return n;
+      } finally {
+        stream.uncork();
+      }
     }
     const n = super.write(data);
     this.bytesWritten += n;

@@ -14,6 +14,8 @@ const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 /** Answers with the body chosen by the path; `/async` and `/late` wait before writing. */
 class BodyShapes extends NoLogRequestHandler {
   override protocolVersion = "HTTP/1.1";
+  /** The socket write calls of the last `/calls/<n>` answer. */
+  static calls = { write: 0, writev: 0 };
 
   private answerHead(length: number): void {
     this.sendResponse(200);
@@ -55,6 +57,22 @@ class BodyShapes extends NoLogRequestHandler {
         for (let i = 0; i < n; i++) body[i] = (i * 7) % 256;
         this.answerHead(n);
         this.wfile.write(body);
+        return;
+      }
+      case "/calls/1000":
+      case "/calls/20000":
+      case "/calls/200000": {
+        // Counts the socket's write calls (one `_write` or `_writev` each) for this answer.
+        const n = Number(this.path.slice("/calls/".length));
+        const socket = this.connection as unknown as { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
+        const write = socket._write;
+        const writev = socket._writev;
+        const calls = { write: 0, writev: 0 };
+        BodyShapes.calls = calls;
+        socket._write = (...a) => (calls.write++, write.apply(socket, a));
+        socket._writev = (...a) => (calls.writev++, writev.apply(socket, a));
+        this.answerHead(n);
+        this.wfile.write(Buffer.alloc(n, 0x61));
         return;
       }
       case "/text":
@@ -152,6 +170,24 @@ describe("bodies written after the head", () => {
       expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
       expect(text.match(/^HTTP\/1\.1/gm)).toHaveLength(1);
       expect(String(errors[0])).toContain("handler failed after its head");
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("one system call per answer written at once", () => {
+  test.each([
+    ["/calls/1000", 1000],
+    ["/calls/20000", 20000],
+    ["/calls/200000", 200000],
+  ])("%s: the head and the body leave in one write call", async (path, n) => {
+    const s = await serve(BodyShapes);
+    try {
+      const text = await raw(s.port, `GET ${path} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+      expect(bodyOf(text).equals(Buffer.alloc(n, 0x61))).toBe(true);
+      // Up to 16 KiB the head and body are one buffer (`_write`); above, one `_writev` of both.
+      expect(BodyShapes.calls.write + BodyShapes.calls.writev).toBe(1);
     } finally {
       await s.stop();
     }
