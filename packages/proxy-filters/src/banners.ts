@@ -8,6 +8,7 @@
 import { ContentCodingError, createDecoder, isSupported, parseContentCodings, type ContentCoding } from "./content-coding.js";
 import type { BodyTransform, Filter, FilterRequest, FilterResponse } from "./filter.js";
 import { HtmlCutter, type CutDecision, type HtmlElement } from "./html-cutter.js";
+import { ResolvedUrls } from "./resolved-urls.js";
 
 /** Privoxy's banners-by-size list (IAB ad unit sizes), as `WIDTHxHEIGHT`. */
 export const IAB_BANNER_SIZES: readonly string[] = [
@@ -30,7 +31,7 @@ export interface BannerCut {
   reason: BannerCutReason;
   /** Its `WIDTHxHEIGHT` when known. */
   size: string | null;
-  /** The URL it loads or links to (resolved against the page), when it has a valid one. */
+  /** The URL it loads or links to (resolved against the page), when it has a valid one; shared, not to be modified. */
   url: URL | null;
 }
 
@@ -38,6 +39,8 @@ export interface BannerFilterOptions {
   /**
    * Whether a URL found in the page `pageUrl` is blocked (the block-list filter is wired here;
    * pass `pageUrl` on as the source, for `$third-party` and `domain=` rules). Default: nothing is.
+   * The same `url` object is passed again when a page repeats a link (URLs are resolved once):
+   * read it, do not modify it.
    */
   isBlocked?: ((url: URL, type: BannerResourceType, pageUrl: URL) => boolean) | null;
   /** Told of every element cut (for counters and logs); must not throw. */
@@ -105,6 +108,8 @@ export class BannerFilter implements Filter {
   private readonly sizes: Set<string>;
   /** The codings of the responses we will transform, decided in onResponseHeaders. */
   private readonly pending = new WeakMap<FilterRequest, ContentCoding[]>();
+  /** The URLs of the elements judged, resolved once per base and attribute value. */
+  private readonly urls = new ResolvedUrls();
 
   constructor(opts: BannerFilterOptions = {}) {
     this.opts = opts;
@@ -207,7 +212,7 @@ export class BannerFilter implements Filter {
     if (size !== null && this.sizes.has(`${size[0]}x${size[1]}`)) return this.cut(el, "size", size, raw, base, pageUrl);
     const isBlocked = this.opts.isBlocked;
     if (!isBlocked || raw === undefined) return null;
-    const target = resolveUrl(raw, base);
+    const target = this.urls.resolve(raw, base);
     if (target === null || (target.protocol !== "http:" && target.protocol !== "https:")) return null;
     return isBlocked(target, urlAttr[1], pageUrl) ? this.cut(el, "blocked", size, target, base, pageUrl) : null;
   }
@@ -215,17 +220,9 @@ export class BannerFilter implements Filter {
   /** Cut `el`: tell `onCut`, and answer with its replacement (a placeholder box when asked for and sized). */
   private cut(el: HtmlElement, reason: BannerCutReason, size: [number, number] | null, url: URL | string | undefined, base: URL, pageUrl: URL): CutDecision {
     const onCut = this.opts.onCut;
-    if (onCut) onCut({ pageUrl, element: el.name, reason, size: size === null ? null : `${size[0]}x${size[1]}`, url: typeof url === "string" ? resolveUrl(url, base) : (url ?? null) });
+    if (onCut) onCut({ pageUrl, element: el.name, reason, size: size === null ? null : `${size[0]}x${size[1]}`, url: typeof url === "string" ? this.urls.resolve(url, base) : (url ?? null) });
     if (reason === "web-bug" || this.opts.replacement !== "placeholder" || size === null) return { replacement: "" };
     return { replacement: `<span style="display:inline-block;width:${size[0]}px;height:${size[1]}px"></span>` };
   }
 }
 
-/** `raw` (an attribute value) resolved against `base`; null when it is no URL. */
-function resolveUrl(raw: string, base: URL): URL | null {
-  try {
-    return new URL(raw.trim(), base);
-  } catch {
-    return null;
-  }
-}

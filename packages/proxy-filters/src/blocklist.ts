@@ -67,11 +67,16 @@ interface State {
   engine: FiltersEngine;
   origins: Map<string, RuleOrigin>;
   formats: Map<string, ListFormat>;
-  /** Recent decisions by type, source host and URL (pages repeat their ad and tracker URLs). */
-  decisions: Map<string, BlockDecision>;
+  /**
+   * Recent decisions (pages repeat their ad and tracker URLs): by URL (`href`, a string the same
+   * URL object gives each time, so its hash is computed once), then by type and source host.
+   */
+  decisions: Map<string, Map<string, BlockDecision>>;
+  /** How many decisions `decisions` holds in all. */
+  decided: number;
 }
 
-/** Decisions remembered per list load (least recently used forgotten first). */
+/** Decisions remembered per list load (the URLs decided longest ago forgotten first). */
 const DECISION_CACHE = 4096;
 
 const UNKNOWN: RuleOrigin = { list: "?", line: 0, text: "?" };
@@ -96,6 +101,9 @@ export class BlockListFilter implements Filter {
   private files: string[] = [];
   private fileSources: BlockListSource[] = [];
   private inline: BlockListSource[];
+  /** The last source page URL seen and its authority (a page's URLs are decided one after another). */
+  private lastSource = "";
+  private lastSourceHost = "";
 
   constructor(sources: readonly BlockListSource[] = [], options: BlockListOptions = {}) {
     this.options = options;
@@ -143,7 +151,7 @@ export class BlockListFilter implements Filter {
       config: { debug: true, enableOptimizations: false, loadCosmeticFilters: this.options.loadCosmeticFilters ?? false },
     });
     this.badLines = bad;
-    return { engine, origins: parsed.origins, formats: parsed.formats, decisions: new Map() };
+    return { engine, origins: parsed.origins, formats: parsed.formats, decisions: new Map(), decided: 0 };
   }
 
   private origin(f: NetworkFilter, state: State): RuleOrigin {
@@ -171,18 +179,35 @@ export class BlockListFilter implements Filter {
     const u = typeof url === "string" ? new URL(url) : url;
     const type = opts.type ?? typeFromExtension(u);
     const state = this.state;
+    const href = u.href;
     // Rules see the source page only through its host ($third-party, domain=).
-    const key = `${type} ${opts.sourceUrl === undefined ? "" : sourceHost(opts.sourceUrl)} ${u.href}`;
-    const cached = state.decisions.get(key);
-    if (cached !== undefined) {
-      state.decisions.delete(key);
-      state.decisions.set(key, cached);
-      return cached;
-    }
+    const context = opts.sourceUrl === undefined ? type : `${type} ${this.sourceHost(opts.sourceUrl)}`;
+    const cached = state.decisions.get(href)?.get(context);
+    if (cached !== undefined) return cached;
     const decision = Object.freeze(this.match(u, type, opts.sourceUrl, state));
-    if (state.decisions.size >= DECISION_CACHE) state.decisions.delete(state.decisions.keys().next().value as string);
-    state.decisions.set(key, decision);
+    // Bounded whatever the URLs and Referers a client sends.
+    while (state.decided >= DECISION_CACHE) {
+      const oldest = state.decisions.keys().next().value as string;
+      state.decided -= state.decisions.get(oldest)!.size;
+      state.decisions.delete(oldest);
+    }
+    let byContext = state.decisions.get(href);
+    if (byContext === undefined) {
+      byContext = new Map();
+      state.decisions.set(href, byContext);
+    }
+    byContext.set(context, decision);
+    state.decided++;
     return decision;
+  }
+
+  /** {@link sourceHost}, remembered for the last source URL. */
+  private sourceHost(sourceUrl: string): string {
+    if (sourceUrl !== this.lastSource) {
+      this.lastSourceHost = sourceHost(sourceUrl);
+      this.lastSource = sourceUrl;
+    }
+    return this.lastSourceHost;
   }
 
   private match(u: URL, type: ResourceType, sourceUrl: string | undefined, state: State): BlockDecision {

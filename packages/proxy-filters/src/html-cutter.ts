@@ -14,6 +14,7 @@
  * percent-encodes (a URL). UTF-16 pages are not ASCII-compatible and are passed through uncut.
  * @module
  */
+import { decodeHTMLAttribute } from "entities/decode";
 import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
 
 /** An element whose start tag has been read, as the policy sees it. */
@@ -70,6 +71,9 @@ export class HtmlCutter {
   /** Input bytes from `heldStart` on (not yet sent nor dropped, or needed for slices). */
   private held: Buffer = Buffer.alloc(0);
   private heldStart = 0;
+  /** The chunk being tokenized, as latin1 text, and the offset of its first byte (names and values are cut from it). */
+  private text = "";
+  private textStart = 0;
   /** Everything before `decided` has been sent or dropped. */
   private decided = 0;
   /** Everything before `done` is tokenized (complete tokens or text). */
@@ -97,12 +101,15 @@ export class HtmlCutter {
       onattribdata: (s, e) => {
         if (this.wanted) this.attrValue += this.slice(s, e);
       },
-      onattribentity: (cp) => {
-        if (this.wanted) this.attrValue += String.fromCodePoint(cp);
-      },
+      onattribentity: () => undefined,
       onattribend: () => {
         if (!this.wanted) return;
-        if (this.tagStart >= 0 && !Object.hasOwn(this.attribs, this.attrName)) this.attribs[this.attrName] = this.attrValue;
+        if (this.tagStart >= 0 && !Object.hasOwn(this.attribs, this.attrName)) {
+          const value = this.attrValue;
+          // Character references are decoded here, in the values of the elements looked at only
+          // (HTML's rules for attribute values: `&amp` before `=` or an alphanumeric stays as is).
+          this.attribs[this.attrName] = value.includes("&") ? decodeHTMLAttribute(value) : value;
+        }
         this.attrValue = "";
       },
       onattribname: (s, e) => {
@@ -120,14 +127,19 @@ export class HtmlCutter {
       onselfclosingtag: (e) => this.openTagEnd(e, true),
       onclosetag: (s, e) => this.closeTag(s, e),
     };
-    this.tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, cbs);
+    // No decoding by the tokenizer: it then skips through text and attribute values to the next
+    // `<` or quote instead of stepping its state machine over every character (text is passed
+    // on as bytes, never decoded; attribute values are decoded above when needed).
+    this.tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: false }, cbs);
   }
 
   push(chunk: Buffer): Buffer | null {
     if (chunk.length === 0) return null;
     this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    this.textStart = this.received;
     this.received += chunk.length;
-    this.tokenizer.write(chunk.toString("latin1"));
+    this.text = chunk.toString("latin1");
+    this.tokenizer.write(this.text);
     this.resolveClosing();
     this.settle();
     return this.take();
@@ -148,7 +160,14 @@ export class HtmlCutter {
 
   // ---- byte bookkeeping
 
+  /**
+   * Input bytes `[s, e)` as latin1 text: a substring of the chunk's text (no copy, no call into
+   * C++) unless the range began in an earlier chunk. Such a substring shares the chunk's memory:
+   * whoever keeps one for long copies it first (see `ResolvedUrls`).
+   */
   private slice(s: number, e: number): string {
+    const from = s - this.textStart;
+    if (from >= 0) return this.text.slice(from, e - this.textStart);
     return this.held.toString("latin1", s - this.heldStart, e - this.heldStart);
   }
 

@@ -10,6 +10,7 @@ import { BannerFilter, IAB_BANNER_SIZES, type BannerFilterOptions, type BannerRe
 import { ContentCodingError, createDecoder, parseContentCodings } from "../src/content-coding.js";
 import type { BodyTransform } from "../src/filter.js";
 import { HtmlCutter, type HtmlElement } from "../src/html-cutter.js";
+import { ResolvedUrls } from "../src/resolved-urls.js";
 import { DEFAULT_POOLS, ProxyRequestHandler, ThreadingHTTPServer } from "../src/index.js";
 
 const PAGE = new URL("http://news.example/2024/story.html");
@@ -186,6 +187,67 @@ describe("HtmlCutter elements option", () => {
       { name: "img", attribs: { src: "ad.gif", width: "1", height: "1" } },
       { name: "img", attribs: { src: "b.gif", alt: "<" } },
     ]);
+  });
+});
+
+describe("HtmlCutter attribute values", () => {
+  // HTML's rules for character references in attribute values (WHATWG HTML 13.2.5.72-80): named,
+  // decimal and hexadecimal references; a legacy name without `;` is decoded except before `=`
+  // or an alphanumeric (so `?a=1&copy=2` stays a query); NUL becomes U+FFFD.
+  const cases: Array<[string, string]> = [
+    ["http://ads.example/a?x=1&amp;y=2", "http://ads.example/a?x=1&y=2"],
+    ["&#x26;&#38;&#X3C;", "&&<"],
+    ["a&lt b", "a< b"],
+    ["?a=1&copy=2", "?a=1&copy=2"],
+    ["&notit;", "&notit;"],
+    ["&not;it", "\u00acit"],
+    ["caf&eacute;", "caf\u00e9"],
+    ["&#0;", "\ufffd"],
+    ["&unknown;", "&unknown;"],
+    ["no references", "no references"],
+  ];
+  const page = cases.map(([raw], i) => `<img id=${i} src="${raw}">text &amp; <b title="&amp;">b</b>`).join("");
+
+  test("character references are decoded as HTML does, in any chunking; the bytes pass unchanged", () => {
+    fc.assert(
+      fc.property(splits(page.length), (cuts) => {
+        const seen: Record<string, string> = {};
+        const cutter = new HtmlCutter({ elements: new Set(["img"]), decide: () => null, observe: (el) => void (seen[el.attribs.id] = el.attribs.src) });
+        const out = feed({ push: (c) => cutter.push(c), end: () => cutter.end() }, Buffer.from(page, "latin1"), cuts);
+        expect(out.toString("latin1")).toBe(page);
+        expect(cases.map((_, i) => seen[i])).toEqual(cases.map(([, decoded]) => decoded));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test("a blocked URL written with &amp; is found and cut", () => {
+    const seen: Array<[string, BannerResourceType]> = [];
+    expect(cut(`<img src="http://ads.example/a?x=1&amp;y=2">after`, { isBlocked: blocked(seen) })).toBe("after");
+    expect(seen).toEqual([["http://ads.example/a?x=1&y=2", "image"]]);
+  });
+});
+
+describe("URLs resolved once", () => {
+  test("a repeated link reaches isBlocked as the same URL object; pages with other bases resolve apart", () => {
+    const urls: URL[] = [];
+    const f = new BannerFilter({ isBlocked: (url) => (urls.push(url), false) });
+    const page = Buffer.from(`<a href="/x">1</a><a href="/x">2</a><a href=" /x ">3</a>`);
+    feed(f.transform(PAGE), page);
+    feed(f.transform(new URL(PAGE.href)), page);
+    feed(f.transform(new URL("http://other.example/")), page);
+    expect(urls.map((u) => u.href)).toEqual([...Array(6).fill("http://news.example/x"), ...Array(3).fill("http://other.example/x")]);
+    // One object per (base, attribute value): " /x " is another value with the same result.
+    expect(new Set(urls.slice(0, 6)).size).toBe(2);
+    expect(urls[0]).toBe(urls[4]);
+  });
+
+  test("the memo stays bounded whatever the pages", () => {
+    const memo = new ResolvedUrls(100);
+    for (let i = 0; i < 1000; i++) expect(memo.resolve(`/p${i}`, new URL(`http://h${i % 7}.example/`))!.href).toBe(`http://h${i % 7}.example/p${i}`);
+    expect(memo.size).toBeLessThanOrEqual(100);
+    expect(memo.resolve("http://[bad", PAGE)).toBeNull();
+    expect(memo.resolve("http://[bad", PAGE)).toBeNull();
   });
 });
 

@@ -143,6 +143,11 @@ describe("decide and explain", () => {
     // Far more URLs than are remembered: every answer is still right.
     for (let i = 0; i < 5000; i++) expect(g.decide(`http://tracker.example/${i}.gif`, { type: "image", sourceUrl: "http://news.example/" }).blocked).toBe(true);
     expect(g.decide(url, { type: "image", sourceUrl: "http://www.tracker.example/b" }).blocked).toBe(false);
+    // One URL from ever new pages (Referers are the client's to choose): still bounded.
+    for (let i = 0; i < 5000; i++) expect(g.decide(url, { type: "image", sourceUrl: `http://p${i}.example/` }).blocked).toBe(true);
+    const state = (g as unknown as { state: { decided: number; decisions: Map<string, Map<string, unknown>> } }).state;
+    expect(state.decided).toBeLessThanOrEqual(4096);
+    expect([...state.decisions.values()].reduce((n, m) => n + m.size, 0)).toBe(state.decided);
   });
 
   test("domain= and ~domain=", () => {
