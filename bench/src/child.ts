@@ -6,6 +6,7 @@
  * @module
  */
 import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunOptions } from "./types.js";
@@ -86,10 +87,19 @@ export class Child {
     return new Child(proc, `${name} ${args.join(" ")}`.trim(), true).pinOrKill(options.cpu ?? null);
   }
 
-  /** Run any program (a non-Node peer); it reports through stdout lines. */
-  static spawn(command: string, args: string[], label = command, options: ChildOptions = {}): Child {
-    const proc = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    return new Child(proc, label, false).pinOrKill(options.cpu ?? null);
+  /**
+   * Run any program (a non-Node peer); it reports through stdout lines, unless `stdoutFile` is
+   * given: its stdout then goes to that file (appended), as a daemon's log would, and is not read
+   * by bench (reading a busy log through a pipe costs the machine CPU that no contender is charged for).
+   */
+  static spawn(command: string, args: string[], label = command, options: ChildOptions = {}, stdoutFile: string | null = null): Child {
+    const out = stdoutFile === null ? "pipe" : openSync(stdoutFile, "a");
+    try {
+      const proc = spawn(command, args, { stdio: ["ignore", out, "pipe"] });
+      return new Child(proc, label, false).pinOrKill(options.cpu ?? null);
+    } finally {
+      if (typeof out === "number") closeSync(out);
+    }
   }
 
   /** Pin every thread of the child to `cpu` (no-op for `null`); kills it and throws when `taskset` fails. */

@@ -8,9 +8,10 @@
  * Contenders, each in its own process:
  *
  * - ours: the `ctc` command (apps/ctc: @stdhttp/proxy-filters' `ProxyRequestHandler` with its block
- *   list and banner filters, control page, access log to stdout) with its defaults, given only
+ *   list and banner filters, control page, access log on stdout) with its defaults, given only
  *   `--port` and `--blocklist` (the {@link AD_HOSTS} list, so that the page is cut the same way
- *   in every run); issue 18 asks for the command as users run it;
+ *   in every run); issue 18 asks for the command as users run it; its stdout (the access log)
+ *   goes to a file in its temporary directory, as a daemon's log would;
  * - Privoxy with its stock configuration, actions and filters (`/etc/privoxy/config` copied with
  *   our listen address, no log file, `keep-alive-timeout 5`, `confdir /etc/privoxy`), `--no-daemon`;
  * - tinyproxy with a generated configuration (no target: reported only).
@@ -241,9 +242,9 @@ export function findProgram(name: string, envVar: string, env: NodeJS.ProcessEnv
 }
 
 /** Spawn a system server that listens on `port`; resolves once it accepts connections (10 s at most). */
-async function spawnListening(binary: string, args: string[], label: string, port: number, options: ChildOptions, prefix: string): Promise<Running> {
+async function spawnListening(binary: string, args: string[], label: string, port: number, options: ChildOptions, prefix: string, stdoutFile: string | null = null): Promise<Running> {
   const cleanup = (): void => rmSync(prefix, { recursive: true, force: true });
-  const child = Child.spawn(binary, args, label, options);
+  const child = Child.spawn(binary, args, label, options, stdoutFile);
   try {
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(port))) {
@@ -333,14 +334,14 @@ async function startCtc(options: ChildOptions, upstream: string | null): Promise
   const port = await freePort();
   const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, "ctc")}`] : [];
   const up = upstream === null ? [] : ["--upstream", upstream];
-  return spawnListening(process.execPath, [...prof, cli, "--port", String(port), "--blocklist", list, ...up], "ctc", port, options, prefix);
+  return spawnListening(process.execPath, [...prof, cli, "--port", String(port), "--blocklist", list, ...up], "ctc", port, options, prefix, join(prefix, "access.log"));
 }
 
 /** The chain of issue 19: CTC with Alfajor (its defaults, a fresh policy file) as its parent proxy. */
 async function startChain(options: ChildOptions): Promise<Running> {
   const prefix = mkdtempSync(join(tmpdir(), "bench-proxy-alfajor-"));
   const port = await freePort();
-  const alfajor = await spawnListening(process.execPath, [appCommand("alfajor"), "--port", String(port), "--policy", join(prefix, "policy.json")], "alfajor", port, options, prefix);
+  const alfajor = await spawnListening(process.execPath, [appCommand("alfajor"), "--port", String(port), "--policy", join(prefix, "policy.json")], "alfajor", port, options, prefix, join(prefix, "stdout.log"));
   let ctc: Running;
   try {
     ctc = await startCtc(options, `http://127.0.0.1:${port}`);
