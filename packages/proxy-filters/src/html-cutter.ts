@@ -21,7 +21,11 @@ import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
 export interface HtmlElement {
   /** Lower-case tag name. */
   name: string;
-  /** Attributes, names lower-cased, values with character references decoded (first one wins). */
+  /**
+   * Attributes, names lower-cased, values with character references decoded (first one wins).
+   * A value may be a substring of the chunk of the page being cut and share its memory: copy one
+   * that is kept beyond the callback (`` ` ${value}`.slice(1) `` makes a string of its own).
+   */
   attribs: Record<string, string>;
 }
 
