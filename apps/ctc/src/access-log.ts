@@ -1,8 +1,11 @@
 /**
  * The access log: NCSA Common Log Format (`host ident authuser [date] "request" status bytes`)
  * or the Combined format (plus `"referer" "user-agent"`), one line per answered request. Lines
- * are gathered and written once per event-loop turn (or every 64 KiB), and the date string is
- * built once per second, so logging costs little per request.
+ * are gathered and written together at most 50 ms after the first of them (or once 64 KiB are
+ * gathered, and when the proxy stops), and the date string is built once per second, so logging
+ * costs little per request: under load a few writes per second instead of one per request (each
+ * of which also wakes whatever reads the log: a terminal, a pipe, journald), as nginx's
+ * `access_log ... buffer= flush=` and Apache's `BufferedLogs` do.
  * @module
  */
 import type { LogFormat } from "./options.js";
@@ -24,6 +27,8 @@ export interface AccessEntry {
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const FLUSH_AT = 64 * 1024;
+/** Longest time a line waits to be written (ms). */
+export const FLUSH_DELAY_MS = 50;
 
 const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
@@ -70,7 +75,7 @@ export class AccessLog {
     this.sink = sink;
   }
 
-  /** Add a line; it is written at the end of this event-loop turn. */
+  /** Add a line; it is written within {@link FLUSH_DELAY_MS}, with the lines gathered meanwhile. */
   record(entry: AccessEntry): void {
     const now = Date.now();
     const second = Math.floor(now / 1000);
@@ -82,7 +87,8 @@ export class AccessLog {
     if (this.buffer.length >= FLUSH_AT) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      // Unreferenced: a pending line does not keep the process alive (stopping flushes it).
+      setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
     }
   }
 

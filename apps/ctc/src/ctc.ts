@@ -325,6 +325,11 @@ export class Ctc implements ControlState {
     clearTimeout(timer);
     this.log?.flush();
   }
+
+  /** Write the access log lines gathered so far now (otherwise within `FLUSH_DELAY_MS`). */
+  flushLog(): void {
+    this.log?.flush();
+  }
 }
 
 /** Counts and reports the bad lines of each load; holds the counters the block events go to. */

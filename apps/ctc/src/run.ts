@@ -100,7 +100,7 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
     },
     reload: () => void ctc.reload("SIGHUP"),
     close: () => ctc.close(),
-    abandon: () => undefined,
+    abandon: () => ctc.flushLog(),
   });
   io.stdout.write("ctc: stopped\n");
   return 0;

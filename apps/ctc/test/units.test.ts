@@ -1,8 +1,8 @@
 // The pieces with no socket: the access log format, the control page's guards, the counters,
 // the PAC file; and the in-process API (`Ctc.start`) that the demo and other tests may use.
-import { describe, expect, test } from "@jest/globals";
+import { describe, expect, jest, test } from "@jest/globals";
 import { AccessLog, Ctc, CtcStats, defaultOptions, formatEntry, pacFile, parseCommandLine } from "../src/index.js";
-import { clfDate, quoteField } from "../src/access-log.js";
+import { clfDate, FLUSH_DELAY_MS, quoteField } from "../src/access-log.js";
 import { crossSiteReason, hostName, tokenMatches, trustedHost } from "../src/control/guard.js";
 import { lineChunks, PIPE_BUF } from "../src/line-sink.js";
 import { hostOf } from "../src/stats.js";
@@ -17,15 +17,40 @@ describe("access log", () => {
     expect(clfDate(new Date(2026, 11, 4, 9, 5, 7))).toMatch(/^04\/Dec\/2026:09:05:07 [+-]\d{4}$/);
   });
 
-  test("lines written in one batch per event-loop turn", async () => {
-    const writes: string[] = [];
-    const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
-    log.record({ client: "::1", requestLine: "GET / HTTP/1.1", status: 200, size: 5 });
-    log.record({ client: "::1", requestLine: "GET /b HTTP/1.1", status: 404, size: 9 });
-    expect(writes).toEqual([]);
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toHaveLength(1);
-    expect(writes[0].split("\n")).toHaveLength(3);
+  test("lines gathered for at most FLUSH_DELAY_MS, then written in one batch; flush() writes at once", () => {
+    jest.useFakeTimers();
+    try {
+      const writes: string[] = [];
+      const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
+      log.record({ client: "::1", requestLine: "GET / HTTP/1.1", status: 200, size: 5 });
+      jest.advanceTimersByTime(FLUSH_DELAY_MS - 1);
+      log.record({ client: "::1", requestLine: "GET /b HTTP/1.1", status: 404, size: 9 });
+      expect(writes).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(writes).toHaveLength(1);
+      expect(writes[0].split("\n")).toHaveLength(3);
+      log.record({ client: "::1", requestLine: "GET /c HTTP/1.1", status: 200, size: 1 });
+      log.flush();
+      expect(writes).toHaveLength(2);
+      jest.advanceTimersByTime(FLUSH_DELAY_MS);
+      expect(writes).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("64 KiB of lines are written without waiting", () => {
+    jest.useFakeTimers();
+    try {
+      const writes: string[] = [];
+      const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
+      const requestLine = `GET /${"x".repeat(1000)} HTTP/1.1`;
+      for (let i = 0; i < 70; i++) log.record({ client: "::1", requestLine, status: 200, size: 1 });
+      expect(writes).toHaveLength(1);
+      expect(writes[0].length).toBeGreaterThanOrEqual(64 * 1024);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
