@@ -4,7 +4,7 @@
 // shows those cookies; without inspection the same requests are untouched tunnels; /ca.pem serves
 // the certificate only; the GUI switch (CSRF) turns inspection on and off; a client refusing our
 // certificate gets the host tunnelled; an unusable CA directory exits 2; a non-loopback bind warns.
-import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -13,6 +13,12 @@ import path from "node:path";
 import { parseArgs } from "../src/index.js";
 import { api, CLI, guiToken, run, startAlfajor, state, tempDir, writePolicy, type AlfajorProcess } from "./helpers.js";
 import { curlHttps, makeTestPki, pythonHttps, startHttpsOrigin, type HttpsOrigin, type TestPki } from "./https-helpers.js";
+
+// Each test here runs several client processes (curl, python3) through the proxy, each a TLS
+// handshake with the proxy and one from the proxy to the origin, some with a leaf certificate to
+// make: ~1 s on a quiet machine, but a CI run with every package's suites at once took over 30 s
+// for three Python requests (each slow, none stuck: Python's own 20 s timeout did not fire).
+jest.setTimeout(90_000);
 
 const NAMES = ["shop.test", "ads.test", "tracker.test"];
 const POLICY = { alfajor: 1, default: "allow", thirdPartyDefault: "deny", sites: { "shop.test": { action: "lifetime", maxAge: 60 }, "tracker.test": "deny" } };
