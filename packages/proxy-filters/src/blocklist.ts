@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { FiltersEngine, Request, type NetworkFilter } from "@ghostery/adblocker";
 import { blockedAnswer, blockPage, type ImageBlocker } from "./blocklist-answers.js";
 import { parseLists, type BadLineHandler, type BlockListSource, type ListFormat, type RuleOrigin } from "./blocklist-parse.js";
+import { BoundedMemo } from "./bounded-memo.js";
 import { ENGINE_TYPE, guessResourceType, refererOf, typeFromExtension, type ResourceType } from "./blocklist-type.js";
 import { canonicalUrl } from "./canonical-url.js";
 import type { Explanation, Filter, FilterAnswer, FilterRequest } from "./filter.js";
@@ -67,13 +68,8 @@ interface State {
   engine: FiltersEngine;
   origins: Map<string, RuleOrigin>;
   formats: Map<string, ListFormat>;
-  /**
-   * Recent decisions (pages repeat their ad and tracker URLs): by URL (`href`, a string the same
-   * URL object gives each time, so its hash is computed once), then by type and source host.
-   */
-  decisions: Map<string, Map<string, BlockDecision>>;
-  /** How many decisions `decisions` holds in all. */
-  decided: number;
+  /** Recent decisions (pages repeat their ad and tracker URLs): by URL (`href`), then by type and source host. */
+  decisions: BoundedMemo<BlockDecision>;
 }
 
 /** Decisions remembered per list load (the URLs decided longest ago forgotten first). */
@@ -151,7 +147,7 @@ export class BlockListFilter implements Filter {
       config: { debug: true, enableOptimizations: false, loadCosmeticFilters: this.options.loadCosmeticFilters ?? false },
     });
     this.badLines = bad;
-    return { engine, origins: parsed.origins, formats: parsed.formats, decisions: new Map(), decided: 0 };
+    return { engine, origins: parsed.origins, formats: parsed.formats, decisions: new BoundedMemo(DECISION_CACHE) };
   }
 
   private origin(f: NetworkFilter, state: State): RuleOrigin {
@@ -182,22 +178,10 @@ export class BlockListFilter implements Filter {
     const href = u.href;
     // Rules see the source page only through its host ($third-party, domain=).
     const context = opts.sourceUrl === undefined ? type : `${type} ${this.sourceHost(opts.sourceUrl)}`;
-    const cached = state.decisions.get(href)?.get(context);
+    const cached = state.decisions.get(href, context);
     if (cached !== undefined) return cached;
     const decision = Object.freeze(this.match(u, type, opts.sourceUrl, state));
-    // Bounded whatever the URLs and Referers a client sends.
-    while (state.decided >= DECISION_CACHE) {
-      const oldest = state.decisions.keys().next().value as string;
-      state.decided -= state.decisions.get(oldest)!.size;
-      state.decisions.delete(oldest);
-    }
-    let byContext = state.decisions.get(href);
-    if (byContext === undefined) {
-      byContext = new Map();
-      state.decisions.set(href, byContext);
-    }
-    byContext.set(context, decision);
-    state.decided++;
+    state.decisions.set(href, context, decision);
     return decision;
   }
 

@@ -4,6 +4,7 @@
  * CPU of cutting a 100 KiB page with ~300 links; bench/README.md, `proxy-html`).
  * @module
  */
+import { BoundedMemo } from "./bounded-memo.js";
 
 /** Resolutions remembered (the bases resolved against longest ago forgotten first). */
 const DEFAULT_LIMIT = 4096;
@@ -14,40 +15,29 @@ const DEFAULT_LIMIT = 4096;
  * modified.
  */
 export class ResolvedUrls {
-  readonly #byBase = new Map<string, Map<string, URL | null>>();
-  #count = 0;
+  readonly #memo: BoundedMemo<URL | null>;
 
-  constructor(private readonly limit = DEFAULT_LIMIT) {}
+  constructor(limit = DEFAULT_LIMIT) {
+    this.#memo = new BoundedMemo(limit);
+  }
 
   /** `raw` (an attribute value) resolved against `base`; null when it is no URL. */
   resolve(raw: string, base: URL): URL | null {
-    const baseHref = base.href;
-    const known = this.#byBase.get(baseHref)?.get(raw);
+    const known = this.#memo.get(base.href, raw);
     if (known !== undefined) return known;
     const url = resolveUrl(raw, base);
-    while (this.#count >= this.limit) {
-      const oldest = this.#byBase.keys().next().value as string;
-      this.#count -= this.#byBase.get(oldest)!.size;
-      this.#byBase.delete(oldest);
-    }
-    let byRaw = this.#byBase.get(baseHref);
-    if (byRaw === undefined) {
-      byRaw = new Map();
-      this.#byBase.set(baseHref, byRaw);
-    }
-    byRaw.set(ownString(raw), url);
-    this.#count++;
+    this.#memo.set(base.href, ownString(raw), url);
     return url;
   }
 
   /** How many resolutions are remembered. */
   get size(): number {
-    return this.#count;
+    return this.#memo.size;
   }
 }
 
 /** `raw` resolved against `base` (surrounding whitespace ignored, as browsers do); null when it is no URL. */
-export function resolveUrl(raw: string, base: URL): URL | null {
+function resolveUrl(raw: string, base: URL): URL | null {
   try {
     return new URL(raw.trim(), base);
   } catch {
