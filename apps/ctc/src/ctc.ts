@@ -323,7 +323,7 @@ export class Ctc implements ControlState {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceSeconds * 1000)))]);
     clearTimeout(timer);
-    this.log?.flush();
+    this.flushLog();
   }
 
   /** Write the access log lines gathered so far now (otherwise within `FLUSH_DELAY_MS`). */

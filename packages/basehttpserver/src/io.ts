@@ -176,7 +176,7 @@ function sendPendingHead(writer: HTTPSocketWriter): void {
 export class HTTPSocketWriter extends SocketWriter {
   /** Bytes written with `write`/`writeMany` since the counter was last reset (the response body). */
   bytesWritten = 0;
-  private readonly stream: NodeJS.WritableStream & { destroyed: boolean; writableEnded: boolean };
+  private readonly stream: Duplex;
   private pendingHead: string | null = null;
 
   constructor(socket: ConstructorParameters<typeof SocketWriter>[0]) {
@@ -207,15 +207,14 @@ export class HTTPSocketWriter extends SocketWriter {
       }
       // Larger: the head and the data still leave in one system call (corked writes are sent
       // as one writev), without copying the data behind the head.
-      const stream = this.stream as Duplex;
-      stream.cork();
+      this.stream.cork();
       try {
-        stream.write(head, "latin1");
+        this.stream.write(head, "latin1");
         const n = super.write(data);
         this.bytesWritten += n;
         return n;
       } finally {
-        stream.uncork();
+        this.stream.uncork();
       }
     }
     const n = super.write(data);

@@ -20,15 +20,23 @@ export interface HelperProgram {
   args(dir: string): string[];
 }
 
+/** Which helper programs may be used, in order of preference. */
+let helperKinds: ReadonlyArray<HelperProgram["kind"]> = ["python", "perl"];
 /** Why each kind of helper could not start on this system, once it failed to (then the next kind, or spawn, is used). */
 const broken = new Map<HelperProgram["kind"], string>();
+/** The programs found (undefined: not looked for yet; null: none). */
+let python: HelperProgram | null | undefined;
+let perl: HelperProgram | null | undefined;
 
 /** A helper of this kind could not start (`why`): it is not tried again in this process. */
 export function markBroken(kind: HelperProgram["kind"], why: string): void {
   broken.set(kind, why);
 }
-let python: HelperProgram | null | undefined;
-let perl: HelperProgram | null | undefined;
+
+/** Which helper programs may be used, in order of preference (tests run each one). */
+export function setHelperKinds(kinds: ReadonlyArray<HelperProgram["kind"]>): void {
+  helperKinds = kinds;
+}
 
 /** Python 3.8+ with `os.posix_spawn` (checked once per process, ~15 ms). */
 function findPython(): HelperProgram | null {
@@ -71,11 +79,4 @@ export function helperProgram(): HelperProgram | null {
     if (p !== null) return p;
   }
   return null;
-}
-
-let helperKinds: ReadonlyArray<HelperProgram["kind"]> = ["python", "perl"];
-
-/** Which helper programs may be used, in order of preference (tests run each one). */
-export function setHelperKinds(kinds: ReadonlyArray<HelperProgram["kind"]>): void {
-  helperKinds = kinds;
 }

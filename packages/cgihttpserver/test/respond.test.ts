@@ -65,8 +65,8 @@ describe("relayOutput", () => {
     const stdout = new PassThrough();
     stdout.write("Content-Type: text/plain\r\n\r\nfirst\n");
     const relayed = relayOutput(h, stubScript(stdout), null, false, false);
-    // The end comes well after the hold (2 ms): timers fire in order, so the first part is out by then.
-    await new Promise((r) => setTimeout(r, 50));
+    // The output stays open until the first part has been written: it must not wait for the end.
+    for (const deadline = Date.now() + 10_000; calls.length < 5 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
     expect(calls).toEqual(["status 200", "Content-Type: text/plain", "Transfer-Encoding: chunked", "endHeaders", "write 6\r\nfirst\n\r\n"]);
     stdout.end("second\n");
     await relayed;
