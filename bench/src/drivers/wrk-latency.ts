@@ -27,6 +27,9 @@ export function parseWrkLatency(output: string): LatencyMeasurement {
 
 const PACED_SCRIPT = fileURLToPath(new URL("../../scripts/paced.lua", import.meta.url));
 
+/** What {@link runWrkLatency} runs: a load spec, optionally paced (`pauseMs` after each answer, per connection). */
+export type LatencySpec = Omit<HttpLoadSpec, "pipelining"> & { pauseMs?: number };
+
 /**
  * Run wrk (one thread, no pipelining) for `spec.duration` whole seconds. With `pauseMs`, each
  * connection waits that long after an answer before its next request (`scripts/paced.lua`): the
@@ -35,9 +38,6 @@ const PACED_SCRIPT = fileURLToPath(new URL("../../scripts/paced.lua", import.met
 export function runWrkLatency(spec: LatencySpec): Promise<LatencyMeasurement> {
   return execWrk(wrkLatencyArgs(spec), spec.cpu).then(parseWrkLatency);
 }
-
-/** What {@link runWrkLatency} runs: wrk's arguments. */
-export type LatencySpec = Omit<HttpLoadSpec, "pipelining"> & { pauseMs?: number };
 
 /**
  * wrk's arguments for {@link runWrkLatency}.

@@ -56,21 +56,25 @@ function describeRun(m: LatencyMeasurement): string {
   return `${rate} req/s, p50 ${formatLatency(m.p50Ms)}, p99 ${formatLatency(m.p99Ms)}`;
 }
 
-/**
- * The real client: wrk (warm-up run, then `seconds` timed) or, without wrk, the autocannon driver
- * (no median). `paced` (wrk only, no warm-up): each connection pauses {@link PACE_MS} between
- * requests, so both servers get the same rate and their latencies compare directly; null without wrk.
- */
-async function realClient(url: string, options: RunOptions, seconds: number, paced = false): Promise<LatencyMeasurement | null> {
+/** The real client: wrk (warm-up run, then `seconds` timed) or, without wrk, the autocannon driver (no median). */
+async function realClient(url: string, options: RunOptions, seconds: number): Promise<LatencyMeasurement> {
   if (options.driver !== "wrk") {
-    if (paced) return null;
     const m = await driveHttp({ url, connections: REAL_CONNECTIONS, pipelining: 1 }, { ...options, duration: seconds });
     return { ...m, p50Ms: null };
   }
   const cpu = childOptions(options, "load").cpu ?? null;
-  if (paced) return runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: seconds, cpu, pauseMs: PACE_MS });
   if (options.warmup > 0) await runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: options.warmup, cpu });
   return runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: seconds, cpu });
+}
+
+/**
+ * The real client paced (wrk only, no warm-up): each connection pauses {@link PACE_MS} between
+ * requests, so both servers get the same rate and their latencies compare directly; null without wrk.
+ */
+function pacedClient(url: string, options: RunOptions, seconds: number): Promise<LatencyMeasurement | null> {
+  if (options.driver !== "wrk") return Promise.resolve(null);
+  const cpu = childOptions(options, "load").cpu ?? null;
+  return runWrkLatency({ url, connections: REAL_CONNECTIONS, duration: seconds, cpu, pauseMs: PACE_MS });
 }
 
 async function cpuMicros(server: Child): Promise<number> {
@@ -88,8 +92,8 @@ async function runSlowloris(kind: HoldServerConfig["kind"], options: RunOptions)
     const port = await server.announcedPort();
     const url = `http://127.0.0.1:${port}/`;
     await checkKeepAlive(url, HELLO_BODY);
-    const quiet = (await realClient(url, options, options.duration))!;
-    const quietPaced = await realClient(url, options, options.duration, true);
+    const quiet = await realClient(url, options, options.duration);
+    const quietPaced = await pacedClient(url, options, options.duration);
 
     const slowConfig: SlowLoadConfig = { port, connections: slowCount, intervalSeconds: INTERVAL_SECONDS, holdSeconds: hold };
     slow = Child.fork("slow-load", [JSON.stringify(slowConfig)], childOptions(options, "load"));
@@ -108,8 +112,8 @@ async function runSlowloris(kind: HoldServerConfig["kind"], options: RunOptions)
     const bytes1 = Number((await ask(slow, { type: "count" })).bytesSent);
     const perByte = (cpu1 - cpu0) / Math.max(1, bytes1 - bytes0);
 
-    const loaded = (await realClient(url, options, options.duration))!;
-    const loadedPaced = await realClient(url, options, options.duration, true);
+    const loaded = await realClient(url, options, options.duration);
+    const loadedPaced = await pacedClient(url, options, options.duration);
     const closes = (await result) as unknown as SlowLoadResult;
     const notes = [
       `under ${slowCount} slow connections: ${describeRun(loaded)}; without them: ${describeRun(quiet)}`,
