@@ -105,7 +105,6 @@ export class HtmlCutter {
       onattribdata: (s, e) => {
         if (this.wanted) this.attrValue += this.slice(s, e);
       },
-      onattribentity: () => undefined,
       onattribend: () => {
         if (!this.wanted) return;
         if (this.tagStart >= 0 && !Object.hasOwn(this.attribs, this.attrName)) {
@@ -124,7 +123,9 @@ export class HtmlCutter {
       ondeclaration: (_s, e) => this.token(e + 1),
       onprocessinginstruction: (_s, e) => this.token(e + 1),
       ontext: (_s, e) => this.token(e),
-      ontextentity: (_cp, e) => this.token(e),
+      // Character references are not decoded by the tokenizer (see below): these never come.
+      onattribentity: () => undefined,
+      ontextentity: () => undefined,
       onend: () => undefined,
       onopentagname: (s, e) => this.openTagName(s, e),
       onopentagend: (e) => this.openTagEnd(e, false),
