@@ -20,10 +20,18 @@ export interface ChildOptions {
 }
 
 /**
- * The child options for a role under `options`: with `--pin`, servers go to CPU 0 and load
- * generators (and clients under test) to CPU 1.
+ * What a child is to the measurement: the `server` under test, the `load` (load generators, and
+ * clients under test, which then have CPU 1 to themselves), or a `fixture` that only serves the
+ * contender (the origin behind a proxy), which shares the load's CPU so that the contender has
+ * its CPU to itself.
  */
-export function childOptions(options: RunOptions, role: "server" | "load"): ChildOptions {
+export type ChildRole = "server" | "load" | "fixture";
+
+/**
+ * The child options for a role under `options`: with `--pin`, servers go to CPU 0, load
+ * generators, clients under test and fixtures to CPU 1.
+ */
+export function childOptions(options: RunOptions, role: ChildRole): ChildOptions {
   return { cpuProfDir: options.cpuProfDir, cpu: options.pin ? (role === "server" ? 0 : 1) : null };
 }
 

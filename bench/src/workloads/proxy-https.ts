@@ -164,7 +164,7 @@ async function withSetup<T>(kind: Kind, options: RunOptions, body: (proxy: Runni
   let origin: Running | null = null;
   let proxy: Running | null = null;
   try {
-    origin = await startOrigin(pki, childOptions(options, "server"));
+    origin = await startOrigin(pki, childOptions(options, "fixture"));
     proxy = kind === "privoxy" ? await startPrivoxy(pki, childOptions(options, "server")) : await startOurs(kind, pki, origin.port, childOptions(options, "server"));
     return await body(proxy, origin);
   } finally {

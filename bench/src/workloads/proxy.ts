@@ -390,7 +390,7 @@ export function wrkScript(url: string): string {
 /** Check, warm up, then time `GET <origin><path>` through the proxy with wrk; the proxy's CPU per request is sampled over the timed run. */
 async function runProxy(kind: Kind, path: string, bodyBytes: number, options: RunOptions): Promise<Measurement> {
   if (options.driver !== "wrk") throw new Error("the proxy workload needs wrk (absolute-form requests from a Lua script); autocannon is not supported");
-  const origin = await startOrigin(proxyDir(), childOptions(options, "server"));
+  const origin = await startOrigin(proxyDir(), childOptions(options, "fixture"));
   let proxy: Running | null = null;
   const scriptDir = mkdtempSync(join(tmpdir(), "bench-proxy-wrk-"));
   try {
@@ -445,7 +445,7 @@ async function runProxyRss(kind: Kind, options: RunOptions): Promise<Measurement
   let proxy: Running | null = null;
   let load: Child | null = null;
   try {
-    origin = await startOrigin(dir, childOptions(options, "server"));
+    origin = await startOrigin(dir, childOptions(options, "fixture"));
     proxy = await startProxy(kind, childOptions(options, "server"));
     const originBase = `http://127.0.0.1:${origin.port}`;
     const check = await checkProxy(proxy.port, originBase, { cutBanners: kind === "stdhttp" });
