@@ -63,18 +63,35 @@ export interface Filter {
 
 /** Run `onRequest` of each filter in order; the first answer wins. */
 export async function runRequestFilters(filters: readonly Filter[], req: FilterRequest): Promise<FilterAnswer | null> {
-  for (const f of filters) {
-    const answer = f.onRequest ? await f.onRequest(req) : undefined;
+  return firstAnswer(filters, (f) => f.onRequest?.(req));
+}
+
+/** Run `onResponseHeaders` of each filter in order; the first answer wins. */
+export async function runResponseFilters(filters: readonly Filter[], req: FilterRequest, res: FilterResponse): Promise<FilterAnswer | null> {
+  return firstAnswer(filters, (f) => f.onResponseHeaders?.(req, res));
+}
+
+type HookResult = FilterAnswer | void | Promise<FilterAnswer | void>;
+
+/**
+ * @internal The first answer of `hook` over `filters`, in order: synchronously when no filter
+ * returned a promise (the forwarding path then takes no microtask turn per filter), else a promise.
+ */
+export function firstAnswer(filters: readonly Filter[], hook: (f: Filter) => HookResult): FilterAnswer | null | Promise<FilterAnswer | null> {
+  for (let i = 0; i < filters.length; i++) {
+    const answer = hook(filters[i]);
+    if (answer instanceof Promise) return answerAfter(answer, filters, i + 1, hook);
     if (answer) return answer;
   }
   return null;
 }
 
-/** Run `onResponseHeaders` of each filter in order; the first answer wins. */
-export async function runResponseFilters(filters: readonly Filter[], req: FilterRequest, res: FilterResponse): Promise<FilterAnswer | null> {
-  for (const f of filters) {
-    const answer = f.onResponseHeaders ? await f.onResponseHeaders(req, res) : undefined;
-    if (answer) return answer;
+async function answerAfter(pending: Promise<FilterAnswer | void>, filters: readonly Filter[], from: number, hook: (f: Filter) => HookResult): Promise<FilterAnswer | null> {
+  const answer = await pending;
+  if (answer) return answer;
+  for (let i = from; i < filters.length; i++) {
+    const next = await hook(filters[i]);
+    if (next) return next;
   }
   return null;
 }

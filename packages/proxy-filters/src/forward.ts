@@ -11,7 +11,7 @@ import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
 import { encodeChunk, HTTPSConnection, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
 import { canonicalUrl } from "./canonical-url.js";
 import { originTls, type HttpsInspection, type TunnelTarget } from "./inspection.js";
-import { bodyTransform, runRequestFilters, runResponseFilters, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
+import { bodyTransform, firstAnswer, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { mapHost } from "./host-map.js";
 import { upstreamFailure } from "./pages.js";
@@ -49,6 +49,10 @@ export interface ProxyExchange {
 }
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+/** The request's own Host is replaced by the target's authority (RFC 9112 3.2.2). */
+const HOST = new Set(["host"]);
+/** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
+const ONE_READ_LIMIT = 64 * 1024;
 
 /** Parse an absolute-form target (`http://host[:port]/path`); null when it is not one we forward. */
 export function targetUrl(path: string): URL | null {
@@ -64,8 +68,15 @@ function checkedUrl(href: string): URL | null {
     const url = canonicalUrl(new URL(href));
     // RFC 1035 2.3.4: a name over 253 characters or with a label over 63 is no host; refuse it
     // here (400) rather than hand it to the resolver (EINVAL, answered 502 as if upstream failed).
-    if (url.hostname.length > 253 || url.hostname.split(".").some((label) => label.length > 63)) return null;
-    return url.hostname === "" ? null : url;
+    const host = url.hostname;
+    if (host === "" || host.length > 253) return null;
+    for (let start = 0; start <= host.length; ) {
+      let dot = host.indexOf(".", start);
+      if (dot === -1) dot = host.length;
+      if (dot - start > 63) return null;
+      start = dot + 1;
+    }
+    return url;
   } catch {
     return null;
   }
@@ -166,7 +177,8 @@ function requestUrl(h: ProxyExchange): URL | null {
  * the parent's CONNECT tunnel (httplib's pools do not tunnel), closed once the answer is relayed.
  */
 function sender(h: ProxyExchange, url: URL, upstream: UpstreamProxy | null): { send(req: PoolRequest): Promise<HTTPResponse>; done(): void } {
-  const name = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const hostname = url.hostname;
+  const name = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
   const https = url.protocol === "https:";
   const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
   const timeout = h.upstreamTimeout;
@@ -198,7 +210,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   if (url === null) return;
   if (looped(h.headers.getAll("via"), h.pseudonym)) return h.sendError(HTTPStatus.LOOP_DETECTED, "Request loop: it came back through this proxy");
 
-  let headers = endToEnd(h.headers).filter(([k]) => k.toLowerCase() !== "host");
+  let headers = endToEnd(h.headers, HOST);
   // RFC 9110 7.6.2: Max-Forwards on TRACE and OPTIONS; 0 means we are the recipient.
   if (method === "TRACE" || method === "OPTIONS") {
     const mf = h.headers.get("max-forwards");
@@ -209,7 +221,8 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     }
   }
   const req: FilterRequest = { method, url, headers, clientAddress: h.clientIp };
-  const early = await runRequestFilters(h.filters, req);
+  const filtered = firstAnswer(h.filters, (f) => f.onRequest?.(req));
+  const early = filtered instanceof Promise ? await filtered : filtered;
   if (early) return sendAnswer(h, early);
 
   const upstream = h.upstreamFor(req.url);
@@ -294,19 +307,26 @@ function answerMaxForwards(h: ProxyExchange, method: string): void {
 /** The upstream answer to the client, through the response filters and body transforms. */
 async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse): Promise<void> {
   const response = { status: res.status, reason: res.reason, headers: endToEnd(res.getHeaders()) };
-  const answered = await runResponseFilters(h.filters, req, response);
+  const filtered = firstAnswer(h.filters, (f) => f.onResponseHeaders?.(req, response));
+  const answered = filtered instanceof Promise ? await filtered : filtered;
   if (answered) return sendAnswer(h, answered);
   const noBody = h.command === "HEAD" || response.status === 204 || response.status === 304 || response.status < 200;
   const transform = noBody ? null : bodyTransform(h.filters, req, response);
   let headers = response.headers;
   if (transform !== null) headers = headers.filter(([k]) => k.toLowerCase() !== "content-length");
-  const hasLength = headers.some(([k]) => k.toLowerCase() === "content-length");
+  let hasLength = false;
+  let hasDate = false;
+  for (const [k] of headers) {
+    const lower = k.toLowerCase();
+    if (lower === "content-length") hasLength = true;
+    else if (lower === "date") hasDate = true;
+  }
   const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
   // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
   // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
   h.logRequest(response.status);
   h.sendResponseOnly(response.status, response.reason);
-  if (!headers.some(([k]) => k.toLowerCase() === "date")) h.sendHeader("Date", new Date().toUTCString());
+  if (!hasDate) h.sendHeader("Date", new Date().toUTCString());
   for (const [k, v] of headers) h.sendHeader(k, v);
   const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
   h.sendHeader("Via", via);
@@ -319,8 +339,12 @@ async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResp
     await h.wfile.flush();
   };
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) await send(transform ? transform.push(chunk) : chunk);
-    if (transform) await send(transform.end());
+    const length = res.length;
+    if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
+    else {
+      for await (const chunk of res as AsyncIterable<Buffer>) await send(transform ? transform.push(chunk) : chunk);
+      if (transform) await send(transform.end());
+    }
   } catch (err) {
     // Upstream cut the body short (or the client left): the client must not see it as complete.
     h.closeConnection = true;

@@ -24,12 +24,23 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
-/** `pairs` without hop-by-hop fields and without the fields their `Connection` names. */
-export function endToEnd(pairs: Iterable<readonly [string, string]>): Array<[string, string]> {
-  const all = [...pairs];
-  const named = new Set(parseTokenList(all.filter(([k]) => k.toLowerCase() === "connection").map(([, v]) => v)).map((t) => t.toLowerCase()));
-  return all.filter(([k]) => {
-    const lower = k.toLowerCase();
-    return !HOP_BY_HOP.has(lower) && !named.has(lower);
-  }) as Array<[string, string]>;
+/**
+ * `pairs` without hop-by-hop fields and without the fields their `Connection` names (and without
+ * the fields named in `drop`, lower case, when given). The pairs kept are the same objects.
+ */
+export function endToEnd(pairs: Iterable<readonly [string, string]>, drop: ReadonlySet<string> | null = null): Array<[string, string]> {
+  const all = (Array.isArray(pairs) ? pairs : [...pairs]) as ReadonlyArray<[string, string]>;
+  let named: Set<string> | null = null;
+  for (const [k, v] of all) {
+    if (k.length !== 10 || k.toLowerCase() !== "connection") continue;
+    named ??= new Set();
+    for (const token of parseTokenList(v)) named.add(token); // tokens come lower-cased
+  }
+  const kept: Array<[string, string]> = [];
+  for (const pair of all) {
+    const lower = pair[0].toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower)) || (drop !== null && drop.has(lower))) continue;
+    kept.push(pair);
+  }
+  return kept;
 }

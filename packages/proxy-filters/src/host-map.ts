@@ -12,12 +12,18 @@
  * Keys are matched case-insensitively.
  */
 export function mapHost(map: Readonly<Record<string, string>>, host: string, port: number): [string, number] {
+  if (isEmpty(map)) return [host, port];
   const name = host.toLowerCase();
   const value = map[`${name}:${port}`] ?? map[name];
   if (value === undefined) return [host, port];
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(value.trim());
   if (m === null) throw new Error(`host map: "${value}" (for ${name}) is not host[:port]`);
   return [m[1] ?? m[2], m[3] === undefined ? port : Number(m[3])];
+}
+
+function isEmpty(map: Readonly<Record<string, string>>): boolean {
+  for (const _ in map) return false;
+  return true;
 }
 
 /**

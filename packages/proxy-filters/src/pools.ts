@@ -30,6 +30,8 @@ function contextId(context: SecureContext | null): number {
 /** Pools by `host:port` (and timeout). */
 export class PoolRegistry {
   private readonly pools = new Map<string, HTTPConnectionPool>();
+  /** The plain pool asked for last (most requests go to the same origin as the one before). */
+  private last: { host: string; port: number; timeout: number; pool: HTTPConnectionPool } | null = null;
 
   constructor(
     /** Most connections per origin. */
@@ -43,6 +45,9 @@ export class PoolRegistry {
    * is given (then `host:port` is where to connect, `secure.name` the origin's name).
    */
   get(host: string, port: number, timeout: number, secure: PoolTls | null = null): HTTPConnectionPool {
+    const last = this.last;
+    // Already the most recently used: no key to build, no LRU move.
+    if (secure === null && last !== null && last.host === host && last.port === port && last.timeout === timeout) return last.pool;
     // The timeouts are part of the key: handler classes with different limits do not share a pool.
     const plainKey = `${host}:${port}:${timeout}`;
     const key = secure === null ? plainKey : `https://${secure.name}@${plainKey}:${contextId(secure.context)}`;
@@ -50,14 +55,17 @@ export class PoolRegistry {
     if (pool !== undefined) {
       this.pools.delete(key);
       this.pools.set(key, pool);
+      this.last = secure === null ? { host, port, timeout, pool } : null;
       return pool;
     }
     const limits = { connections: this.connectionsPerOrigin, connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout };
     pool = new HTTPConnectionPool(host, port, secure === null ? limits : { ...limits, https: true, context: secure.context, tls: secure.tls });
     this.pools.set(key, pool);
+    this.last = secure === null ? { host, port, timeout, pool } : null;
     if (this.pools.size > this.maxOrigins) {
       const [oldKey, old] = this.pools.entries().next().value as [string, HTTPConnectionPool];
       this.pools.delete(oldKey);
+      if (this.last?.pool === old) this.last = null;
       old.close();
     }
     return pool;
@@ -67,5 +75,6 @@ export class PoolRegistry {
   close(): void {
     for (const p of this.pools.values()) p.close();
     this.pools.clear();
+    this.last = null;
   }
 }

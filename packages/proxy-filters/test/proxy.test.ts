@@ -296,4 +296,52 @@ describe("filters", () => {
       await p.close();
     }
   });
+
+  test("filters that answer with promises are awaited, in order, between synchronous ones", async () => {
+    const order: string[] = [];
+    const later = <T>(value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), 5));
+    const first: Filter = {
+      name: "first",
+      onRequest: () => {
+        order.push("first");
+      },
+      onResponseHeaders: async (_req, res) => {
+        order.push("first-headers");
+        res.headers.push(["X-First", "1"]);
+        await later(undefined);
+      },
+    };
+    const slow: Filter = {
+      name: "slow",
+      onRequest: (req) => {
+        order.push("slow");
+        return later(req.url.pathname === "/async-blocked" ? { status: 451, body: "answered later" } : undefined);
+      },
+      onResponseHeaders: (_req, res) => {
+        order.push("slow-headers");
+        res.headers.push(["X-Slow", "1"]);
+      },
+    };
+    const last: Filter = {
+      name: "last",
+      onRequest: () => {
+        order.push("last");
+      },
+    };
+    const p = await proxy({ filters: [first, slow, last] });
+    try {
+      const b = await curl(["-x", `http://127.0.0.1:${p.port}`, "-i", `http://127.0.0.1:${originPort}/async-blocked`]);
+      expect(b.stdout).toMatch(/^HTTP\/1\.1 451/);
+      expect(b.stdout).toContain("answered later");
+      expect(order).toEqual(["first", "slow"]);
+      order.length = 0;
+      const ok = await curl(["-x", `http://127.0.0.1:${p.port}`, "-i", `http://127.0.0.1:${originPort}/async-passed`]);
+      expect(ok.stdout).toMatch(/^HTTP\/1\.1 200/);
+      expect(ok.stdout).toContain("X-First: 1");
+      expect(ok.stdout).toContain("X-Slow: 1");
+      expect(order).toEqual(["first", "slow", "last", "first-headers", "slow-headers"]);
+    } finally {
+      await p.close();
+    }
+  });
 });
