@@ -18,7 +18,7 @@ describe("firstAnswer (the filters' request and header hooks)", () => {
     const called: string[] = [];
     const filters: Filter[] = [
       { name: "sync", onRequest: () => void called.push("sync") },
-      { name: "async-pass", onRequest: async () => void called.push("async-pass") },
+      { name: "async-pass", onRequest: () => Promise.resolve(void called.push("async-pass")) },
       { name: "sync-answer", onRequest: () => (called.push("sync-answer"), { status: 429 }) },
       { name: "never", onRequest: () => (called.push("never"), { status: 500 }) },
     ];
