@@ -80,6 +80,25 @@ describe("PersistenceTest", () => {
     }
   });
 
+  // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; close after it.
+  test("an HTTP/1.0 answer with Transfer-Encoding: chunked is read as chunked (as CPython), and its connection is not reused", async () => {
+    const server = await rawServer((socket) => {
+      socket.write("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    });
+    const conn = new HTTPConnection("127.0.0.1", server.port);
+    try {
+      await conn.request("GET", "/");
+      const resp = await conn.getResponse();
+      expect(resp.chunked).toBe(true);
+      expect(resp.willClose).toBe(true);
+      expect((await resp.read()).toString()).toBe("hello");
+      expect(conn.sock).toBeNull();
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
   test("connection reset by the server gives the socket error, never a crash", async () => {
     const server = await rawServer((socket) => {
       socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");

@@ -57,6 +57,12 @@ export interface BannerFilterOptions {
 
 const HTML_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i;
 
+/** The `charset` parameter of a Content-Type value (lower case, unquoted), or null. */
+function charsetOf(type: string): string | null {
+  const m = /;\s*charset\s*=\s*("?)([^";\s]+)\1/i.exec(type);
+  return m === null ? null : m[2].toLowerCase();
+}
+
 function header(res: FilterResponse, name: string): string | undefined {
   const h = res.headers.find(([k]) => k.toLowerCase() === name);
   return h?.[1];
@@ -119,7 +125,10 @@ export class BannerFilter implements Filter {
   /** The codings to undo, or null when this response is not one we transform. */
   private plan(res: FilterResponse): ContentCoding[] | null {
     if (res.status === 206) return null; // a range of a page cannot be cut safely
-    if (!HTML_TYPE.test(header(res, "content-type") ?? "")) return null;
+    const type = header(res, "content-type") ?? "";
+    if (!HTML_TYPE.test(type)) return null;
+    // Not ASCII-compatible: markup cannot be found byte-wise (the cutter also passes a page with a UTF-16 BOM).
+    if (/^(utf-?16|utf-?32|ucs-?2|ucs-?4)/i.test(charsetOf(type) ?? "")) return null;
     const encodings = res.headers.filter(([k]) => k.toLowerCase() === "content-encoding").map(([, v]) => v);
     const codings = parseContentCodings(encodings.length === 0 ? undefined : encodings.join(","));
     if (codings === null || (codings.length > 0 && !isSupported())) return null;
@@ -143,12 +152,12 @@ export class BannerFilter implements Filter {
       // The proxy sends the head after asking for transforms: drop the coding here too.
       if (codings.length > 0) res.headers = res.headers.filter(([k]) => !/^content-(encoding|length)$/i.test(k));
     }
-    const xhtml = /xhtml/i.test(header(res, "content-type") ?? "");
-    return this.transform(req.url, codings, xhtml);
+    const type = header(res, "content-type") ?? "";
+    return this.transform(req.url, codings, /xhtml/i.test(type), charsetOf(type));
   }
 
-  /** The streaming transform for one page at `pageUrl` (decoding `codings` first). */
-  transform(pageUrl: URL, codings: readonly ContentCoding[] = [], xhtml = false): BodyTransform {
+  /** The streaming transform for one page at `pageUrl` (decoding `codings` first; `charset`: as its Content-Type declares it, if it does). */
+  transform(pageUrl: URL, codings: readonly ContentCoding[] = [], xhtml = false, charset: string | null = null): BodyTransform {
     let base = pageUrl;
     let baseSeen = false;
     const css = this.opts.injectCss;
@@ -168,36 +177,53 @@ export class BannerFilter implements Filter {
       xhtml,
       maxCutBytes: this.opts.maxCutBytes,
       elements: WATCHED,
+      charset,
     });
     if (codings.length === 0) return { push: (chunk) => cutter.push(chunk), end: () => cutter.end() };
     const decoder = createDecoder(codings);
     let failed: ContentCodingError | null = null;
+    // The decoded page is cut piece by piece as it is decoded (a small compressed body may expand
+    // to gigabytes: it is never held whole). A decoding error comes after every piece decoded
+    // before it was sent; the proxy then closes the connection, so the client never takes the
+    // page as complete.
+    function* cutPieces(decoded: Iterable<Buffer>, ending: boolean): Generator<Buffer, void, undefined> {
+      if (failed) throw failed;
+      try {
+        for (const piece of decoded) {
+          const out = cutter.push(piece);
+          if (out !== null && out.length > 0) yield out;
+        }
+      } catch (err) {
+        if (err instanceof ContentCodingError) failed = err;
+        throw err;
+      }
+      if (ending) {
+        const tail = cutter.end();
+        if (tail !== null && tail.length > 0) yield tail;
+      }
+    }
+    const collect = (pieces: Iterable<Buffer>): Buffer | null => {
+      const all: Buffer[] = [];
+      try {
+        for (const piece of pieces) all.push(piece);
+      } catch (err) {
+        // push(): what was produced before the error is returned; the next call throws it.
+        if (!(err instanceof ContentCodingError)) throw err;
+      }
+      return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
+    };
     return {
-      push(chunk) {
+      push: (chunk) => {
         if (failed) throw failed;
-        try {
-          return cutter.push(decoder.push(chunk));
-        } catch (err) {
-          if (!(err instanceof ContentCodingError)) throw err;
-          // Send what was produced so far; the next push or end() throws, and the proxy then
-          // closes the connection so the client never takes the page as complete.
-          failed = err;
-          return null;
-        }
+        return collect(cutPieces(decoder.pieces(chunk), false));
       },
-      end() {
+      end: () => {
         if (failed) throw failed;
-        let rest: Buffer;
-        try {
-          rest = decoder.end();
-        } catch (err) {
-          if (err instanceof ContentCodingError) failed = err;
-          throw err;
-        }
-        const a = cutter.push(rest);
-        const b = cutter.end();
-        return a && b ? Buffer.concat([a, b]) : (a ?? b);
+        const all = [...cutPieces(decoder.endPieces(), true)];
+        return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
       },
+      pushPieces: (chunk) => cutPieces(decoder.pieces(chunk), false),
+      endPieces: () => cutPieces(decoder.endPieces(), true),
     };
   }
 

@@ -36,109 +36,194 @@ export function parseContentCodings(value: string | undefined): ContentCoding[] 
   return out;
 }
 
-/** An incremental decoder: each `push` returns the bytes decodable so far; `end` checks the stream is complete. */
+/**
+ * An incremental decoder. `pieces(chunk)` yields what `chunk` decodes to in pieces of at most 64
+ * KiB, each decoded when it is taken, so that a body that expands enormously (a decompression
+ * bomb) is never held at once: the consumer's pace (a client's backpressure) decides how much is
+ * decoded. `endPieces()` checks that the stream is complete and yields its last bytes. `push` and
+ * `end` are the same, joined into one Buffer (for small bodies and tests).
+ */
 export interface Decoder {
   push(chunk: Buffer): Buffer;
   end(): Buffer;
+  pieces(chunk: Buffer): Generator<Buffer, void, undefined>;
+  endPieces(): Generator<Buffer, void, undefined>;
 }
 
-/** Most output one input chunk may expand to (a decompression bomb is an error, not a memory blow-up). */
-export const MAX_DECODED_CHUNK = 64 * 1024 * 1024;
+/** Most bytes of one decoded piece. */
+export const DECODED_PIECE = 64 * 1024;
+/** Input is given to the engine this much at a time: a stream corrupt further on loses at most one slice's output. */
+const INPUT_SLICE = 4 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 type Engine = zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress;
-interface ProcessChunk {
-  _processChunk(this: object, chunk: Buffer, flush: number): Buffer;
-  _handle: { close(): void; writeSync: (...args: unknown[]) => unknown } | null;
-  _outBuffer: Buffer;
-  _outOffset: number;
-  readonly _chunkSize: number;
+/** The parts of node:zlib's engine this module drives (what its own `*Sync` functions use). */
+interface EngineInternals {
+  _handle: {
+    close(): void;
+    writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  } | null;
+  /** After each `writeSync`: [output space left, input bytes left]. */
+  _writeState: Uint32Array;
 }
 
 /**
- * Run node:zlib's own streaming engine synchronously. node:zlib has no public incremental
- * synchronous API (`zlib.gunzipSync` is one-shot; the streams are asynchronous, which a
- * synchronous `BodyTransform` cannot wait for), so this uses the method the `*Sync` functions
- * are built on, `_processChunk(chunk, flushFlag)`, on a view of the engine whose `close()` is a
- * no-op (`_processChunk` closes the engine after each call, as it was made for one-shot use).
- * The engine keeps its state between calls, which is exactly streaming. `isSupported()` checks the
- * method exists; the tests pin the behaviour, so a Node.js that changes it fails them loudly.
+ * Run node:zlib's streaming engine synchronously, piece by piece. node:zlib has no public
+ * incremental synchronous API (`zlib.gunzipSync` is one-shot and returns everything at once; the
+ * streams are asynchronous, which a synchronous `BodyTransform` cannot wait for), so this drives
+ * the engine's handle as node:zlib's own `processChunkSync` does (`writeSync` into an output
+ * buffer, read `_writeState`, again while the output buffer was filled), yielding each output
+ * piece instead of collecting them. An error is reported by the handle synchronously: node:zlib
+ * keeps it under its `kError` symbol (and emits it as an 'error' event later, ignored here).
+ * `isSupported()` checks these internals exist; the tests pin the behaviour, so a Node.js that
+ * changes it fails them loudly.
  */
 function syncEngine(engine: Engine, flush: number, finish: number): Decoder {
-  const real = engine as unknown as ProcessChunk;
+  const real = engine as unknown as EngineInternals;
   const handle = real._handle!;
-  // Errors are also emitted (asynchronously) as 'error' events: keep them from becoming uncaught.
+  const state = real._writeState;
+  const kError = Object.getOwnPropertySymbols(engine).find((sym) => sym.description === "kError");
   engine.on("error", () => undefined);
-  const run = (chunk: Buffer, flag: number): Buffer => {
-    const view = Object.create(engine) as ProcessChunk;
-    // processChunkSync uses only `writeSync` of the handle, then closes it: keep it open.
-    view._handle = { writeSync: handle.writeSync.bind(handle), close: () => undefined };
-    // It also writes output into the engine's `_outBuffer` from `_outOffset` without moving the
-    // offset on (no later call expected): give each call its own output buffer.
-    view._outBuffer = Buffer.allocUnsafe(real._chunkSize);
-    view._outOffset = 0;
-    try {
-      return real._processChunk.call(view, chunk, flag);
-    } catch (err) {
-      throw new ContentCodingError(`cannot decode the body: ${(err as Error).message}`, { cause: err });
-    } finally {
-      // _processChunk adds an 'error' listener per call (to the engine, through the view).
-      const listeners = engine.listeners("error");
-      engine.removeAllListeners("error");
-      engine.on("error", listeners[0] as () => void);
-    }
-  };
+  let out = Buffer.allocUnsafe(DECODED_PIECE);
+  let outOff = 0;
+  let seen = false;
   let finished = false;
-  return {
-    push: (chunk) => (chunk.length === 0 ? Buffer.alloc(0) : run(chunk, flush)),
-    end: () => {
-      if (finished) return Buffer.alloc(0);
-      finished = true;
+
+  function failure(err: unknown): ContentCodingError {
+    handle.close();
+    finished = true;
+    return new ContentCodingError(`cannot decode the body: ${(err as Error).message}`, { cause: err });
+  }
+
+  function* run(input: Buffer, flag: number): Generator<Buffer, void, undefined> {
+    let inOff = 0;
+    let availIn = input.length;
+    for (;;) {
+      const availOut = out.length - outOff;
       try {
-        return run(Buffer.alloc(0), finish);
-      } finally {
-        handle.close();
+        handle.writeSync(flag, input, inOff, availIn, out, outOff, availOut);
+      } catch (err) {
+        throw failure(err);
       }
+      const error = kError === undefined ? undefined : (engine as unknown as Record<symbol, Error | undefined>)[kError];
+      if (error) throw failure(error);
+      const availOutAfter = state[0];
+      const availInAfter = state[1];
+      const have = availOut - availOutAfter;
+      inOff += availIn - availInAfter;
+      availIn = availInAfter;
+      let piece: Buffer | null = null;
+      if (have > 0) {
+        piece = out.subarray(outOff, outOff + have);
+        outOff += have;
+      }
+      // The output buffer is full: the next bytes go to a new one (pieces handed out stay valid).
+      if (availOutAfter === 0 || outOff >= out.length) {
+        out = Buffer.allocUnsafe(DECODED_PIECE);
+        outOff = 0;
+      }
+      if (piece !== null) yield piece;
+      // Output space left over means the engine took all the input it could.
+      if (availOutAfter !== 0) return;
+    }
+  }
+
+  const decoder: Decoder = {
+    *pieces(chunk) {
+      if (finished) throw new ContentCodingError("cannot decode the body: data after its end");
+      if (chunk.length === 0) return;
+      seen = true;
+      for (let i = 0; i < chunk.length; i += INPUT_SLICE) yield* run(chunk.subarray(i, i + INPUT_SLICE), flush);
     },
+    *endPieces() {
+      if (finished) return;
+      // An empty body is an empty document, not a truncated stream (browsers and Privoxy agree).
+      if (!seen) {
+        finished = true;
+        handle.close();
+        return;
+      }
+      yield* run(EMPTY, finish);
+      finished = true;
+      handle.close();
+    },
+    push: (chunk) => joined(decoder.pieces(chunk)),
+    end: () => joined(decoder.endPieces()),
   };
+  return decoder;
+}
+
+/** Every piece of `pieces`, as one Buffer. */
+function joined(pieces: Iterable<Buffer>): Buffer {
+  const all = [...pieces];
+  return all.length === 0 ? EMPTY : all.length === 1 ? all[0] : Buffer.concat(all);
 }
 
 /** Whether this Node.js has the engine method the decoders use. */
 export function isSupported(): boolean {
-  const probe = zlib.createGunzip() as unknown as Partial<ProcessChunk>;
-  const ok = typeof probe._processChunk === "function" && probe._handle !== null && typeof probe._handle === "object";
-  (probe as unknown as zlib.Gunzip).close();
+  const engine = zlib.createGunzip();
+  const probe = engine as unknown as Partial<EngineInternals>;
+  const ok =
+    probe._handle !== null &&
+    typeof probe._handle === "object" &&
+    typeof probe._handle.writeSync === "function" &&
+    // Not `instanceof`: the array comes from Node's own realm (not a test sandbox's).
+    Object.prototype.toString.call(probe._writeState) === "[object Uint32Array]" &&
+    Object.getOwnPropertySymbols(engine).some((sym) => sym.description === "kError");
+  engine.close();
   return ok;
 }
 
 function engineFor(coding: ContentCoding): Decoder {
-  const opts = { maxOutputLength: MAX_DECODED_CHUNK };
   const { Z_SYNC_FLUSH, Z_FINISH, BROTLI_OPERATION_FLUSH, BROTLI_OPERATION_FINISH } = zlib.constants;
-  if (coding === "gzip") return syncEngine(zlib.createGunzip(opts), Z_SYNC_FLUSH, Z_FINISH);
-  if (coding === "br") return syncEngine(zlib.createBrotliDecompress(opts), BROTLI_OPERATION_FLUSH, BROTLI_OPERATION_FINISH);
+  if (coding === "gzip") return syncEngine(zlib.createGunzip(), Z_SYNC_FLUSH, Z_FINISH);
+  if (coding === "br") return syncEngine(zlib.createBrotliDecompress(), BROTLI_OPERATION_FLUSH, BROTLI_OPERATION_FINISH);
   // "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2), but some servers send raw deflate:
   // as browsers do, look at the first two bytes (a zlib header is CM=8 and a multiple of 31).
   let inner: Decoder | null = null;
-  let first: Buffer = Buffer.alloc(0);
+  let first: Buffer = EMPTY;
   const pick = (): Decoder => {
     const zlibHeader = (first[0] & 0x0f) === 8 && ((first[0] << 8) | first[1]) % 31 === 0;
-    return zlibHeader ? syncEngine(zlib.createInflate(opts), Z_SYNC_FLUSH, Z_FINISH) : syncEngine(zlib.createInflateRaw(opts), Z_SYNC_FLUSH, Z_FINISH);
+    return zlibHeader ? syncEngine(zlib.createInflate(), Z_SYNC_FLUSH, Z_FINISH) : syncEngine(zlib.createInflateRaw(), Z_SYNC_FLUSH, Z_FINISH);
   };
-  return {
-    push(chunk) {
-      if (inner !== null) return inner.push(chunk);
+  const decoder: Decoder = {
+    *pieces(chunk) {
+      if (inner !== null) {
+        yield* inner.pieces(chunk);
+        return;
+      }
       first = Buffer.concat([first, chunk]);
-      if (first.length < 2) return Buffer.alloc(0);
+      if (first.length < 2) return;
       inner = pick();
-      return inner.push(first);
+      yield* inner.pieces(first);
     },
-    end() {
+    *endPieces() {
       if (inner === null) {
-        if (first.length === 0) return Buffer.alloc(0);
+        if (first.length === 0) return;
         throw new ContentCodingError("cannot decode the body: truncated deflate stream");
       }
-      return inner.end();
+      yield* inner.endPieces();
     },
+    push: (chunk) => joined(decoder.pieces(chunk)),
+    end: () => joined(decoder.endPieces()),
   };
+  return decoder;
+}
+
+/** What `chunk` decodes to through `stages` from `i` on, piece by piece. */
+function* through(stages: readonly Decoder[], i: number, chunk: Buffer): Generator<Buffer, void, undefined> {
+  if (i === stages.length) {
+    yield chunk;
+    return;
+  }
+  for (const piece of stages[i].pieces(chunk)) yield* through(stages, i + 1, piece);
+}
+
+/** The ends of `stages` from `i` on: each stage's last bytes go through the stages after it, which then end. */
+function* ending(stages: readonly Decoder[], i: number): Generator<Buffer, void, undefined> {
+  if (i === stages.length) return;
+  for (const piece of stages[i].endPieces()) yield* through(stages, i + 1, piece);
+  yield* ending(stages, i + 1);
 }
 
 /**
@@ -147,8 +232,11 @@ function engineFor(coding: ContentCoding): Decoder {
  */
 export function createDecoder(codings: readonly ContentCoding[]): Decoder {
   const stages = [...codings].reverse().map(engineFor);
-  return {
-    push: (chunk) => stages.reduce((cur, s) => s.push(cur), chunk),
-    end: () => stages.reduce((cur, s) => Buffer.concat([s.push(cur), s.end()]), Buffer.alloc(0)),
+  const decoder: Decoder = {
+    pieces: (chunk) => through(stages, 0, chunk),
+    endPieces: () => ending(stages, 0),
+    push: (chunk) => joined(decoder.pieces(chunk)),
+    end: () => joined(decoder.endPieces()),
   };
+  return decoder;
 }

@@ -38,6 +38,35 @@ export interface FilterAnswer {
 export interface BodyTransform {
   push(chunk: Buffer): Buffer | null;
   end(): Buffer | null;
+  /**
+   * Optional: the output of `push(chunk)` as pieces produced one at a time, when they are taken.
+   * The proxy then sends each piece (waiting for the client to take it) before asking for the
+   * next, so a transform whose output can be much larger than its input (a compressed page being
+   * decoded) never holds it all at once. A transform that has it must also have `endPieces`.
+   */
+  pushPieces?(chunk: Buffer): Iterable<Buffer>;
+  /** Optional: the output of `end()` as pieces (see `pushPieces`). */
+  endPieces?(): Iterable<Buffer>;
+}
+
+/** The output of `t.push(chunk)`, as pieces. */
+export function* pushedPieces(t: BodyTransform, chunk: Buffer): Generator<Buffer, void, undefined> {
+  if (t.pushPieces) {
+    yield* t.pushPieces(chunk);
+    return;
+  }
+  const out = t.push(chunk);
+  if (out !== null && out.length > 0) yield out;
+}
+
+/** The output of `t.end()`, as pieces. */
+export function* endedPieces(t: BodyTransform): Generator<Buffer, void, undefined> {
+  if (t.endPieces) {
+    yield* t.endPieces();
+    return;
+  }
+  const out = t.end();
+  if (out !== null && out.length > 0) yield out;
 }
 
 /** Why a rule applied, for `explain()` and logs. */
@@ -101,17 +130,29 @@ export function bodyTransform(filters: readonly Filter[], req: FilterRequest, re
   const chain = filters.map((f) => (f.onResponseBody ? f.onResponseBody(req, res) : null)).filter((t): t is BodyTransform => t !== null);
   if (chain.length === 0) return null;
   if (chain.length === 1) return chain[0];
-  const through = (data: Buffer | null, from: number, ending: boolean): Buffer | null => {
-    let cur = data;
-    for (let i = from; i < chain.length; i++) {
-      const t = chain[i];
-      const pushed = cur === null ? null : t.push(cur);
-      const tail = ending ? t.end() : null;
-      cur = pushed && tail ? Buffer.concat([pushed, tail]) : (pushed ?? tail);
+  // Each piece a transform produces goes through the ones after it before the next is produced.
+  function* through(i: number, piece: Buffer): Generator<Buffer, void, undefined> {
+    if (i === chain.length) {
+      yield piece;
+      return;
     }
-    return cur;
+    for (const out of pushedPieces(chain[i], piece)) yield* through(i + 1, out);
+  }
+  function* ending(i: number): Generator<Buffer, void, undefined> {
+    if (i === chain.length) return;
+    for (const out of endedPieces(chain[i])) yield* through(i + 1, out);
+    yield* ending(i + 1);
+  }
+  const joined = (pieces: Iterable<Buffer>): Buffer | null => {
+    const all = [...pieces];
+    return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
   };
-  return { push: (chunk) => through(chunk, 0, false), end: () => through(null, 0, true) };
+  return {
+    push: (chunk) => joined(through(0, chunk)),
+    end: () => joined(ending(0)),
+    pushPieces: (chunk) => through(0, chunk),
+    endPieces: () => ending(0),
+  };
 }
 
 /** Every filter's explanation of a URL, in order. */

@@ -8,10 +8,12 @@
  */
 import type { Socket } from "node:net";
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
-import { encodeChunk, HTTPSConnection, HTTPStatus, parseTokenList, UnknownTransferEncoding, type HTTPMessage, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
+import { BodyTooLarge, encodeChunk, HTTPSConnection, HTTPStatus, IncompleteRead, type HTTPMessage, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
+import { SocketTimeout } from "@stdhttp/socketserver";
+import { checkedAnswer } from "./answer-checks.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { originTls, type HttpsInspection, type TunnelTarget } from "./inspection.js";
-import { bodyTransform, firstAnswer, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
+import { bodyTransform, endedPieces, firstAnswer, pushedPieces, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { mapHost } from "./host-map.js";
 import { upstreamFailure } from "./pages.js";
@@ -49,8 +51,11 @@ export interface ProxyExchange {
 }
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
-/** The request's own Host is replaced by the target's authority (RFC 9112 3.2.2). */
-const HOST = new Set(["host"]);
+/**
+ * Replaced in a forwarded request: Host by the target's authority (RFC 9112 3.2.2), Content-Length
+ * by the one length it was parsed to (a list such as `5, 5` is not passed on, RFC 9110 8.6).
+ */
+const REPLACED_IN_REQUEST = new Set(["host", "content-length"]);
 /** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
 const ONE_READ_LIMIT = 64 * 1024;
 
@@ -84,8 +89,8 @@ function checkedUrl(href: string): URL | null {
 
 /**
  * Whether the client is still there, per connection. A FIN or a failure while a request waits
- * for its origin means the client gave up (as nginx and Privoxy read it): the upstream request is
- * abandoned. Once the answer starts, a client that left is noticed by the failing writes instead.
+ * for its origin, or while its answer is relayed, means the client gave up (as nginx and Privoxy
+ * read it): the upstream request is abandoned, its connection dropped.
  * One watcher per connection (not per request): listeners and an AbortController per request
  * cost more than the forwarding of a small answer.
  */
@@ -93,6 +98,10 @@ interface ClientWatch {
   controller: AbortController;
   /** True while a request of this connection waits for its origin's answer. */
   waiting: boolean;
+  /** The answer being relayed to this connection, closed if the client leaves meanwhile. */
+  relaying: HTTPResponse | null;
+  /** The client left while an answer was being relayed. */
+  leftDuringRelay: boolean;
 }
 
 const clientWatches = new WeakMap<Socket, ClientWatch>();
@@ -100,11 +109,19 @@ const clientWatches = new WeakMap<Socket, ClientWatch>();
 function watchClient(socket: Socket): ClientWatch {
   let watch = clientWatches.get(socket);
   if (watch !== undefined && !watch.controller.signal.aborted) return watch;
-  const w: ClientWatch = { controller: new AbortController(), waiting: false };
+  const w: ClientWatch = { controller: new AbortController(), waiting: false, relaying: null, leftDuringRelay: false };
   if (socket.readableEnded || socket.destroyed) w.controller.abort(new Error("the client went away"));
   else {
     const gone = (): void => {
       if (w.waiting) w.controller.abort(new Error("the client went away"));
+      // While an answer is relayed, an origin that stalls would otherwise hold its pooled
+      // connection until the body timeout (as nginx's proxy_ignore_client_abort off, it is dropped).
+      const res = w.relaying;
+      if (res !== null) {
+        w.leftDuringRelay = true;
+        w.relaying = null;
+        res.close();
+      }
     };
     socket.on("end", gone);
     socket.once("close", () => {
@@ -210,7 +227,8 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   if (url === null) return;
   if (looped(h.headers.getAll("via"), h.pseudonym)) return h.sendError(HTTPStatus.LOOP_DETECTED, "Request loop: it came back through this proxy");
 
-  let headers = endToEnd(h.headers, HOST);
+  let headers = endToEnd(h.headers, REPLACED_IN_REQUEST);
+  if (h.body.kind === "length" && h.body.length !== null) headers.push(["Content-Length", String(h.body.length)]);
   // RFC 9110 7.6.2: Max-Forwards on TRACE and OPTIONS; 0 means we are the recipient.
   if (method === "TRACE" || method === "OPTIONS") {
     const mf = h.headers.get("max-forwards");
@@ -232,19 +250,21 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   const outHeaders: Array<[string, string]> = [["Host", req.url.host], ...req.headers];
   appendVia(outHeaders, h.requestVersion, h.pseudonym);
   if (viaParentInForm && upstream.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
-  const body = h.body.kind === "none" ? undefined : (h.body as AsyncIterable<Buffer>);
+  const body = h.body.kind === "none" ? undefined : fromClient(h.body);
   const watch = watchClient(h.connection);
   const signal = watch.controller.signal;
 
   let res: HTTPResponse;
+  let declaredLength: number | null;
   let route: ReturnType<typeof sender> | null = null;
   watch.waiting = true;
   try {
     route = sender(h, req.url, upstream);
     res = await route.send({ method, path: viaParentInForm ? req.url.href : req.url.pathname + req.url.search, headers: outHeaders, body, signal });
-    refuseOtherCodings(res);
+    declaredLength = checkedAnswer(res);
   } catch (err) {
     route?.done();
+    if (err instanceof ClientBodyFailed) return refuseClientBody(h, err.cause);
     if (signal.aborted) {
       // Nobody to answer: the upstream request was abandoned (its connection closed), as nginx
       // (499) and Privoxy do when the client closes while the origin is still thinking.
@@ -259,29 +279,53 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   } finally {
     watch.waiting = false;
   }
+  watch.relaying = res;
+  watch.leftDuringRelay = false;
   try {
-    await relayResponse(h, req, res);
+    await relayResponse(h, req, res, declaredLength, watch);
   } finally {
+    watch.relaying = null;
     // Not read to the end (client gone, filter answered, error): the upstream connection is dropped.
     if (!res.isClosed()) res.close();
     route.done();
   }
 }
 
-/**
- * Only plain `chunked` is relayed. Any other Transfer-Encoding (`chunked, identity`, `gzip, chunked`,
- * `identity`) leaves the body read until close with its coding still on: relayed, the upstream's
- * chunk framing or coded bytes would reach the client as data (a smuggling shape). Throws
- * `UnknownTransferEncoding` (502) after dropping the connection. Bodiless answers are not checked.
- */
-function refuseOtherCodings(res: HTTPResponse): void {
-  const te = res.headers.getAll("transfer-encoding");
-  if (te.length === 0 || res.isClosed()) return;
-  const codings = parseTokenList(te).map((c) => c.toLowerCase());
-  if (codings.length === 1 && codings[0] === "chunked" && res.chunked) return;
-  res.close();
-  throw new UnknownTransferEncoding(te.join(", "));
+/** An error of the client's request body (not the origin's fault), as the upstream send reports it. */
+class ClientBodyFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+  }
 }
+
+/** The client's request body as sent upstream; its read errors are marked as the client's. */
+async function* fromClient(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (err) {
+    throw new ClientBodyFailed(err);
+  }
+}
+
+/**
+ * The request body could not be read: the client's fault, answered as such (the origin got an
+ * incomplete request and its connection is dropped): 413 past the size limit, 408 when the body
+ * did not come in time, 400 for bad framing (RFC 9112 7.1), nothing when the client went away.
+ */
+function refuseClientBody(h: ProxyExchange, err: unknown): void {
+  h.closeConnection = true;
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof IncompleteRead) {
+    h.logError("client closed the connection inside its request body; upstream request abandoned");
+    return;
+  }
+  h.logError("reading the request body failed: %s", message);
+  if (err instanceof BodyTooLarge) return h.sendError(HTTPStatus.CONTENT_TOO_LARGE, "Request body too large", message);
+  if (err instanceof SocketTimeout) return h.sendError(HTTPStatus.REQUEST_TIMEOUT, "Request body timed out", message);
+  h.sendError(HTTPStatus.BAD_REQUEST, "Malformed request body", message);
+}
+
+
 
 function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
   const hop = `${version.replace(/^HTTP\//, "")} ${pseudonym}`;
@@ -305,22 +349,25 @@ function answerMaxForwards(h: ProxyExchange, method: string): void {
 }
 
 /** The upstream answer to the client, through the response filters and body transforms. */
-async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse): Promise<void> {
+async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse, declaredLength: number | null, watch: ClientWatch): Promise<void> {
   const response = { status: res.status, reason: res.reason, headers: endToEnd(res.getHeaders()) };
   const filtered = firstAnswer(h.filters, (f) => f.onResponseHeaders?.(req, response));
   const answered = filtered instanceof Promise ? await filtered : filtered;
   if (answered) return sendAnswer(h, answered);
   const noBody = h.command === "HEAD" || response.status === 204 || response.status === 304 || response.status < 200;
   const transform = noBody ? null : bodyTransform(h.filters, req, response);
-  let headers = response.headers;
-  if (transform !== null) headers = headers.filter(([k]) => k.toLowerCase() !== "content-length");
-  let hasLength = false;
+  // Content-Length is sent as the one length it was parsed to (a list such as `5, 5` is not passed
+  // on, RFC 9110 8.6), never with a body a transform changes, never in 1xx and 204 (RFC 9110 8.6).
+  const headers: Array<[string, string]> = [];
   let hasDate = false;
-  for (const [k] of headers) {
-    const lower = k.toLowerCase();
-    if (lower === "content-length") hasLength = true;
-    else if (lower === "date") hasDate = true;
+  for (const pair of response.headers) {
+    const lower = pair[0].toLowerCase();
+    if (lower === "content-length") continue;
+    if (lower === "date") hasDate = true;
+    headers.push(pair);
   }
+  const lengthSent = declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204 && response.headers.some(([k]) => k.toLowerCase() === "content-length");
+  const hasLength = lengthSent;
   const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
   // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
   // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
@@ -328,6 +375,7 @@ async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResp
   h.sendResponseOnly(response.status, response.reason);
   if (!hasDate) h.sendHeader("Date", new Date().toUTCString());
   for (const [k, v] of headers) h.sendHeader(k, v);
+  if (lengthSent) h.sendHeader("Content-Length", declaredLength);
   const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
   h.sendHeader("Via", via);
   if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
@@ -341,14 +389,22 @@ async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResp
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
+    else if (transform === null) for await (const chunk of res as AsyncIterable<Buffer>) await send(chunk);
     else {
-      for await (const chunk of res as AsyncIterable<Buffer>) await send(transform ? transform.push(chunk) : chunk);
-      if (transform) await send(transform.end());
+      // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
+      for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
+      for (const piece of endedPieces(transform)) await send(piece);
     }
   } catch (err) {
     // Upstream cut the body short (or the client left): the client must not see it as complete.
     h.closeConnection = true;
-    h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
+    if (watch.leftDuringRelay) h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
+    else h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
+    return;
+  }
+  if (watch.leftDuringRelay) {
+    h.closeConnection = true;
+    h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
     return;
   }
   if (chunked) h.wfile.write(LAST_CHUNK);

@@ -9,11 +9,15 @@
  * are therefore byte offsets, whatever the page's real charset, and ranges of the input can be
  * copied out exactly. Markup (`<`, `>`, quotes, tag and attribute names) is ASCII in every
  * ASCII-compatible charset (UTF-8, ISO-8859-x, windows-125x, Shift_JIS and EUC for the ASCII
- * range), so tags are found correctly and ASCII attribute values (URLs, sizes) read correctly;
- * non-ASCII bytes inside values come out as latin1 characters, which the policy only compares or
- * percent-encodes (a URL). UTF-16 pages are not ASCII-compatible and are passed through uncut.
+ * range), so tags are found correctly and ASCII attribute values (URLs, sizes) read correctly.
+ * An attribute value with non-ASCII bytes is decoded as UTF-8 when it is valid UTF-8 and the page
+ * is not declared in another charset (`charset`), as a browser reads a UTF-8 page (so that
+ * `http://例え.jp/` is the URL the browser will ask for); otherwise as latin1 (windows-1252 for
+ * those bytes). UTF-16 pages (a UTF-16 byte order mark) are not ASCII-compatible and are passed
+ * through uncut; so is a page whose `charset` names UTF-16 or UTF-32 (the caller's check).
  * @module
  */
+import { isUtf8 } from "node:buffer";
 import { decodeHTMLAttribute } from "entities/decode";
 import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
 
@@ -51,6 +55,19 @@ export interface HtmlCutterOptions {
    * elements are not even read. Default: every element.
    */
   elements?: ReadonlySet<string>;
+  /**
+   * The page's charset as declared by its `Content-Type` (lower case), if any: attribute values
+   * with non-ASCII bytes are read as UTF-8 unless it names another charset. Default: undeclared.
+   */
+  charset?: string | null;
+}
+
+const NON_ASCII = /[\u0080-\u00ff]/;
+
+/** `latin1` (one character per byte) read as UTF-8 when those bytes are valid UTF-8; else as it is. */
+function utf8IfValid(latin1: string): string {
+  const bytes = Buffer.from(latin1, "latin1");
+  return isUtf8(bytes) ? bytes.toString("utf8") : latin1;
 }
 
 /** Void elements (no end tag, no content). */
@@ -72,6 +89,12 @@ export class HtmlCutter {
   private readonly tokenizer: Tokenizer;
   private readonly opts: HtmlCutterOptions;
   private readonly maxCut: number;
+  /** Whether non-ASCII attribute values may be read as UTF-8 (see `charset`). */
+  private readonly utf8Values: boolean;
+  /** The first bytes, until two are known (a UTF-16 byte order mark is looked for). */
+  private prefix: Buffer | null = Buffer.alloc(0);
+  /** A UTF-16 page: every byte passed on unchanged. */
+  private passThrough = false;
   /** Input bytes from `heldStart` on (not yet sent nor dropped, or needed for slices). */
   private held: Buffer = Buffer.alloc(0);
   private heldStart = 0;
@@ -100,6 +123,8 @@ export class HtmlCutter {
   constructor(opts: HtmlCutterOptions) {
     this.opts = opts;
     this.maxCut = opts.maxCutBytes ?? 256 * 1024;
+    const charset = opts.charset?.trim().toLowerCase() ?? "";
+    this.utf8Values = charset === "" || charset === "utf-8" || charset === "utf8" || charset === "unicode-1-1-utf-8";
     this.injected = !opts.inject;
     const cbs: TokenizerCallbacks = {
       onattribdata: (s, e) => {
@@ -111,7 +136,8 @@ export class HtmlCutter {
           const value = this.attrValue;
           // Character references are decoded here, in the values of the elements looked at only
           // (HTML's rules for attribute values: `&amp` before `=` or an alphanumeric stays as is).
-          this.attribs[this.attrName] = value.includes("&") ? decodeHTMLAttribute(value) : value;
+          const decoded = value.includes("&") ? decodeHTMLAttribute(value) : value;
+          this.attribs[this.attrName] = this.utf8Values && NON_ASCII.test(decoded) ? utf8IfValid(decoded) : decoded;
         }
         this.attrValue = "";
       },
@@ -140,6 +166,21 @@ export class HtmlCutter {
 
   push(chunk: Buffer): Buffer | null {
     if (chunk.length === 0) return null;
+    if (this.passThrough) return chunk;
+    if (this.prefix !== null) {
+      // HTML's encoding sniffing starts with the byte order mark: FF FE or FE FF is UTF-16.
+      const first = this.prefix.length === 0 ? chunk : Buffer.concat([this.prefix, chunk]);
+      if (first.length < 2) {
+        this.prefix = first;
+        return null;
+      }
+      this.prefix = null;
+      if ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff)) {
+        this.passThrough = true;
+        return first;
+      }
+      chunk = first;
+    }
     this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
     this.textStart = this.received;
     this.received += chunk.length;
@@ -151,6 +192,13 @@ export class HtmlCutter {
   }
 
   end(): Buffer | null {
+    if (this.passThrough) return null;
+    if (this.prefix !== null && this.prefix.length > 0) {
+      // A one-byte document: nothing to cut.
+      const rest = this.prefix;
+      this.prefix = null;
+      return rest;
+    }
     this.tokenizer.end();
     this.resolveClosing();
     if (this.cut !== null) {

@@ -3,6 +3,7 @@
  * @module
  */
 import { ClientTimeout } from "@stdhttp/httplib";
+import { InvalidUpstreamAnswer } from "./answer-checks.js";
 
 /**
  * What an invalid upstream answer did wrong, by error code: the page names the fault, not only a
@@ -44,6 +45,7 @@ export function upstreamFailure(err: unknown, target: string): [number, string, 
     return [502, "Bad Gateway", `The server of ${target} closed the connection before answering.`];
   }
   // Before the message test below: a bad field may quote "timeout" (`Keep-Alive: timeout=...`).
+  if (err instanceof InvalidUpstreamAnswer) return [502, "Bad Gateway", `The server of ${target} sent an invalid answer: ${err.message}.`];
   const what = INVALID_ANSWERS[code];
   if (what !== undefined) return [502, "Bad Gateway", `The server of ${target} sent an invalid answer: ${what} (${code}).`];
   if (code === "ERR_SOCKET_TIMEOUT" || code === "ETIMEDOUT" || /timed? ?out/i.test(message)) {

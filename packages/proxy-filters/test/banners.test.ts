@@ -2,6 +2,7 @@
 // byte), content codings, and the filter in the proxy end to end with a node:http origin.
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -318,6 +319,91 @@ describe("content codings (unit)", () => {
     expect(() => t.end()).toThrow(ContentCodingError);
     // Once failed, it stays failed.
     expect(() => t.push(Buffer.from("x"))).toThrow(ContentCodingError);
+  });
+
+  test("a body that expands enormously is decoded in pieces of at most 64 KiB, as they are taken", () => {
+    for (const coding of ["gzip", "br", "deflate"] as const) {
+      const plain = Buffer.alloc(8 * 1024 * 1024, 0x20);
+      const coded = coding === "gzip" ? zlib.gzipSync(plain) : coding === "br" ? zlib.brotliCompressSync(plain) : zlib.deflateSync(plain);
+      expect(coded.length).toBeLessThan(64 * 1024); // one read of the socket
+      const d = createDecoder([coding]);
+      let total = 0;
+      let largest = 0;
+      const pieces = d.pieces(coded);
+      // Lazy: nothing is decoded before the first piece is asked for, and one piece at a time after.
+      const first = pieces.next();
+      expect(first.done).toBe(false);
+      for (let r = first; !r.done; r = pieces.next()) {
+        total += r.value.length;
+        largest = Math.max(largest, r.value.length);
+      }
+      for (const piece of d.endPieces()) total += piece.length;
+      expect([coding, total]).toEqual([coding, plain.length]);
+      expect(largest).toBeLessThanOrEqual(64 * 1024);
+    }
+  });
+
+  test("an empty coded body is an empty page (a redirect with Content-Encoding and no bytes)", () => {
+    for (const coding of ["gzip", "br", "deflate"] as const) {
+      const t = new BannerFilter().transform(PAGE, [coding]);
+      expect(t.end()).toBeNull();
+    }
+    expect(createDecoder(["gzip"]).end().length).toBe(0);
+  });
+
+  test("a corrupt stream after good data: every piece decoded before it is given, then the error", () => {
+    const plain = Buffer.from(randomBytes(40000).map((b) => 97 + (b % 26)));
+    const gz = zlib.gzipSync(plain, { level: 1 });
+    expect(gz.length).toBeGreaterThan(3 * 4096);
+    const bad = Buffer.concat([gz, Buffer.from("JUNK!")]);
+    const got: Buffer[] = [];
+    expect(() => {
+      for (const piece of createDecoder(["gzip"]).pieces(bad)) got.push(piece);
+    }).toThrow(ContentCodingError);
+    const out = Buffer.concat(got);
+    // All but (at most) the output of the last 4 KiB of input arrived, and it is the page's start.
+    expect(out.length).toBeGreaterThan(plain.length / 2);
+    expect(plain.subarray(0, out.length).equals(out)).toBe(true);
+  });
+});
+
+describe("charsets", () => {
+  test("a UTF-16 page (byte order mark) passes through byte for byte, in any chunking", () => {
+    const page = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("<html><body><p>日本語", "utf16le"), Buffer.from('<img width=468 height=60>', "latin1"), Buffer.from([0]), Buffer.from("テキスト</p></body></html>", "utf16le")]);
+    for (const cuts of [[], [1], [1, 2, 7], [30]]) {
+      expect(feed(new BannerFilter().transform(PAGE), page, cuts).equals(page)).toBe(true);
+    }
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('<img width=468 height=60>', "latin1")]);
+    expect(feed(new BannerFilter().transform(PAGE), be).equals(be)).toBe(true);
+  });
+
+  test("a page declared UTF-16 or UTF-32 by its Content-Type is not transformed", () => {
+    const f = new BannerFilter();
+    const req = { method: "GET", url: PAGE, headers: [], clientAddress: "127.0.0.1" };
+    for (const type of ["text/html; charset=utf-16le", 'text/html; charset="UTF-16"', "text/html;charset=utf-32"]) {
+      expect(f.onResponseBody(req, { status: 200, reason: "OK", headers: [["Content-Type", type]] })).toBeNull();
+    }
+    expect(f.onResponseBody(req, { status: 200, reason: "OK", headers: [["Content-Type", "text/html; charset=utf-8"]] })).not.toBeNull();
+  });
+
+  test("non-ASCII URLs of a UTF-8 page are read as UTF-8 (the URL a browser asks for), of a latin1 page as latin1", () => {
+    const seen: string[] = [];
+    const isBlocked = (url: URL): boolean => {
+      seen.push(url.href);
+      return url.hostname === "xn--r8jz45g.jp" || url.pathname.startsWith("/%E5%B9%BF%E5%91%8A/");
+    };
+    const page = Buffer.from('<p>a<img src="http://例え.jp/b.png">b<img src="/广告/c.png">c<a href="http://例え.jp/click">x</a>d<img src="/caf\u00e9.png">', "utf8");
+    const undeclared = feed(new BannerFilter({ isBlocked }).transform(PAGE), page).toString("utf8");
+    expect(undeclared).toBe('<p>abcd<img src="/caf\u00e9.png">');
+    expect(seen).toContain("http://news.example/caf%C3%A9.png");
+    const utf8 = feed(new BannerFilter({ isBlocked }).transform(PAGE, [], false, "utf-8"), page).toString("utf8");
+    expect(utf8).toBe(undeclared);
+    // Declared latin1: the bytes are latin1 characters, as the browser reads them (nothing matches).
+    expect(feed(new BannerFilter({ isBlocked }).transform(PAGE, [], false, "iso-8859-1"), page).equals(page)).toBe(true);
+    // Bytes that are not UTF-8 (a latin1 é) stay latin1 in an undeclared page.
+    seen.length = 0;
+    feed(new BannerFilter({ isBlocked }).transform(PAGE), Buffer.from('<img src="/caf\u00e9.png">', "latin1"));
+    expect(seen).toEqual(["http://news.example/caf%C3%A9.png"]);
   });
 });
 

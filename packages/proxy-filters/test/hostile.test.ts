@@ -148,6 +148,9 @@ describe("upstream smuggling shapes", () => {
     ["more than 100 header fields", `HTTP/1.1 200 OK\r\n${Array.from({ length: 101 }, (_, i) => `X-H${i}: ${i}\r\n`).join("")}Content-Length: 5\r\n\r\nSMUGG`, /too many header/i],
     ["an unsolicited 101 Switching Protocols", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nSMUGG", /101|upgrade/i],
     ["garbage instead of a status line", "SMUGG / HTTP/1.1\r\n\r\n", /status line/i],
+    ["Transfer-Encoding in an HTTP/1.0 answer (RFC 9112 6.1)", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nSMUGG\r\n0\r\n\r\n", /HTTP\/1\.0/],
+    ["status code 999 (RFC 9110 15: 100-599 only)", "HTTP/1.1 999 Whatever\r\nContent-Length: 5\r\n\r\nSMUGG", /status code 999/],
+    ["status code 600", "HTTP/1.1 600 Whatever\r\nContent-Length: 5\r\n\r\nSMUGG", /status code 600/],
   ];
   test.each(bad)("%s: 502 saying what was wrong, never the raw bytes", async (_name, answer, why) => {
     const o = await rawOrigin(sayAndClose(answer));
@@ -271,6 +274,92 @@ describe("timeouts and departures", () => {
       await o.close();
     }
     await stillServes();
+  });
+});
+
+describe("framing passed on as one parsed value (RFC 9110 8.6)", () => {
+  test.each([
+    ["two equal Content-Length fields", "Content-Length: 5\r\nContent-Length: 5"],
+    ["a list of equal lengths", "Content-Length: 5, 05"],
+  ])("%s: relayed as one Content-Length", async (_name, fields) => {
+    const o = await rawOrigin(sayAndClose(`HTTP/1.1 200 OK\r\n${fields}\r\n\r\nhello`));
+    try {
+      const { out } = await raw(p.port, get(o.port));
+      const { head, body } = split(out);
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(head.match(/^content-length:.*$/gim)).toEqual(["Content-Length: 5"]);
+      expect(body).toBe("hello");
+    } finally {
+      await o.close();
+    }
+  });
+
+  test("204 with a Content-Length: relayed without it and without a body", async () => {
+    const o = await rawOrigin(sayAndClose("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"));
+    try {
+      const { out } = await raw(p.port, get(o.port));
+      expect(out).toMatch(/^HTTP\/1\.1 204 /);
+      expect(out).not.toMatch(/content-length/i);
+      expect(split(out).body).toBe("");
+    } finally {
+      await o.close();
+    }
+    await stillServes();
+  });
+
+  test("a request's Content-Length list reaches the origin as one length", async () => {
+    let seen = "";
+    const o = await rawOrigin((s) => s.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    const origin = net.createServer((s) => {
+      s.on("data", (c: Buffer) => {
+        seen += c.toString("latin1");
+        if (seen.includes("hello")) s.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      });
+    });
+    await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
+    const port = (origin.address() as net.AddressInfo).port;
+    try {
+      const { out } = await raw(p.port, `POST http://127.0.0.1:${port}/up HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 5, 5\r\nConnection: close\r\n\r\nhello`);
+      expect(out).toMatch(/^HTTP\/1\.1 200 /);
+      expect(seen.match(/^content-length:.*$/gim)).toEqual(["Content-Length: 5"]);
+      expect(seen.endsWith("\r\n\r\nhello")).toBe(true);
+    } finally {
+      await o.close();
+      await new Promise((r) => origin.close(r));
+    }
+  });
+
+  test("a malformed chunked request body is the client's fault: 400, not 502", async () => {
+    const o = await rawOrigin(() => undefined);
+    try {
+      const { out, timedOut } = await raw(p.port, `POST http://127.0.0.1:${o.port}/e HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`);
+      expect(timedOut).toBe(false);
+      expect(out).toMatch(/^HTTP\/1\.1 400 /);
+      expect(out).toMatch(/Connection: close/i);
+    } finally {
+      await o.close();
+    }
+    await stillServes();
+  });
+});
+
+describe("a client that leaves while its answer is relayed", () => {
+  test("an origin that stalls inside the body: its connection is dropped at once, not at the body timeout", async () => {
+    const patient = await proxy({ upstreamTimeout: 30 });
+    const o = await rawOrigin((s) => s.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\npartial"));
+    try {
+      const c = net.connect(patient.port, "127.0.0.1", () => c.write(get(o.port, "/stall")));
+      await new Promise<void>((resolve) => c.once("data", () => resolve()));
+      c.destroy();
+      let wait: NodeJS.Timeout | undefined;
+      const left = await Promise.race([o.closed.then(() => "closed"), new Promise((r) => (wait = setTimeout(() => r("still open"), 3000)))]);
+      clearTimeout(wait);
+      expect(left).toBe("closed");
+      await stillServes(patient.port);
+    } finally {
+      await o.close();
+      await patient.close();
+    }
   });
 });
 

@@ -60,8 +60,10 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
     this.headers = head.headers;
     this.method = method;
     this.debugLevel = debugLevel;
+    // Transfer-Encoding in an HTTP/1.0 answer is faulty framing (RFC 9112 6.1): the body is still
+    // decoded as chunked (as CPython reads it), but the connection is closed after it, never reused.
     const framing = responseBodyFraming(head.status, head.headers, method);
-    let close = forceClose || this.#checkClose();
+    let close = forceClose || this.#checkClose() || (head.versionMinor === 0 && framing.kind === "chunked");
     let kind: BodyKind;
     let length: number | null = null;
     let chunks: ChunkedBody | null = null;
