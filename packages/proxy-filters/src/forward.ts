@@ -3,62 +3,30 @@
  * `Via`, `Max-Forwards` for TRACE and OPTIONS, the filters, hop-by-hop fields removed and `Via`
  * added both ways, the request body streamed up and the response body streamed down with
  * backpressure (through the filters' transforms), the upstream transfer stopped when the client
- * goes away, and failures answered 502/504 with what failed.
+ * goes away, and failures answered 502/504 with what failed. The answer's relay is `relay.ts`, the
+ * watch over the client's connection `client-watch.ts`, its request body `client-body.ts`.
  * @module
  */
-import type { Socket } from "node:net";
-import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
-import { BodyTooLarge, encodeChunk, HTTPSConnection, HTTPStatus, IncompleteRead, type HTTPMessage, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
-import { SocketTimeout } from "@stdhttp/socketserver";
+import { HTTPSConnection, HTTPStatus, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
 import { checkedAnswer } from "./answer-checks.js";
 import { canonicalUrl } from "./canonical-url.js";
-import { originTls, type HttpsInspection, type TunnelTarget } from "./inspection.js";
-import { bodyTransform, endedPieces, firstAnswer, pushedPieces, type Filter, type FilterAnswer, type FilterRequest } from "./filter.js";
+import { ClientBodyFailed, fromClient, refuseClientBody } from "./client-body.js";
+import { watchClient } from "./client-watch.js";
+import { sendAnswer, type ProxyExchange } from "./exchange.js";
+import { firstAnswer, type FilterRequest } from "./filter.js";
 import { endToEnd } from "./hop-by-hop.js";
 import { mapHost } from "./host-map.js";
+import { originTls, type TunnelTarget } from "./inspection.js";
 import { upstreamFailure } from "./pages.js";
-import type { PoolRegistry } from "./pools.js";
+import { relayResponse } from "./relay.js";
 import type { UpstreamProxy } from "./upstream.js";
 
-/** What forwarding uses of the handler. */
-export interface ProxyExchange {
-  /** The client's connection (watched for the client leaving while the origin thinks). */
-  connection: Socket;
-  path: string;
-  command: string | null;
-  requestVersion: string;
-  headers: HTTPMessage;
-  body: IncomingBody;
-  wfile: HTTPSocketWriter;
-  closeConnection: boolean;
-  readonly clientIp: string;
-  filters: readonly Filter[];
-  pseudonym: string;
-  upstreamTimeout: number;
-  pools: PoolRegistry;
-  hostMap: Readonly<Record<string, string>>;
-  /** The inspected tunnel this connection is inside (its requests go to `https://` that host), or null. */
-  tunnel: TunnelTarget | null;
-  httpsInspection: HttpsInspection | null;
-  upstreamFor(url: URL): UpstreamProxy | null;
-  sendResponse(code: number, message?: string): void;
-  sendResponseOnly(code: number, message?: string): void;
-  logRequest(code?: number | string, size?: number | string): void;
-  sendHeader(name: string, value: string | number): void;
-  endHeaders(): void;
-  sendError(code: number, message?: string, explain?: string): void;
-  logError(format: string, ...args: unknown[]): void;
-}
 
-const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /**
  * Replaced in a forwarded request: Host by the target's authority (RFC 9112 3.2.2), Content-Length
  * by the one length it was parsed to (a list such as `5, 5` is not passed on, RFC 9110 8.6).
  */
 const REPLACED_IN_REQUEST = new Set(["host", "content-length"]);
-/** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
-const ONE_READ_LIMIT = 64 * 1024;
-
 /** Parse an absolute-form target (`http://host[:port]/path`); null when it is not one we forward. */
 export function targetUrl(path: string): URL | null {
   if (!/^http:\/\//i.test(path)) return null;
@@ -85,63 +53,6 @@ function checkedUrl(href: string): URL | null {
   } catch {
     return null;
   }
-}
-
-/**
- * Whether the client is still there, per connection. A FIN or a failure while a request waits
- * for its origin, or while its answer is relayed, means the client gave up (as nginx and Privoxy
- * read it): the upstream request is abandoned, its connection dropped.
- * One watcher per connection (not per request): listeners and an AbortController per request
- * cost more than the forwarding of a small answer.
- */
-interface ClientWatch {
-  controller: AbortController;
-  /** True while a request of this connection waits for its origin's answer. */
-  waiting: boolean;
-  /** The answer being relayed to this connection, closed if the client leaves meanwhile. */
-  relaying: HTTPResponse | null;
-  /** The client left while an answer was being relayed. */
-  leftDuringRelay: boolean;
-}
-
-const clientWatches = new WeakMap<Socket, ClientWatch>();
-
-function watchClient(socket: Socket): ClientWatch {
-  let watch = clientWatches.get(socket);
-  if (watch !== undefined && !watch.controller.signal.aborted) return watch;
-  const w: ClientWatch = { controller: new AbortController(), waiting: false, relaying: null, leftDuringRelay: false };
-  if (socket.readableEnded || socket.destroyed) w.controller.abort(new Error("the client went away"));
-  else {
-    const gone = (): void => {
-      if (w.waiting) w.controller.abort(new Error("the client went away"));
-      // While an answer is relayed, an origin that stalls would otherwise hold its pooled
-      // connection until the body timeout (as nginx's proxy_ignore_client_abort off, it is dropped).
-      const res = w.relaying;
-      if (res !== null) {
-        w.leftDuringRelay = true;
-        w.relaying = null;
-        res.close();
-      }
-    };
-    socket.on("end", gone);
-    socket.once("close", () => {
-      socket.off("end", gone);
-      gone();
-    });
-  }
-  clientWatches.set(socket, w);
-  watch = w;
-  return watch;
-}
-
-/** Answer with a filter's answer. */
-export function sendAnswer(h: ProxyExchange, a: FilterAnswer): void {
-  const body = a.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(a.body) ? a.body : Buffer.from(a.body, "utf8");
-  h.sendResponse(a.status, a.reason);
-  for (const [k, v] of a.headers ?? []) if (k.toLowerCase() !== "content-length") h.sendHeader(k, v);
-  h.sendHeader("Content-Length", body.length);
-  h.endHeaders();
-  if (h.command !== "HEAD" && body.length > 0) h.wfile.write(body);
 }
 
 /** Whether our pseudonym already appears in `Via` (the request went round: RFC 9110 7.6.3). */
@@ -291,39 +202,8 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   }
 }
 
-/** An error of the client's request body (not the origin's fault), as the upstream send reports it. */
-class ClientBodyFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super((cause as Error)?.message ?? String(cause));
-  }
-}
 
-/** The client's request body as sent upstream; its read errors are marked as the client's. */
-async function* fromClient(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (err) {
-    throw new ClientBodyFailed(err);
-  }
-}
 
-/**
- * The request body could not be read: the client's fault, answered as such (the origin got an
- * incomplete request and its connection is dropped): 413 past the size limit, 408 when the body
- * did not come in time, 400 for bad framing (RFC 9112 7.1), nothing when the client went away.
- */
-function refuseClientBody(h: ProxyExchange, err: unknown): void {
-  h.closeConnection = true;
-  const message = (err as Error)?.message ?? String(err);
-  if (err instanceof IncompleteRead) {
-    h.logError("client closed the connection inside its request body; upstream request abandoned");
-    return;
-  }
-  h.logError("reading the request body failed: %s", message);
-  if (err instanceof BodyTooLarge) return h.sendError(HTTPStatus.CONTENT_TOO_LARGE, "Request body too large", message);
-  if (err instanceof SocketTimeout) return h.sendError(HTTPStatus.REQUEST_TIMEOUT, "Request body timed out", message);
-  h.sendError(HTTPStatus.BAD_REQUEST, "Malformed request body", message);
-}
 
 
 
@@ -348,64 +228,3 @@ function answerMaxForwards(h: ProxyExchange, method: string): void {
   sendAnswer(h, { status: 200, headers: [["Content-Type", "message/http"]], body: lines.join("\r\n") + "\r\n\r\n" });
 }
 
-/** The upstream answer to the client, through the response filters and body transforms. */
-async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse, declaredLength: number | null, watch: ClientWatch): Promise<void> {
-  const response = { status: res.status, reason: res.reason, headers: endToEnd(res.getHeaders()) };
-  const filtered = firstAnswer(h.filters, (f) => f.onResponseHeaders?.(req, response));
-  const answered = filtered instanceof Promise ? await filtered : filtered;
-  if (answered) return sendAnswer(h, answered);
-  const noBody = h.command === "HEAD" || response.status === 204 || response.status === 304 || response.status < 200;
-  const transform = noBody ? null : bodyTransform(h.filters, req, response);
-  // Content-Length is sent as the one length it was parsed to (a list such as `5, 5` is not passed
-  // on, RFC 9110 8.6), never with a body a transform changes, never in 1xx and 204 (RFC 9110 8.6).
-  const headers: Array<[string, string]> = [];
-  let hasDate = false;
-  for (const pair of response.headers) {
-    const lower = pair[0].toLowerCase();
-    if (lower === "content-length") continue;
-    if (lower === "date") hasDate = true;
-    headers.push(pair);
-  }
-  const lengthSent = declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204 && response.headers.some(([k]) => k.toLowerCase() === "content-length");
-  const hasLength = lengthSent;
-  const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
-  // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
-  // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
-  h.logRequest(response.status);
-  h.sendResponseOnly(response.status, response.reason);
-  if (!hasDate) h.sendHeader("Date", new Date().toUTCString());
-  for (const [k, v] of headers) h.sendHeader(k, v);
-  if (lengthSent) h.sendHeader("Content-Length", declaredLength);
-  const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
-  h.sendHeader("Via", via);
-  if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
-  h.endHeaders();
-  if (noBody) return;
-  const send = async (data: Buffer | null): Promise<void> => {
-    if (data === null || data.length === 0) return;
-    h.wfile.write(chunked ? encodeChunk(data) : data);
-    await h.wfile.flush();
-  };
-  try {
-    const length = res.length;
-    if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
-    else if (transform === null) for await (const chunk of res as AsyncIterable<Buffer>) await send(chunk);
-    else {
-      // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
-      for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
-      for (const piece of endedPieces(transform)) await send(piece);
-    }
-  } catch (err) {
-    // Upstream cut the body short (or the client left): the client must not see it as complete.
-    h.closeConnection = true;
-    if (watch.leftDuringRelay) h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
-    else h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
-    return;
-  }
-  if (watch.leftDuringRelay) {
-    h.closeConnection = true;
-    h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
-    return;
-  }
-  if (chunked) h.wfile.write(LAST_CHUNK);
-}

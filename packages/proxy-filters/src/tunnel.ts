@@ -8,7 +8,7 @@ import net from "node:net";
 import type { Socket } from "node:net";
 import { HTTPStatus } from "@stdhttp/httplib";
 import type { Filter } from "./filter.js";
-import { sendAnswer, type ProxyExchange } from "./forward.js";
+import { sendAnswer, type ProxyExchange } from "./exchange.js";
 import { mapHost } from "./host-map.js";
 import type { TunnelTarget } from "./inspection.js";
 import { upstreamFailure } from "./pages.js";

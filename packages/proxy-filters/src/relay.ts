@@ -1,0 +1,77 @@
+/**
+ * Relaying an origin's answer to the client: the response filters, hop-by-hop fields removed,
+ * one parsed Content-Length, `Via`, and the body streamed with backpressure (through the filters'
+ * transforms, piece by piece), the client's departure noticed.
+ * @module
+ */
+import { encodeChunk, type HTTPResponse } from "@stdhttp/httplib";
+import type { ClientWatch } from "./client-watch.js";
+import { sendAnswer, type ProxyExchange } from "./exchange.js";
+import { bodyTransform, endedPieces, firstAnswer, pushedPieces, type FilterRequest } from "./filter.js";
+import { endToEnd } from "./hop-by-hop.js";
+
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+/** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
+const ONE_READ_LIMIT = 64 * 1024;
+
+/** The upstream answer to the client, through the response filters and body transforms. */
+export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse, declaredLength: number | null, watch: ClientWatch): Promise<void> {
+  const response = { status: res.status, reason: res.reason, headers: endToEnd(res.getHeaders()) };
+  const filtered = firstAnswer(h.filters, (f) => f.onResponseHeaders?.(req, response));
+  const answered = filtered instanceof Promise ? await filtered : filtered;
+  if (answered) return sendAnswer(h, answered);
+  const noBody = h.command === "HEAD" || response.status === 204 || response.status === 304 || response.status < 200;
+  const transform = noBody ? null : bodyTransform(h.filters, req, response);
+  // Content-Length is sent as the one length it was parsed to (a list such as `5, 5` is not passed
+  // on, RFC 9110 8.6), never with a body a transform changes, never in 1xx and 204 (RFC 9110 8.6).
+  const headers: Array<[string, string]> = [];
+  let hasDate = false;
+  for (const pair of response.headers) {
+    const lower = pair[0].toLowerCase();
+    if (lower === "content-length") continue;
+    if (lower === "date") hasDate = true;
+    headers.push(pair);
+  }
+  const lengthSent = declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204 && response.headers.some(([k]) => k.toLowerCase() === "content-length");
+  const hasLength = lengthSent;
+  const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
+  // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
+  // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
+  h.logRequest(response.status);
+  h.sendResponseOnly(response.status, response.reason);
+  if (!hasDate) h.sendHeader("Date", new Date().toUTCString());
+  for (const [k, v] of headers) h.sendHeader(k, v);
+  if (lengthSent) h.sendHeader("Content-Length", declaredLength);
+  const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
+  h.sendHeader("Via", via);
+  if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
+  h.endHeaders();
+  if (noBody) return;
+  const send = async (data: Buffer | null): Promise<void> => {
+    if (data === null || data.length === 0) return;
+    h.wfile.write(chunked ? encodeChunk(data) : data);
+    await h.wfile.flush();
+  };
+  try {
+    const length = res.length;
+    if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
+    else if (transform === null) for await (const chunk of res as AsyncIterable<Buffer>) await send(chunk);
+    else {
+      // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
+      for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
+      for (const piece of endedPieces(transform)) await send(piece);
+    }
+  } catch (err) {
+    // Upstream cut the body short (or the client left): the client must not see it as complete.
+    h.closeConnection = true;
+    if (watch.leftDuringRelay) h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
+    else h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
+    return;
+  }
+  if (watch.leftDuringRelay) {
+    h.closeConnection = true;
+    h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
+    return;
+  }
+  if (chunked) h.wfile.write(LAST_CHUNK);
+}
