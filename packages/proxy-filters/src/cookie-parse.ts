@@ -100,7 +100,7 @@ export function parseSetCookie(field: string, options: ParseOptions = {}): SetCo
         attributes.maxAge = Math.max(Math.min(Number(val), Number.MAX_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);
         break;
       case "expires":
-        if (Number.isNaN(Date.parse(val))) return bad(`bad Expires ${JSON.stringify(val)}`);
+        if (parseCookieDate(val) === null) return bad(`bad Expires ${JSON.stringify(val)}`);
         attributes.expires = val;
         break;
       case "domain": {
@@ -164,8 +164,46 @@ export function rewriteAttributes(cookie: SetCookie, names: readonly string[], a
 export function lifetimeOf(cookie: SetCookie, now: Date): number | null {
   const { maxAge, expires } = cookie.attributes;
   if (maxAge !== undefined) return maxAge;
-  if (expires !== undefined) return Math.floor((Date.parse(expires) - now.getTime()) / 1000);
+  if (expires !== undefined) return Math.floor(((parseCookieDate(expires) ?? 0) - now.getTime()) / 1000);
   return null;
+}
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+/** RFC 6265 5.1.1 delimiter: %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E. */
+const DATE_DELIMITERS = /[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+/;
+const TIME_TOKEN = /^(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\D|$)/;
+const DAY_TOKEN = /^(\d{1,2})(?:\D|$)/;
+const YEAR_TOKEN = /^(\d{2,4})(?:\D|$)/;
+
+/**
+ * An `Expires` value as browsers read it (RFC 6265 5.1.1, the cookie-date algorithm), in ms since
+ * the epoch, or null when it is no date. Not `Date.parse`: that reads `Wed, 01 Jan 55` as 1955
+ * (a date past, a deletion) where a browser reads 2055 (a cookie kept for thirty years), and
+ * accepts forms browsers do not.
+ */
+export function parseCookieDate(value: string): number | null {
+  let time: number[] | null = null;
+  let day: number | null = null;
+  let month: number | null = null;
+  let year: number | null = null;
+  for (const token of value.split(DATE_DELIMITERS)) {
+    if (token === "") continue;
+    let m: RegExpExecArray | null;
+    if (time === null && (m = TIME_TOKEN.exec(token)) !== null) time = [Number(m[1]), Number(m[2]), Number(m[3])];
+    else if (day === null && (m = DAY_TOKEN.exec(token)) !== null) day = Number(m[1]);
+    else if (month === null && token.length >= 3 && MONTHS.includes(token.slice(0, 3).toLowerCase())) month = MONTHS.indexOf(token.slice(0, 3).toLowerCase());
+    else if (year === null && (m = YEAR_TOKEN.exec(token)) !== null) year = Number(m[1]);
+  }
+  if (time === null || day === null || month === null || year === null) return null;
+  if (year >= 70 && year <= 99) year += 1900;
+  else if (year >= 0 && year <= 69) year += 2000;
+  const [hour, minute, second] = time;
+  if (day < 1 || day > 31 || year < 1601 || hour > 23 || minute > 59 || second > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  date.setUTCHours(hour, minute, second, 0);
+  // A day the month does not have (30 February) is no date (RFC 6265 5.1.1 step 6).
+  return date.getUTCDate() === day ? date.getTime() : null;
 }
 
 /** The `name=value` pairs of `Cookie` fields (RFC 6265 4.2.1); a pair without `=` gets an empty name. */

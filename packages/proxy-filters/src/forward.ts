@@ -160,7 +160,10 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
   const viaParentInForm = upstream !== null && req.url.protocol === "http:";
   const outHeaders: Array<[string, string]> = [["Host", req.url.host], ...req.headers];
   appendVia(outHeaders, h.requestVersion, h.pseudonym);
-  if (viaParentInForm && upstream.authorization) outHeaders.push(["Proxy-Authorization", upstream.authorization]);
+  // Never in a TRACE (RFC 9110 9.3.8: no credentials in a request whose answer echoes it): a
+  // parent that reflects it would hand its password to any client of this proxy. Such a parent
+  // answers 407 instead.
+  if (viaParentInForm && upstream.authorization && method !== "TRACE") outHeaders.push(["Proxy-Authorization", upstream.authorization]);
   const body = h.body.kind === "none" ? undefined : fromClient(h.body);
   const watch = watchClient(h.connection);
   const signal = watch.controller.signal;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import http from "node:http";
 import type net from "node:net";
 import { CookieFilter, type CookieEvent } from "../src/cookies.js";
-import { parseSetCookie, serializeSetCookie, maskValue } from "../src/cookie-parse.js";
+import { parseCookieDate, parseSetCookie, serializeSetCookie, maskValue } from "../src/cookie-parse.js";
 import { compilePolicy, decide, isThirdParty, siteOf, type CookiePolicy } from "../src/cookie-policy.js";
 import { stripMetaSetCookie } from "../src/cookie-meta.js";
 import type { FilterRequest, FilterResponse } from "../src/filter.js";
@@ -72,6 +72,22 @@ describe("parseSetCookie", () => {
     expect(maskValue("secret")).toBe("se…");
     expect(maskValue("")).toBe("…");
   });
+});
+
+describe("parseCookieDate (RFC 6265 5.1.1)", () => {
+  const utc = (y: number, mo: number, d: number, h = 0, mi = 0, se = 0): number => Date.UTC(y, mo - 1, d, h, mi, se);
+  test.each([
+    ["Sun, 06 Nov 1994 08:49:37 GMT", utc(1994, 11, 6, 8, 49, 37)],
+    ["Sunday, 06-Nov-94 08:49:37 GMT", utc(1994, 11, 6, 8, 49, 37)],
+    ["Sun Nov  6 08:49:37 1994", utc(1994, 11, 6, 8, 49, 37)],
+    ["Wed, 01 Jan 55 00:00:00 GMT", utc(2055, 1, 1)],
+    ["Tue, 01-Jan-69 00:00:00 GMT", utc(2069, 1, 1)],
+    ["Thu, 01 Jan 70 00:00:00 GMT", 0],
+    ["1 january 2030 1:2:3", utc(2030, 1, 1, 1, 2, 3)],
+    ["Fri, 01 Jan 2100 00:00:00 GMT", utc(2100, 1, 1)],
+  ])("%s", (text, ms) => expect(parseCookieDate(text)).toBe(ms));
+
+  test.each(["hello", "Wed, 01 Jan 2020", "30 Feb 2020 00:00:00", "01 Jan 2020 24:00:00", "01 Jan 1600 00:00:00", "32 Jan 2020 00:00:00", "01 Foo 2020 00:00:00"])("%s is no date", (text) => expect(parseCookieDate(text)).toBeNull());
 });
 
 describe("policy matching", () => {
@@ -177,6 +193,16 @@ describe("CookieFilter, unit", () => {
     const res = response("gone=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "long=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT; Secure");
     f.onResponseHeaders(request("http://example.com/"), res);
     expect(setCookies(res)).toEqual(["gone=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "long=1; Secure"]);
+  });
+
+  test("two-digit years are read as browsers read them (RFC 6265 5.1.1): 55 is 2055, not a deletion", () => {
+    const { f } = filter({ default: "session", rules: [{ site: "capped.example", action: "lifetime", maxAge: 3600 }] });
+    const res = response("a=1; Expires=Wed, 01 Jan 55 00:00:00 GMT; Path=/", "b=2; expires=Tue, 01-Jan-69 00:00:00 GMT", "gone=; Expires=Thu, 01 Jan 70 00:00:00 GMT");
+    f.onResponseHeaders(request("http://example.com/"), res);
+    expect(setCookies(res)).toEqual(["a=1; Path=/", "b=2", "gone=; Expires=Thu, 01 Jan 70 00:00:00 GMT"]);
+    const capped = response("c=3; Expires=Sat, 01 Jan 67 00:00:00 GMT");
+    f.onResponseHeaders(request("http://capped.example/"), capped);
+    expect(setCookies(capped)).toEqual(["c=3; Max-Age=3600; Expires=Tue, 01 Jan 2030 01:00:00 GMT"]);
   });
 
   test("the rule is the one of the cookie's Domain; invalid cookies are dropped with a logged reason", () => {

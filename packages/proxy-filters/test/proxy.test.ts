@@ -247,6 +247,38 @@ describe("access", () => {
 });
 
 describe("chaining", () => {
+  test("a TRACE never carries the parent's credentials (RFC 9110 9.3.8): a reflecting parent cannot leak them", async () => {
+    const heads: string[] = [];
+    // A parent that answers every request with the request it received (as TRACE does).
+    const parent = net.createServer((s) => {
+      let head = "";
+      s.on("data", (c: Buffer) => {
+        head += c.toString("latin1");
+        const end = head.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const echoed = head.slice(0, end + 4);
+        heads.push(echoed);
+        head = head.slice(end + 4);
+        s.write(`HTTP/1.1 200 OK\r\nContent-Type: message/http\r\nContent-Length: ${Buffer.byteLength(echoed, "latin1")}\r\n\r\n${echoed}`);
+      });
+      s.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => parent.listen(0, "127.0.0.1", r));
+    const child = await proxy({ upstream: parseUpstream(`http://user:s3cret@127.0.0.1:${(parent.address() as net.AddressInfo).port}`) });
+    try {
+      const t = await raw(child.port, `TRACE http://shop.test/ HTTP/1.1\r\nHost: shop.test\r\nMax-Forwards: 5\r\nConnection: close\r\n\r\n`);
+      expect(t).toMatch(/^HTTP\/1\.1 200/);
+      expect(t).toContain("Max-Forwards: 4");
+      expect(t).not.toMatch(/proxy-authorization/i);
+      const g = await raw(child.port, `GET http://shop.test/ HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n`);
+      expect(g).toMatch(/^HTTP\/1\.1 200/);
+      expect(heads.at(-1)).toMatch(/^Proxy-Authorization: Basic /m);
+    } finally {
+      await child.close();
+      await new Promise((r) => parent.close(r));
+    }
+  });
+
   test("through a parent proxy with credentials, for plain requests and CONNECT; a loop is 508", async () => {
     const parent = await proxy({ proxyCredentials: { user: "a", password: "b" }, connectPorts: [originPort], pseudonym: "parent" });
     const child = await proxy({ upstream: parseUpstream(`http://a:b@127.0.0.1:${parent.port}`), connectPorts: [originPort] });
