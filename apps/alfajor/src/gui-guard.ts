@@ -54,3 +54,36 @@ export function refuseStateChange(req: GuardedRequest, token: string): string | 
   if (got.length !== want.length || !timingSafeEqual(got, want)) return "wrong CSRF token";
   return null;
 }
+
+/** What a read of the GUI's API is judged by. */
+export interface GuardedRead {
+  host: string | undefined;
+  origin: string | undefined;
+  secFetchSite: string | undefined;
+  referer: string | undefined;
+}
+
+/**
+ * Why a read of the GUI's API (the live log above all) is refused, or null: a request another
+ * site's page made (`Sec-Fetch-Site` other than same-origin or none, a foreign `Origin`, or a
+ * `Referer` from another origin). Such a page cannot read the answers (no CORS headers are ever
+ * sent), but it could hold the live log's few connections open (`<img src=.../api/events>`) and
+ * lock the GUI out of it.
+ */
+export function refuseCrossSiteRead(req: GuardedRead): string | null {
+  if (req.host === undefined) return "no Host";
+  const own = guiOrigin(req.host);
+  const site = req.secFetchSite?.toLowerCase();
+  if (site !== undefined && site !== "same-origin" && site !== "none") return `cross-site request (Sec-Fetch-Site: ${site})`;
+  if (req.origin !== undefined && req.origin.toLowerCase() !== own) return `cross-origin request from ${req.origin}`;
+  if (req.referer !== undefined) {
+    let from: string;
+    try {
+      from = new URL(req.referer).origin.toLowerCase();
+    } catch {
+      return "malformed Referer";
+    }
+    if (from !== own) return `request from a page of ${from}`;
+  }
+  return null;
+}

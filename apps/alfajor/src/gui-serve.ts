@@ -11,7 +11,7 @@ import { apiGet, apiPost, stateJson, type ApiAnswer } from "./gui-api.js";
 import { guiPage } from "./gui-page.js";
 import { GUI_SCRIPT } from "./gui-script.js";
 import { GUI_STYLE } from "./gui-style.js";
-import { guiHostAllowed, refuseStateChange } from "./gui-guard.js";
+import { guiHostAllowed, refuseCrossSiteRead, refuseStateChange } from "./gui-guard.js";
 import type { AlfajorState } from "./state.js";
 
 const SECURITY_HEADERS: Array<[string, string]> = [
@@ -61,6 +61,10 @@ export async function serveGui(h: Handler, app: AlfajorState, host: string | und
   }
   const method = h.command ?? "GET";
   if (method === "GET" || method === "HEAD") {
+    if (url.pathname.startsWith("/api/")) {
+      const refusal = refuseCrossSiteRead({ host, origin: h.headers.get("origin"), secFetchSite: h.headers.get("sec-fetch-site"), referer: h.headers.get("referer") });
+      if (refusal !== null) return sendJson(h, 403, { error: `refused: ${refusal}` });
+    }
     switch (url.pathname) {
       case "/":
         return send(h, 200, "text/html; charset=utf-8", guiPage(app.csrfToken));

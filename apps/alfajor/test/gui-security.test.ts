@@ -136,6 +136,26 @@ describe("the live log's subscribers", () => {
     });
   }
 
+  test("another site's page cannot open the live log (or read the API): 403, so it cannot hold the places", async () => {
+    const cases: Array<Record<string, string>> = [
+      { "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image" },
+      { Origin: "http://evil.test" },
+      { Referer: "http://evil.test/page.html" },
+    ];
+    for (const headers of cases) {
+      for (const path of ["/api/events", "/api/state"]) {
+        const res = await fetch(new URL(path, base), { headers });
+        const body = (await res.json()) as { error: string };
+        expect([path, res.status]).toEqual([path, 403]);
+        expect(body.error).toMatch(/refused: (cross-site|cross-origin|request from a page)/);
+      }
+    }
+    // The GUI's own requests (same origin: its Referer, Sec-Fetch-Site same-origin) are served.
+    const own = await fetch(new URL("/api/state", base), { headers: { Referer: base, "Sec-Fetch-Site": "same-origin" } });
+    expect(own.status).toBe(200);
+    await own.arrayBuffer();
+  });
+
   test("the stream starts with the state; over the cap: 503; leaving frees a place", async () => {
     const subs: Array<Awaited<ReturnType<typeof subscribe>>> = [];
     for (let i = 0; i < 8; i++) subs.push(await subscribe());
