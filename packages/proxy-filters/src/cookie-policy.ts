@@ -115,15 +115,34 @@ export function siteOf(host: string): string {
   return getDomain(h, { allowPrivateDomains: true }) ?? h;
 }
 
-/** Whether a request to `host` is third-party given its `Referer` and `Sec-Fetch-Site` fields. */
-export function isThirdParty(host: string, referer: string | undefined, secFetchSite: string | undefined): { thirdParty: boolean; pageSite: string } {
+/** More of a request than `Referer` and `Sec-Fetch-Site`, for {@link isThirdParty}. */
+export interface RequestContext {
+  /** `Origin` (sent by fetches and form posts, also when the Referer is withheld). */
+  origin?: string;
+  /** `Sec-Fetch-Mode` (`navigate` for a navigation). */
+  secFetchMode?: string;
+  /** `Sec-Fetch-Dest` (`document` for a top-level page). */
+  secFetchDest?: string;
+}
+
+/**
+ * Whether a request to `host` is third-party: a top-level navigation (`Sec-Fetch-Mode: navigate`,
+ * `Sec-Fetch-Dest: document`) never is (the site navigated to becomes the page, as browsers treat
+ * it: RFC 6265bis 5.2); else the site of the `Referer`, else of the `Origin`, else
+ * `Sec-Fetch-Site: cross-site`, compared by registrable domain. The proxy sees the request's
+ * initiator, not the top-level page: a tracker's iframe asking for its own resources looks
+ * first-party.
+ */
+export function isThirdParty(host: string, referer: string | undefined, secFetchSite: string | undefined, context: RequestContext = {}): { thirdParty: boolean; pageSite: string } {
   const own = siteOf(host);
-  if (referer !== undefined) {
+  if (context.secFetchMode?.trim().toLowerCase() === "navigate" && context.secFetchDest?.trim().toLowerCase() === "document") return { thirdParty: false, pageSite: own };
+  for (const from of [referer, context.origin]) {
+    if (from === undefined || from.trim() === "null") continue;
     try {
-      const page = siteOf(new URL(referer).hostname);
+      const page = siteOf(new URL(from).hostname);
       if (page !== "") return { thirdParty: page !== own, pageSite: page };
     } catch {
-      // an unparseable Referer says nothing: fall through to Sec-Fetch-Site
+      // an unparseable Referer or Origin says nothing: the next clue decides
     }
   }
   return { thirdParty: secFetchSite?.trim().toLowerCase() === "cross-site", pageSite: own };

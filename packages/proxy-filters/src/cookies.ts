@@ -8,7 +8,7 @@
  */
 import { stripMetaSetCookie } from "./cookie-meta.js";
 import { lifetimeOf, maskValue, parseCookieHeader, parseSetCookie, rewriteAttributes, serializeSetCookie, type CookieAttributes, type SetCookie } from "./cookie-parse.js";
-import { compilePolicy, decide, isThirdParty, normalizeHost, type CompiledPolicy, type CookieDecision, type CookiePolicy } from "./cookie-policy.js";
+import { compilePolicy, decide, isThirdParty, normalizeHost, type CompiledPolicy, type CookieDecision, type CookiePolicy, type RequestContext } from "./cookie-policy.js";
 import type { BodyTransform, Explanation, Filter, FilterRequest, FilterResponse } from "./filter.js";
 
 /** One decision about one cookie, as given to `onDecision`. */
@@ -46,6 +46,11 @@ export interface CookieFilterOptions {
 
 function field(headers: Array<[string, string]>, name: string): string | undefined {
   return headers.find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/** The request fields {@link isThirdParty} also reads. */
+function requestContext(headers: Array<[string, string]>): RequestContext {
+  return { origin: field(headers, "origin"), secFetchMode: field(headers, "sec-fetch-mode"), secFetchDest: field(headers, "sec-fetch-dest") };
 }
 
 /**
@@ -94,7 +99,7 @@ export class CookieFilter implements Filter {
     if (fields.length === 0) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
     const d = decide(policy, host, thirdParty);
     const strip = d.action === "deny" || d.action === "accept-only";
     if (strip) req.headers = req.headers.filter(([k]) => k.toLowerCase() !== "cookie");
@@ -110,7 +115,7 @@ export class CookieFilter implements Filter {
     if (!res.headers.some(([k]) => k.toLowerCase() === "set-cookie")) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
     const time = this.now();
     const out: Array<[string, string]> = [];
     for (const [k, v] of res.headers) {
@@ -127,7 +132,9 @@ export class CookieFilter implements Filter {
       }
       const cookie = parsed.cookie;
       const cookieHost = cookie.attributes.domain ?? host;
-      const d = decide(policy, cookieHost, thirdParty);
+      // A cookie for a parent Domain is judged by the stricter of that Domain's rule and the rule
+      // of the host setting it: a host the user denied cannot plant cookies for its whole domain.
+      const d = cookieHost === host ? decide(policy, host, thirdParty) : stricter(decide(policy, cookieHost, thirdParty), decide(policy, host, thirdParty));
       const [action, result] = this.apply(d, cookie, time);
       if (result !== null) out.push([k, result === cookie ? v : serializeSetCookie(result)]);
       const attributes = (result ?? cookie).attributes;
@@ -174,7 +181,7 @@ export class CookieFilter implements Filter {
       return null;
     }
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"));
+    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
     return stripMetaSetCookie((content) => {
       const c = parseSetCookie(content);
       const name = c.ok ? c.cookie.name : c.name;
@@ -195,4 +202,14 @@ export class CookieFilter implements Filter {
     }
     return out;
   }
+}
+
+/** How much a decision keeps of a cookie being set (less is stricter). */
+const KEEPS: Readonly<Record<CookieDecision["action"], number>> = { allow: 3, "accept-only": 3, lifetime: 2, session: 1, "send-only": 0, deny: 0 };
+
+/** Of two decisions for a cookie being set, the one that keeps less of it (the shorter lifetime of two caps); `a` when they are alike. */
+function stricter(a: CookieDecision, b: CookieDecision): CookieDecision {
+  if (KEEPS[b.action] < KEEPS[a.action]) return b;
+  if (KEEPS[b.action] === KEEPS[a.action] && b.action === "lifetime" && a.action === "lifetime" && (b.maxAge ?? 0) < (a.maxAge ?? 0)) return b;
+  return a;
 }

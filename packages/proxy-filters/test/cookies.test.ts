@@ -139,6 +139,17 @@ describe("policy matching", () => {
     expect(isThirdParty("shop.example.com", undefined, "same-site").thirdParty).toBe(false);
     expect(isThirdParty("127.0.0.1", "http://127.0.0.1:8080/", undefined).thirdParty).toBe(false);
   });
+
+  test("a top-level navigation is first-party; without a Referer the Origin tells the page", () => {
+    // A link from shop.test to a login page elsewhere: the browser sends that site its cookies.
+    const navigation = { secFetchMode: "navigate", secFetchDest: "document" };
+    expect(isThirdParty("www.example.com", "http://shop.test/", "cross-site", navigation)).toEqual({ thirdParty: false, pageSite: "example.com" });
+    // The same site in an iframe is still third-party.
+    expect(isThirdParty("www.example.com", "http://shop.test/", "cross-site", { secFetchMode: "navigate", secFetchDest: "iframe" }).thirdParty).toBe(true);
+    // A fetch with referrerPolicy "no-referrer" still sends Origin.
+    expect(isThirdParty("ads.test", undefined, undefined, { origin: "http://shop.test" })).toEqual({ thirdParty: true, pageSite: "shop.test" });
+    expect(isThirdParty("ads.test", undefined, undefined, { origin: "null" }).thirdParty).toBe(false);
+  });
 });
 
 describe("CookieFilter, unit", () => {
@@ -195,6 +206,17 @@ describe("CookieFilter, unit", () => {
     expect(setCookies(res)).toEqual(["gone=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "long=1; Secure"]);
   });
 
+  test("a Domain cookie from an allowed host under a stricter domain rule gets the domain's rule", () => {
+    const { f, events } = filter({ default: "allow", rules: [{ site: "example.com", action: "session" }, { site: "shop.example.com", action: "allow" }, { site: "cdn.example.com", action: "lifetime", maxAge: 60 }] });
+    const res = response("wide=1; Domain=example.com; Max-Age=999", "own=2; Max-Age=999");
+    f.onResponseHeaders(request("http://shop.example.com/"), res);
+    expect(setCookies(res)).toEqual(["wide=1; Domain=example.com", "own=2; Max-Age=999"]);
+    expect(events.map((e) => e.rule)).toEqual(["example.com", "shop.example.com"]);
+    const capped = response("wide=1; Domain=example.com; Max-Age=999");
+    f.onResponseHeaders(request("http://cdn.example.com/"), capped);
+    expect(setCookies(capped)).toEqual(["wide=1; Domain=example.com"]);
+  });
+
   test("two-digit years are read as browsers read them (RFC 6265 5.1.1): 55 is 2055, not a deletion", () => {
     const { f } = filter({ default: "session", rules: [{ site: "capped.example", action: "lifetime", maxAge: 3600 }] });
     const res = response("a=1; Expires=Wed, 01 Jan 55 00:00:00 GMT; Path=/", "b=2; expires=Tue, 01-Jan-69 00:00:00 GMT", "gone=; Expires=Thu, 01 Jan 70 00:00:00 GMT");
@@ -205,14 +227,15 @@ describe("CookieFilter, unit", () => {
     expect(setCookies(capped)).toEqual(["c=3; Max-Age=3600; Expires=Tue, 01 Jan 2030 01:00:00 GMT"]);
   });
 
-  test("the rule is the one of the cookie's Domain; invalid cookies are dropped with a logged reason", () => {
+  test("a Domain cookie is judged by the stricter of its Domain's rule and its setter's; invalid cookies are dropped with a logged reason", () => {
     const { f, events, logs } = filter({ default: "allow", rules: [{ site: "shop.example.com", action: "deny" }] });
     const res = response("host=1", "wide=2; Domain=example.com", "bad=3; Max-Age=soon", "x=4; Domain=evil.org");
     f.onResponseHeaders(request("http://shop.example.com/"), res);
-    expect(setCookies(res)).toEqual(["wide=2; Domain=example.com"]);
+    // A denied host cannot plant a cookie for its whole domain.
+    expect(setCookies(res)).toEqual([]);
     expect(events.map((e) => [e.name, e.cookieHost, e.action, e.rule])).toEqual([
       ["host", "shop.example.com", "stripped", "shop.example.com"],
-      ["wide", "example.com", "kept", "default"],
+      ["wide", "example.com", "stripped", "shop.example.com"],
       ["bad", "shop.example.com", "dropped-invalid", "invalid"],
       ["x", "shop.example.com", "dropped-invalid", "invalid"],
     ]);
