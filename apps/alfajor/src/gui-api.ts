@@ -4,7 +4,7 @@
  * once the file was renamed into place).
  * @module
  */
-import { COOKIE_ACTIONS, type CookieAction } from "@stdhttp/proxy-filters";
+import { COOKIE_ACTIONS, type CookieAction, normalizeSite } from "@stdhttp/proxy-filters";
 import { InspectionSetupError } from "./https-inspection.js";
 import { applyCookiefile, formatCookiefile, parseCookiefile } from "./junkbuster.js";
 import { checkDocument, formatPolicyDocument, parsePolicyDocument, PolicyFileError, type PolicyDocument, type SiteSetting } from "./policy-document.js";
@@ -58,8 +58,9 @@ function setting(body: Record<string, unknown>): SiteSetting {
 }
 
 function siteName(body: Record<string, unknown>): string {
-  const site = typeof body.site === "string" ? body.site.trim().toLowerCase() : "";
-  if (site === "" || !/^[a-z0-9*.-]+$/.test(site)) throw new BadRequest(`not a site pattern: ${JSON.stringify(body.site)}`);
+  // As the policy file stores it (case, dots, IDNA), so that the GUI's rule replaces a hand-written one.
+  const site = typeof body.site === "string" ? normalizeSite(body.site) : "";
+  if (site === "" || !/^[a-z0-9*.:-]+$/.test(site)) throw new BadRequest(`not a site pattern: ${JSON.stringify(body.site)}`);
   return site;
 }
 

@@ -5,7 +5,7 @@
  * Parsing reports errors with the line and column they are at.
  * @module
  */
-import { COOKIE_ACTIONS, compilePolicy, type CookieAction, type CookiePolicy, type CookieRule, type CookieVerdict } from "@stdhttp/proxy-filters";
+import { COOKIE_ACTIONS, compilePolicy, normalizeSite, type CookieAction, type CookiePolicy, type CookieRule, type CookieVerdict } from "@stdhttp/proxy-filters";
 
 /** One site's rule as written in the file: an action name, or an action with `maxAge` (seconds, for "lifetime"). */
 export type SiteSetting = CookieAction | CookieVerdict;
@@ -105,12 +105,20 @@ function validate(v: unknown): PolicyDocument {
     alfajor: 1,
     default: at("default", () => setting(v.default, '"default"')),
     thirdPartyDefault: v.thirdPartyDefault === undefined ? at("default", () => setting(v.default, '"default"')) : at("thirdPartyDefault", () => setting(v.thirdPartyDefault, '"thirdPartyDefault"')),
-    sites: {},
+    // No prototype: a site named "__proto__" is a key like any other, not a setter.
+    sites: Object.create(null) as Record<string, SiteSetting>,
   };
+  const written = new Map<string, string>();
   for (const [site, s] of Object.entries(sites)) {
-    doc.sites[site] = at(site, () => setting(s, `site ${JSON.stringify(site)}`));
+    // Stored as rules are matched (case, dots, IDNA), so that "Ads.Test" and the GUI's "ads.test"
+    // are one rule, not two where file order decides.
+    const key = normalizeSite(site);
+    const earlier = written.get(key);
+    if (earlier !== undefined) fail(site, `site ${JSON.stringify(site)} is the same as ${JSON.stringify(earlier)}: give it once`);
+    written.set(key, site);
+    doc.sites[key] = at(site, () => setting(s, `site ${JSON.stringify(site)}`));
     try {
-      compilePolicy({ default: "allow", rules: [{ site, action: "allow" }] });
+      compilePolicy({ default: "allow", rules: [{ site: key, action: "allow" }] });
     } catch (err) {
       fail(site, (err as Error).message);
     }
@@ -149,7 +157,7 @@ export function parsePolicyDocument(text: string, file: string): PolicyDocument 
 
 /** The document as file text: stable key order, two-space indent, final newline. */
 export function formatPolicyDocument(doc: PolicyDocument): string {
-  const sites: Record<string, SiteSetting> = {};
+  const sites = Object.create(null) as Record<string, SiteSetting>;
   for (const site of Object.keys(doc.sites).sort()) sites[site] = doc.sites[site];
   return JSON.stringify({ alfajor: 1, default: doc.default, thirdPartyDefault: doc.thirdPartyDefault, sites }, null, 2) + "\n";
 }

@@ -48,6 +48,18 @@ describe("the format", () => {
     expect(parsePolicyDocument(formatPolicyDocument(doc), "p.json")).toEqual(doc);
   });
 
+  test("sites are stored as they are matched: case, dots and IDNA; the same site twice is an error", () => {
+    const doc = parsePolicyDocument('{ "default": "allow", "sites": { "Ads.Test": "deny", ".Shop.Example.": "session", "bücher.de": "deny", "__proto__": "deny", "[::1]": "allow" } }', "p.json");
+    expect(Object.keys(doc.sites).sort()).toEqual(["::1", "__proto__", "ads.test", "shop.example", "xn--bcher-kva.de"]);
+    // The GUI writes "ads.test": it replaces the hand-written rule instead of adding a second one.
+    const updated = { ...doc, sites: { ...doc.sites, "ads.test": "allow" as const } };
+    expect(parsePolicyDocument(formatPolicyDocument(updated), "p.json").sites["ads.test"]).toBe("allow");
+    expect(formatPolicyDocument(doc)).toContain('"__proto__": "deny"');
+    const e = errorOf('{\n  "default": "allow",\n  "sites": {\n    "ads.test": "deny",\n    "ADS.test.": "allow"\n  }\n}\n');
+    expect(e.line).toBe(5);
+    expect(e.reason).toMatch(/same as "ads\.test"/);
+  });
+
   test("a JSON syntax error is reported with its line and column", () => {
     const e = errorOf('{\n  "default": "allow",\n  "sites": {\n    "a.test": "deny",\n  }\n}\n');
     expect([e.line, e.column]).toEqual([5, 3]);

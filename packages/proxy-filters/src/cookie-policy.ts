@@ -5,6 +5,8 @@
  * private section of the Public Suffix List: `a.github.io` and `b.github.io` are two sites).
  * @module
  */
+import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
 import { getDomain } from "tldts";
 
 /**
@@ -78,12 +80,17 @@ function escape(s: string): string {
  * that `example.com` also covers).
  */
 function compileSite(site: string): { score: number; test(host: string): boolean } {
-  const p = site.trim().toLowerCase().replace(/^\.+|\.+$/g, "");
+  const p = normalizeSite(site);
+  // An IP address is one host.
+  if (isIP(p) !== 0) return { score: 64, test: (h) => h === p };
   if (p === "" || /[\s/:]/.test(p)) throw new TypeError(`cookie rule: bad site ${JSON.stringify(site)}`);
   if (p === "*") return { score: 0, test: () => true };
   const labels = p.split(".");
+  // More than two wildcards in one label make the pattern backtrack at length; none is needed.
+  if (labels.some((l) => l.split("*").length > 3)) throw new TypeError(`cookie rule: at most two * in a label of ${JSON.stringify(site)}`);
   const literal = labels.filter((l) => !l.includes("*")).length;
-  if (!p.includes("*")) return { score: literal * 4 + 1, test: (h) => h === p || h.endsWith("." + p) };
+  // Parent-domain and wildcard matching never apply to an IP address host (RFC 6265 5.1.3).
+  if (!p.includes("*")) return { score: literal * 4 + 1, test: (h) => h === p || (h.endsWith("." + p) && isIP(h) === 0) };
   let source = labels
     .map((l, i) => {
       if (l === "*" && i === 0) return "(?:[^.]+\\.)*[^.]+";
@@ -93,7 +100,7 @@ function compileSite(site: string): { score: number; test(host: string): boolean
     .join("\\.");
   source = `^${source}$`;
   const re = new RegExp(source);
-  return { score: literal * 4 + 2, test: (h) => re.test(h) };
+  return { score: literal * 4 + 2, test: (h) => re.test(h) && isIP(h) === 0 };
 }
 
 /** Check and compile a policy; throws a TypeError naming what is wrong. */
@@ -102,6 +109,20 @@ export function compilePolicy(policy: CookiePolicy): CompiledPolicy {
   const fallback = verdict(policy.default, "cookie policy default");
   const thirdParty = policy.thirdPartyDefault === undefined ? fallback : verdict(policy.thirdPartyDefault, "cookie policy thirdPartyDefault");
   return { source: policy, rules, fallback, thirdParty };
+}
+
+/**
+ * A site pattern as rules are matched: trimmed, lower case, no leading or trailing dots, IPv6
+ * brackets removed, non-ASCII labels in their IDNA (punycode) form, as hosts arrive. Two patterns
+ * that normalize alike are the same rule.
+ */
+export function normalizeSite(site: string): string {
+  const p = site.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/^\.+|\.+$/g, "");
+  if (!/[^\u0020-\u007e]/.test(p)) return p;
+  return p
+    .split(".")
+    .map((label) => (/[^\u0020-\u007e]/.test(label) && !label.includes("*") ? domainToASCII(label) || label : label))
+    .join(".");
 }
 
 /** The host as matched: lower case, no brackets, no trailing dot. */

@@ -28,7 +28,7 @@ export {
 } from "./filter.js";
 export { HTTPServer, ThreadingHTTPServer } from "@stdhttp/basehttpserver";
 export { CookieFilter, type CookieEvent, type CookieFilterOptions } from "./cookies.js";
-export { COOKIE_ACTIONS, compilePolicy, siteOf, isThirdParty, type RequestContext, type CookieAction, type CookieRule, type CookiePolicy, type CookieVerdict, type CookieDecision } from "./cookie-policy.js";
+export { COOKIE_ACTIONS, compilePolicy, normalizeSite, siteOf, isThirdParty, type RequestContext, type CookieAction, type CookieRule, type CookiePolicy, type CookieVerdict, type CookieDecision } from "./cookie-policy.js";
 export { parseSetCookie, serializeSetCookie, type SetCookie, type SetCookieParse, type CookieAttributes } from "./cookie-parse.js";
 export { stripMetaSetCookie } from "./cookie-meta.js";
 export { BlockListFilter, type BlockListOptions, type BlockDecision, type BlockEvent, type BadLine, type BlockListExplanation } from "./blocklist.js";

@@ -124,6 +124,16 @@ describe("policy matching", () => {
     expect(decide(p, "com", false)).toMatchObject({ rule: "default" });
   });
 
+  test("IP addresses match themselves only; IPv6 and unicode sites; no backtracking patterns", () => {
+    const p = compilePolicy({ default: "allow", rules: [{ site: "0.0.1", action: "deny" }, { site: "127.0.0.2", action: "session" }, { site: "[::1]", action: "deny" }, { site: "bücher.de", action: "deny" }] });
+    expect(decide(p, "127.0.0.1", false)).toMatchObject({ rule: "default" });
+    expect(decide(p, "127.0.0.2", false)).toMatchObject({ rule: "127.0.0.2" });
+    expect(decide(p, "::1", false)).toMatchObject({ action: "deny" });
+    expect(decide(p, "www.xn--bcher-kva.de", false)).toMatchObject({ action: "deny" });
+    expect(() => compilePolicy({ default: "allow", rules: [{ site: "*a*a*a*.com", action: "deny" }] })).toThrow(/at most two \*/);
+    expect(decide(compilePolicy({ default: "allow", rules: [{ site: "a*b*.com", action: "deny" }] }), "axbx.com", false)).toMatchObject({ action: "deny" });
+  });
+
   test("bad policies are refused", () => {
     expect(() => compilePolicy({ default: "lifetime" })).toThrow(/maxAge/);
     expect(() => compilePolicy({ default: "allow", rules: [{ site: "x.com", action: "eat" as "allow" }] })).toThrow(/unknown cookie action/);
