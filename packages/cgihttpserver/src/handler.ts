@@ -91,6 +91,17 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     return SimpleHTTPRequestHandler.withOptions.call(this, options) as T;
   }
 
+  /**
+   * PUT (with `allowUpload`) stores files, but never into a CGI directory: an uploaded file there
+   * would be a script anyone can run (403).
+   */
+  override do_PUT(): void | Promise<void> {
+    if (this.allowUpload && this.isCgi()) {
+      return this.sendError(HTTPStatus.FORBIDDEN, "Uploads into a CGI directory are refused");
+    }
+    return super.do_PUT();
+  }
+
   /** POST runs a script; anything else is 501 (CPython: "Can only POST to CGI scripts"). */
   do_POST(): void | Promise<void> {
     if (this.refuseUncollapsible()) return;
@@ -150,7 +161,7 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
    * answered.
    */
   async runCgi(): Promise<void> {
-    const found = locateScript(this.cgiInfo!, (p) => this.translatePath(p));
+    const found = locateScript(this.cgiInfo!, (p) => this.translateDecoded(p));
     const { scriptName, scriptFile } = found;
     let st;
     try {
@@ -159,7 +170,7 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
       return this.sendError(HTTPStatus.NOT_FOUND, `No such CGI script (${JSON.stringify(scriptName)})`);
     }
     if (!st.isFile()) return this.sendError(HTTPStatus.FORBIDDEN, `CGI script is not a plain file (${JSON.stringify(scriptName)})`);
-    if (!this.insideCgiDirectory(scriptFile, found.dir)) return this.sendError(HTTPStatus.FORBIDDEN, "CGI script outside its directory");
+    if (!this.insideCgiDirectory(scriptFile, this.cgiInfo![0])) return this.sendError(HTTPStatus.FORBIDDEN, "CGI script outside its directory");
     const interpreter = this.cgiInterpreters[nodePath.extname(scriptFile).toLowerCase()];
     if (interpreter === undefined && !this.isExecutable(scriptFile)) {
       return this.sendError(HTTPStatus.FORBIDDEN, `CGI script is not executable (${JSON.stringify(scriptName)})`);
@@ -192,13 +203,18 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
       scriptName,
       scriptFile,
       pathInfo,
-      pathTranslated: pathInfo === "" ? null : this.translatePath(pathInfo),
+      // CPython's mode translates its twice-decoded PATH_INFO as CPython does; ours the once-decoded one.
+      pathTranslated: pathInfo === "" ? null : compat ? this.translatePath(pathInfo) : this.translateDecoded(pathInfo),
       query: found.query,
       contentLength,
       passAuthorization: this.passAuthorization,
     };
     const env = compat ? compatEnvironment(request) : cgiEnvironment(request);
     const args = searchArguments(found.query, compat);
+    // No NUL can reach an argument or the environment of a process (exec would refuse or cut it).
+    if (args.some((a) => a.includes("\0")) || Object.values(env).some((v) => v.includes("\0"))) {
+      return this.sendError(HTTPStatus.BAD_REQUEST, "NUL byte in the CGI request (PATH_INFO or query)");
+    }
     const command = interpreter !== undefined ? interpreter[0] : scriptFile;
     const commandArgs = interpreter !== undefined ? [...interpreter.slice(1), scriptFile, ...args] : args;
 
@@ -232,10 +248,22 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     if (redirect !== null) return this.followLocalRedirect(redirect);
   }
 
-  /** Whether the script's real path stays in the real path of its CGI directory (no `..`, no symlink out). */
-  private insideCgiDirectory(scriptFile: string, dir: string): boolean {
+  /**
+   * `translatePath()` of a path `isCgi()` already percent-decoded: decoded once, never twice (a
+   * `%252e%252e` in the request is the name `%2e%2e`, not `..`). `%`, `?` and `#` are escaped
+   * again so that `translatePath` reads them as the characters they are.
+   */
+  private translateDecoded(decoded: string): string {
+    return this.translatePath(decoded.replace(/[%?#]/g, (c) => encodeURIComponent(c)));
+  }
+
+  /**
+   * Whether the script's real path stays in the real path of the CGI directory it was found under
+   * (one of `cgiDirectories`, not a subdirectory: no `..`, no symlinked file or directory out).
+   */
+  private insideCgiDirectory(scriptFile: string, cgiDirectory: string): boolean {
     try {
-      const base = realpathSync.native(this.translatePath(dir));
+      const base = realpathSync.native(this.translateDecoded(cgiDirectory));
       const real = realpathSync.native(scriptFile);
       return real.startsWith(base.endsWith(nodePath.sep) ? base : base + nodePath.sep);
     } catch {

@@ -156,9 +156,10 @@ while True:
         # back at their defaults (as from fork + exec in a C server, or child_process.spawn).
         pid = os.posix_spawn(path, [cmd] + args, env, setsid=True, setsigdef=(signal.SIGPIPE, signal.SIGXFSZ), file_actions=[
             (os.POSIX_SPAWN_DUP2, fds[0], 0), (os.POSIX_SPAWN_DUP2, fds[1], 1), (os.POSIX_SPAWN_DUP2, fds[2], 2)])
-    except OSError as e:
+    except (OSError, ValueError) as e:
+        # ValueError: a NUL byte in an argument or the environment (the server refuses those first).
         closeall(fds)
-        say("n %s cannot execute %s: %s\n" % (i, os.fsdecode(cmd), e.strerror))
+        say("n %s cannot execute %s: %s\n" % (i, os.fsdecode(cmd), getattr(e, "strerror", None) or str(e)))
         continue
     closeall(fds)
     say("s %s %d\n" % (i, pid))

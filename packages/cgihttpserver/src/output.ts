@@ -57,10 +57,21 @@ export function parseCgiHead(head: Buffer): CgiResponse {
     const lower = name.toLowerCase();
     if (lower === "status") {
       const m = /^(\d{3})(?:\s+(.*))?$/.exec(value);
-      if (m === null || Number(m[1]) < 100) throw new MalformedOutput(`bad Status: ${JSON.stringify(value.slice(0, 80))}`);
+      // RFC 9110 15: 100-599 only (a code without a class has no meaning a client can fall back on).
+      if (m === null || Number(m[1]) < 100 || Number(m[1]) > 599) throw new MalformedOutput(`bad Status: ${JSON.stringify(value.slice(0, 80))}`);
       status = Number(m[1]);
       reason = m[2] !== undefined && m[2] !== "" ? m[2] : null;
       continue;
+    }
+    if (lower === "content-length") {
+      // RFC 9110 8.6: one valid length; differing ones are unrecoverable (RFC 9112 6.3), and a
+      // repeated equal one is sent once.
+      if (!/^\d+$/.test(value)) continue; // not a length: dropped (the body is then chunked or closed)
+      const earlier = fields.find(([n]) => n.toLowerCase() === "content-length");
+      if (earlier !== undefined) {
+        if (Number(earlier[1]) !== Number(value)) throw new MalformedOutput(`conflicting Content-Length fields (${earlier[1]}, ${value})`);
+        continue;
+      }
     }
     if (lower === "location") location = value;
     if (lower === "content-type") contentType = true;

@@ -120,9 +120,16 @@ export async function relayOutput(h: CgiResponder, script: RunningScript, body: 
     throw err;
   } finally {
     await feeding;
-    const status = await script.exited.catch((err: Error) => err.message);
-    if (script.timedOut) h.logError("CGI script killed after its time limit");
-    else if (status !== 0) h.logError("CGI script exit status %s", status);
+    // The answer ends with the script's output (RFC 3875 6), not with the script: one that closes
+    // its stdout and works on holds neither the client nor the connection. Its exit status (and
+    // the time limit, which still applies) is logged when it comes.
+    void script.exited.then(
+      (status) => {
+        if (script.timedOut) h.logError("CGI script killed after its time limit");
+        else if (status !== 0) h.logError("CGI script exit status %s", status);
+      },
+      (err: Error) => h.logError("CGI script exit status %s", err.message),
+    );
   }
 }
 

@@ -352,3 +352,12 @@ export function python(program: string, ...args: string[]): Promise<ProcessResul
 export function curl(...args: string[]): Promise<ProcessResult> {
   return runProcess("curl", args);
 }
+
+/** Resolves once `check()` is true (polled every 20 ms); rejects after `ms`. For what a server logs after it answered. */
+export async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

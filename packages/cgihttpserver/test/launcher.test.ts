@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CgiLauncher, CGIOptions } from "../src/index.js";
-import { rawRequest, runProcess, serveCgi, serverLog, type RawResponse, type RunningServer } from "./helpers.js";
+import { rawRequest, runProcess, serveCgi, serverLog, until, type RawResponse, type RunningServer } from "./helpers.js";
 import { helperProgram, setHelperKinds, type HelperProgram } from "../src/helper-program.js";
 import { lookupUser } from "../src/spawn-script.js";
 
@@ -75,14 +75,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
-  }
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { CGIHTTPRequestHandler, ThreadingHTTPServer, type CGIOptions } from "../src/index.js";
 import { lookupUser } from "../src/spawn-script.js";
+import { until } from "./helpers.js";
 
 interface Answer {
   status: number;
@@ -136,6 +137,18 @@ beforeAll(async () => {
   script("cgi-bin/interp.sh", `echo 'Content-Type: text/plain'\necho\necho "interpreted $0"`, 0o644);
   symlinkSync(path.join(tmp, "outside.sh"), path.join(root, "cgi-bin", "escape.sh"));
   script("other/static.sh", `echo should not run`);
+  // An executable in the document root (outside the CGI directory), and a directory link out of it.
+  script("notcgi.sh", `echo 'Content-Type: text/plain'\necho\necho OUTSIDE-CGI-DIR`);
+  mkdirSync(path.join(tmp, "outdir"));
+  writeFileSync(path.join(tmp, "outdir", "out.sh"), "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho OUTSIDE\n");
+  chmodSync(path.join(tmp, "outdir", "out.sh"), 0o755);
+  symlinkSync(path.join(tmp, "outdir"), path.join(root, "cgi-bin", "outdir"));
+  script("cgi-bin/twolengths.sh", `echo 'Content-Type: text/plain'\necho 'Content-Length: 60'\necho 'Content-Length: 3'\necho\nprintf abc`);
+  script("cgi-bin/samelengths.sh", `echo 'Content-Type: text/plain'\necho 'Content-Length: 3'\necho 'Content-Length: 03'\necho\nprintf abc`);
+  script("cgi-bin/status999.sh", `echo 'Status: 999 Weird'\necho 'Content-Type: text/plain'\necho\necho weird`);
+  writeFileSync(path.join(tmp, "linger.pid"), "");
+  chmodSync(path.join(tmp, "linger.pid"), 0o666);
+  script("cgi-bin/lingers.sh", `echo 'Content-Type: text/plain'\necho\necho done\necho $$ > '${path.join(tmp, "linger.pid")}'\nexec >&-\nexec sleep 120`);
   if (asRoot && nobody) {
     for (const d of [root, path.join(root, "cgi-bin"), path.join(root, "cgi-bin", "sub")]) chownSync(d, nobody.uid, nobody.gid);
   }
@@ -239,8 +252,38 @@ describe("RFC 3875 6: the script's response", () => {
   test("stderr and a failing exit status go to the log", async () => {
     Quiet.logged = [];
     expect((await get(srv.port, "/cgi-bin/fails.sh")).status).toBe(502);
-    expect(Quiet.logged.some((l) => l.includes("oops on stderr"))).toBe(true);
-    expect(Quiet.logged.some((l) => l.includes("exit status") && l.includes("3"))).toBe(true);
+    // Logged as they come: the answer ends with the script's output, not with its exit.
+    await until(() => Quiet.logged.some((l) => l.includes("oops on stderr")));
+    await until(() => Quiet.logged.some((l) => l.includes("exit status") && l.includes("3")));
+  });
+
+  test("script output the proxy of a client could misread is refused: conflicting Content-Lengths, a status outside 100-599 (502)", async () => {
+    const two = await get(srv.port, "/cgi-bin/twolengths.sh", "", "HTTP/1.1");
+    expect(two.status).toBe(502);
+    expect(two.raw.toString()).not.toContain("abc");
+    expect((await get(srv.port, "/cgi-bin/status999.sh")).status).toBe(502);
+    const same = await get(srv.port, "/cgi-bin/samelengths.sh");
+    expect(same.status).toBe(200);
+    expect(same.raw.toString("latin1").match(/^content-length:.*$/gim)).toEqual(["Content-Length: 3"]);
+    expect(same.body.toString()).toBe("abc");
+  });
+
+  test("the answer ends with the script's output: a script that closes stdout and works on does not hold the client", async () => {
+    const pidFile = path.join(tmp, "linger.pid");
+    const lingering = await serve({ cgiTimeout: 300 });
+    try {
+      // HTTP/1.0: the body ends with the connection; it closes although the script still runs.
+      const a = await get(lingering.port, "/cgi-bin/lingers.sh");
+      expect(a.status).toBe(200);
+      expect(a.body.toString()).toBe("done\n");
+    } finally {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      await lingering.close();
+    }
   });
 
   test("a script's Content-Length is kept and bounds the body", async () => {
@@ -361,10 +404,38 @@ describe("safety", () => {
     ["/cgi-bin/../../outside.sh", 404],
     ["/%2e%2e/cgi-bin/hello.sh", 404],
     ["/cgi-bin/%2e%2e/%2e%2e/outside.sh", 404],
+    // Decoded once only: %252e%252e is a directory named "%2e%2e", not "..".
+    ["/cgi-bin/%252e%252e/notcgi.sh", 404],
+    ["/cgi-bin/..%252f/notcgi.sh", 404],
+    ["/cgi-bin/%252e%252e%252fnotcgi.sh", 404],
+    // A directory below the CGI directory that links out of it.
+    ["/cgi-bin/outdir/out.sh", 403],
   ])("GET %s -> %d, nothing outside runs", async (target, status) => {
     const a = await get(srv.port, target);
     expect(a.status).toBe(status);
     expect(a.raw.toString()).not.toContain("OUTSIDE");
+  });
+
+  test("uploads (PUT) into a CGI directory are refused: an uploaded script would run", async () => {
+    const up = await serve({ allowUpload: true, cgiInterpreters: { ".sh": ["/bin/sh"] } });
+    try {
+      for (const target of ["/cgi-bin/up.sh", "/cgi-bin%2fup.sh", "/other/../cgi-bin/sub/up.sh"]) {
+        const a = await request(up.port, `PUT ${target} HTTP/1.0\r\nHost: x\r\nContent-Length: 9\r\n\r\n`, "echo RAN\n");
+        expect([target, a.status]).toEqual([target, 403]);
+      }
+      expect((await get(up.port, "/cgi-bin/up.sh")).status).toBe(404);
+      const elsewhere = await request(up.port, "PUT /other/up.txt HTTP/1.0\r\nHost: x\r\nContent-Length: 3\r\n\r\n", "abc");
+      expect(elsewhere.status).toBe(201);
+    } finally {
+      await up.close();
+      rmSync(path.join(root, "other", "up.txt"), { force: true });
+    }
+  });
+
+  test("a NUL in PATH_INFO or in search arguments: 400, before any process is started", async () => {
+    expect((await get(srv.port, "/cgi-bin/args.sh/%00")).status).toBe(400);
+    expect((await get(srv.port, "/cgi-bin/args.sh?a%00b")).status).toBe(400);
+    expect((await get(srv.port, "/cgi-bin/hello.sh")).status).toBe(200);
   });
 
   test("encoded paths into the CGI directory run the script (never serve its source)", async () => {

@@ -23,6 +23,8 @@ export interface ListingHandler {
   sendHeader(name: string, value: string | number): void;
   endHeaders(): void;
   sendError(code: number, message?: string, explain?: string): void;
+  /** Whether the `symlinks` policy lets `path` be served. */
+  followable(path: string): boolean;
 }
 
 /** Whether the client prefers JSON to HTML (`Accept`, RFC 9110 12.5.1); `*` alone means HTML. */
@@ -53,7 +55,7 @@ export async function listDirectory(h: ListingHandler, path: string): Promise<Fi
     return null;
   }
   const shown = names.map(decodeFsBytes).filter((name) => h.dotfiles === "allow" || !name.startsWith(".") || name === ".well-known");
-  const entries = await Promise.all(shown.map((name) => readEntry(path, name)));
+  const entries = await Promise.all(shown.map((name) => readEntry(h, path, name)));
   const query = targetQuery(h.path);
   const sort = parseListingSort(query);
   sortEntries(entries, sort);
@@ -75,14 +77,16 @@ export async function listDirectory(h: ListingHandler, path: string): Promise<Fi
   return { kind: "bytes", chunks: [body] };
 }
 
-async function readEntry(dir: string, name: string): Promise<ListingEntry> {
+async function readEntry(h: ListingHandler, dir: string, name: string): Promise<ListingEntry> {
   const full = fsEncode(nodePath.join(dir, name));
   let isSymlink = false;
   let st: Stats | null = null;
   try {
     const l = await lstat(full);
     isSymlink = l.isSymbolicLink();
-    st = isSymlink ? await stat(full).catch(() => null) : l;
+    // A link the symlinks policy does not follow tells nothing of its target (size, date, kind):
+    // it may point outside the root.
+    st = isSymlink ? (h.followable(nodePath.join(dir, name)) ? await stat(full).catch(() => null) : null) : l;
   } catch {
     st = null;
   }

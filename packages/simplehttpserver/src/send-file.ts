@@ -35,6 +35,8 @@ export interface FileAnswerer {
   endHeaders(): void;
   sendError(code: number, message?: string, explain?: string): void;
   dateTimeString(timestamp?: number): string;
+  /** Whether the `symlinks` policy lets `path` be served (a sibling may be a link out of the root). */
+  followable(path: string): boolean;
 }
 
 interface Sibling {
@@ -48,14 +50,16 @@ interface Sibling {
  * files, in preference order. Only accepted codings are looked up: a client that accepts none
  * costs no `stat` (its identity answer is right for every client, so no `Vary` is needed).
  */
-function siblingsOf(path: string, acceptEncoding: string): Sibling[] {
+function siblingsOf(h: FileAnswerer, path: string, acceptEncoding: string): Sibling[] {
   const out: Sibling[] = [];
   const q = acceptedCodings(acceptEncoding);
   for (const coding of CODINGS) {
     if ((q.get(coding.name) ?? 0) <= 0) continue;
     const p = path + coding.suffix;
     const st = statOrNull(p);
-    if (st !== null && st.isFile()) out.push({ coding, path: p, stat: st });
+    // The symlink policy holds for a sibling as for the file itself: `style.css.gz` linked to a
+    // file outside the root is not served in place of `style.css`.
+    if (st !== null && st.isFile() && h.followable(p)) out.push({ coding, path: p, stat: st });
   }
   return out;
 }
@@ -83,7 +87,7 @@ export function sendFile(h: FileAnswerer, path: string, st: Stats, ctype: string
   let vary = false;
   const acceptEncoding = h.precompressed && (command === "GET" || command === "HEAD") ? h.headers.get("accept-encoding") : undefined;
   if (acceptEncoding !== undefined) {
-    const siblings = siblingsOf(path, acceptEncoding);
+    const siblings = siblingsOf(h, path, acceptEncoding);
     if (siblings.length > 0) {
       vary = true;
       coding = chooseCoding(acceptEncoding, siblings.map((s) => s.coding));

@@ -101,6 +101,9 @@ beforeAll(() => {
   symlinkSync(path.join(root, "hello.txt"), path.join(root, "alias.txt"));
   symlinkSync(tmp, path.join(root, "updir"));
   execFileSync("mkfifo", [path.join(root, "fifo")]);
+  // A page whose precompressed sibling is a link out of the root.
+  writeFileSync(path.join(root, "style.css"), "body{}\n");
+  symlinkSync(outside, path.join(root, "style.css.gz"));
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -283,6 +286,31 @@ describe("no request reads outside the directory", () => {
       await follow.close();
       await deny.close();
     }
+  });
+
+  test("a precompressed sibling that links out of the root is never served in place of the file", async () => {
+    const a = await get(srv.port, "/style.css", "Accept-Encoding: gzip\r\n");
+    expect(a.status).toBe(200);
+    expect(a.headers.get("content-encoding")).toBeUndefined();
+    expect(a.body.toString()).toBe("body{}\n");
+    expect(a.raw.toString("latin1")).not.toContain(SECRET);
+  });
+
+  test("a listing tells nothing of a link's target outside the root (size, date)", async () => {
+    const a = await get(srv.port, "/", "Accept: application/json\r\n");
+    const entries = (JSON.parse(a.body.toString()) as { entries: Array<{ name: string; size: number | null; modified: string | null }> }).entries;
+    const escape = entries.find((e) => e.name === "escape.txt")!;
+    expect(escape.size).toBeNull();
+    expect(entries.find((e) => e.name === "alias.txt")!.size).toBe(12);
+  });
+
+  test("a path of thousands of segments translates to the same file path as a short one would", async () => {
+    const { SimpleHTTPRequestHandler } = await import("../src/index.js");
+    const h = Object.create(SimpleHTTPRequestHandler.prototype) as InstanceType<typeof SimpleHTTPRequestHandler>;
+    Object.defineProperty(h, "rootDirectory", { value: "/srv/www" });
+    expect(h.translatePath(`/${"a/".repeat(20000)}x.txt`)).toBe(`/srv/www/${"a/".repeat(20000)}x.txt`);
+    expect(h.translatePath("/a/../b/./c/")).toBe("/srv/www/b/c/");
+    expect(h.translatePath("/")).toBe("/srv/www/");
   });
 
   test("a FIFO is not served (and does not hang the request)", async () => {
