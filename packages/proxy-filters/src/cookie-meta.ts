@@ -5,22 +5,39 @@
  * which it is passed on as is); every other byte passes unchanged and as soon as it is decided.
  * @module
  */
+import { decodeHTMLAttribute } from "entities/decode";
 import type { BodyTransform } from "./filter.js";
 
-const SET_COOKIE = /\shttp-equiv\s*=\s*["']?\s*set-cookie\s*["'\s/>]/i;
-const CONTENT = /\scontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
+// HTML separates attributes with whitespace or "/" (`<meta/http-equiv=...>`).
+const SET_COOKIE = /[\s/]http-equiv\s*=\s*["']?\s*set-cookie\s*["'\s/>]/i;
+const CONTENT = /[\s/]content\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
 
-/** The index of the `>` closing the tag whose attributes start at `from` (quotes respected), or -1. */
+/**
+ * The index of the `>` closing the tag whose attributes start at `from`, or -1. As HTML
+ * tokenizes: a quote opens a value only right after `=` (in `<meta a" ...>` it is part of a name).
+ */
 function tagEnd(s: string, from: number): number {
   let quote = "";
+  let last = "";
   for (let j = from; j < s.length; j++) {
     const c = s[j];
     if (quote !== "") {
-      if (c === quote) quote = "";
-    } else if (c === '"' || c === "'") quote = c;
+      if (c === quote) {
+        quote = "";
+        last = c;
+      }
+      continue;
+    }
+    if ((c === '"' || c === "'") && last === "=") quote = c;
     else if (c === ">") return j;
+    else if (c !== " " && c !== "\t" && c !== "\n" && c !== "\r" && c !== "\f") last = c;
   }
   return -1;
+}
+
+/** Whether `tag` sets a cookie, also when written with character references (`set&#45;cookie`). */
+function setsCookie(tag: string): boolean {
+  return SET_COOKIE.test(tag) || (tag.includes("&") && SET_COOKIE.test(decodeHTMLAttribute(tag)));
 }
 
 /**
@@ -59,7 +76,7 @@ export function stripMetaSetCookie(onStrip: (content: string) => void, limit = 8
         continue;
       }
       const tag = s.slice(lt, end + 1);
-      if (SET_COOKIE.test(tag)) {
+      if (setsCookie(tag)) {
         out.push(buf.subarray(pos, lt));
         pos = end + 1;
         const m = CONTENT.exec(tag);

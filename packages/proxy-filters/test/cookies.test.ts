@@ -306,6 +306,15 @@ describe("meta Set-Cookie stripping", () => {
       expect(stripped).toEqual(["k=v1; path=/", "z=9"]);
     }
   });
+
+  test("the forms HTML also reads: a / between attributes, character references, a stray quote in a name", () => {
+    const html = `<meta/http-equiv="Set-Cookie"/content="a=1"><meta http-equiv="set&#45;cookie" content="b=2"><meta a" http-equiv="set-cookie" content="c=3"><p>kept</p>`;
+    const stripped: string[] = [];
+    const t = stripMetaSetCookie((c) => stripped.push(c));
+    const out = Buffer.concat([t.push(Buffer.from(html)) ?? Buffer.alloc(0), t.end() ?? Buffer.alloc(0)]).toString();
+    expect(out).toBe("<p>kept</p>");
+    expect(stripped).toEqual(["a=1", "b=2", "c=3"]);
+  });
 });
 
 // ---- end to end ----
