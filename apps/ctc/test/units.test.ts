@@ -5,6 +5,7 @@ import { AccessLog, Ctc, CtcStats, defaultOptions, formatEntry, pacFile, parseCo
 import { clfDate, FLUSH_DELAY_MS, quoteField } from "../src/access-log.js";
 import { crossSiteReason, hostName, tokenMatches, trustedHost } from "../src/control/guard.js";
 import { lineChunks, PIPE_BUF } from "../src/line-sink.js";
+import { allocatorEnv } from "../src/cluster/primary.js";
 import { hostOf } from "../src/stats.js";
 import { curl } from "./helpers.js";
 
@@ -134,5 +135,14 @@ describe("lineChunks (the writes of a worker's access log to the shared pipe)", 
     const chunks = lineChunks(`a\n${long}b\n`);
     expect(chunks.map((c) => c.length)).toEqual([2, PIPE_BUF, 2]);
     expect(chunks[1].subarray(-4).toString()).toBe("...\n");
+  });
+});
+
+describe("worker allocator settings", () => {
+  test("workers keep 64 MiB of freed heap unless the user chose allocator settings", () => {
+    const trim = "MALLOC_TRIM_THRESHOLD_";
+    expect(allocatorEnv({})).toEqual({ [trim]: "67108864" });
+    expect(allocatorEnv({ [trim]: "1000" })).toEqual({});
+    expect(allocatorEnv({ GLIBC_TUNABLES: "glibc.malloc.trim_threshold=1000" })).toEqual({});
   });
 });
