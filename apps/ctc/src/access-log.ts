@@ -53,12 +53,34 @@ export function quoteField(s: string): string {
   });
 }
 
+/** Most characters of a quoted request line, and of a quoted Referer or User-Agent, in a log line. */
+const REQUEST_FIELD_MAX = 3000;
+const HEADER_FIELD_MAX = 400;
+
+/**
+ * `quoted` cut to `max` characters (marked `...`) without leaving half an escape: whole log lines
+ * stay under a pipe's atomic write (PIPE_BUF, 4096 bytes), so that a line is never cut after its
+ * request field and the status and size are always there, with one worker or several.
+ */
+function clipField(quoted: string, max: number): string {
+  if (quoted.length <= max) return quoted;
+  // Walk the escapes quoteField made (`\"`, `\\`, `\xHH`, `%HH`) so that none is cut in two.
+  let end = 0;
+  while (end < max) {
+    const c = quoted.charCodeAt(end);
+    const step = c === 0x5c ? (quoted.charCodeAt(end + 1) === 0x78 ? 4 : 2) : c === 0x25 ? 3 : 1;
+    if (end + step > max) break;
+    end += step;
+  }
+  return `${quoted.slice(0, end)}...`;
+}
+
 /** The log line of `entry` (with its newline). */
 export function formatEntry(format: Exclude<LogFormat, "off">, entry: AccessEntry, date: string): string {
   const size = entry.size > 0 ? String(entry.size) : "-";
-  const line = `${entry.client} - - [${date}] "${quoteField(entry.requestLine)}" ${entry.status} ${size}`;
+  const line = `${entry.client} - - [${date}] "${clipField(quoteField(entry.requestLine), REQUEST_FIELD_MAX)}" ${entry.status} ${size}`;
   if (format === "common") return `${line}\n`;
-  return `${line} "${quoteField(entry.referer ?? "-")}" "${quoteField(entry.userAgent ?? "-")}"\n`;
+  return `${line} "${clipField(quoteField(entry.referer ?? "-"), HEADER_FIELD_MAX)}" "${clipField(quoteField(entry.userAgent ?? "-"), HEADER_FIELD_MAX)}"\n`;
 }
 
 /** An access log writing batched lines to a sink. */

@@ -90,6 +90,13 @@ const KEYS: Record<string, Checker> = {
   },
 };
 
+/** The 1-based line of `offset` in `text`. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
 /** The settings of a JSON config file. Throws `UsageError` naming the file and the key at fault. */
 export function loadConfig(path: string): Partial<CtcOptions> {
   let raw: string;
@@ -102,13 +109,17 @@ export function loadConfig(path: string): Partial<CtcOptions> {
   try {
     data = JSON.parse(raw);
   } catch (err) {
-    throw new UsageError(`--config: ${path} is not valid JSON: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const where = at === null ? "" : `:${lineOf(raw, Number(at[1]))}`;
+    throw new UsageError(`--config: ${path}${where} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}`);
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new UsageError(`--config: ${path} must hold a JSON object`);
   const out: Partial<CtcOptions> = {};
   const dir = dirname(resolve(path));
   for (const [key, value] of Object.entries(data)) {
-    const check = KEYS[key];
+    // Own keys only: "__proto__", "constructor", "valueOf" are unknown settings like any other.
+    const check = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
     if (check === undefined) throw new UsageError(`--config: ${path}: unknown setting "${key}" (known: ${Object.keys(KEYS).join(", ")})`);
     Object.assign(out, check(value, `${path}: "${key}"`, dir));
   }

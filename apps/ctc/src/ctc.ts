@@ -16,7 +16,7 @@ import {
   type Filter,
   type ResourceType,
 } from "@stdhttp/proxy-filters";
-import { AccessLog, type LogSink } from "./access-log.js";
+import { AccessLog, quoteField, type LogSink } from "./access-log.js";
 import { newToken } from "./control/guard.js";
 import type { ListStatus } from "./control/page.js";
 import type { ControlState } from "./control/serve.js";
@@ -332,6 +332,9 @@ export class Ctc implements ControlState {
   }
 }
 
+/** Bad lines of one list printed per load at most; the rest are counted. */
+const MAX_WARNINGS = 20;
+
 /** Counts and reports the bad lines of each load; holds the counters the block events go to. */
 class ListReporter {
   readonly stats = new CtcStats();
@@ -345,13 +348,21 @@ class ListReporter {
   }
 
   badLine(list: string, line: number, text: string, reason: string): void {
-    this.badLines.set(list, (this.badLines.get(list) ?? 0) + 1);
-    if (this.warn) this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${text}\n`);
+    const count = (this.badLines.get(list) ?? 0) + 1;
+    this.badLines.set(list, count);
+    if (!this.warn || count > MAX_WARNINGS + 1) return;
+    // The line is quoted as the access log quotes (a list may hold control bytes: no escape
+    // sequence reaches the operator's terminal), and at most MAX_WARNINGS are printed per list
+    // and load (a list of thousands of bad lines would flood stderr at every reload).
+    if (count > MAX_WARNINGS) this.io.stderr.write(`ctc: warning: ${list}: more bad lines, counted but not printed (the control page gives the count)\n`);
+    else this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${quoteField(text.length > 200 ? `${text.slice(0, 200)}...` : text)}\n`);
   }
 }
 
 /** `PATH: CODE` of a file read error. */
 function describeReadError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
+  // readListFile's errors already say `PATH: what` (a FIFO, a directory, ENOENT...).
+  if (e.path !== undefined && e.message.startsWith(`${e.path}: `)) return e.message;
   return `${e.path ?? "a list"}: ${e.code ?? e.message}`;
 }

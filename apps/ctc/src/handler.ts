@@ -9,7 +9,8 @@ import type { AccessLog } from "./access-log.js";
 import { serveControl, type ControlState } from "./control/serve.js";
 
 /** Absolute-form requests for the control page through the proxy. */
-const CONTROL_URL = /^http:\/\/ctc\.local(?::80)?(?=[/?]|$)/i;
+// `ctc.local.` (a trailing dot) is the same name (RFC 1034 3.1), and must not go out to DNS.
+const CONTROL_URL = /^http:\/\/ctc\.local\.?(?::80)?(?=[/?]|$)/i;
 
 /** What the handler needs of the running proxy. */
 export interface HandlerContext {

@@ -2,10 +2,11 @@
 // 2; bad list lines name the file and the line and are skipped; --help, --version, the config
 // file (flags win over it), the start lines, SIGINT/SIGTERM exiting 0, an address in use.
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { curl, CtcProcess, runCtc, startCtc, startNewsSite, tempDir } from "./helpers.js";
+import { curl, CtcProcess, eventually, runCtc, startCtc, startNewsSite, tempDir } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
 
@@ -35,6 +36,8 @@ describe("usage errors exit 2 with the message and the usage", () => {
     [["--host-map", "news.test=127.0.0.1"], "--host-map: expected HOST:PORT, got: 127.0.0.1"],
     [["--no-watch=yes"], "--no-watch takes no value"],
     [["--blocklist", "/nonexistent/ctc-list.txt"], "--blocklist: cannot read /nonexistent/ctc-list.txt: ENOENT"],
+    [["--blocklist", "/tmp"], "--blocklist: cannot read /tmp: EISDIR (a directory, not a list)"],
+    [["--upstream", "http://proxy:0"], "--upstream: not a port: 0 in http://proxy:0"],
   ])("%j", async (args, message) => {
     const r = await runCtc(...args);
     expect(r.status).toBe(2);
@@ -46,7 +49,7 @@ describe("usage errors exit 2 with the message and the usage", () => {
   test("a config file that is not JSON, has an unknown key or a bad value", async () => {
     const notJson = path.join(tmp.dir, "broken.json");
     writeFileSync(notJson, "{ port: 1 ");
-    expect((await runCtc("--config", notJson)).stderr).toContain(`ctc: error: --config: ${notJson} is not valid JSON`);
+    expect((await runCtc("--config", notJson)).stderr).toContain(`ctc: error: --config: ${notJson}:1 is not valid JSON`);
     const unknown = path.join(tmp.dir, "unknown.json");
     writeFileSync(unknown, JSON.stringify({ prot: 8080 }));
     const r = await runCtc("--config", unknown);
@@ -56,7 +59,18 @@ describe("usage errors exit 2 with the message and the usage", () => {
     writeFileSync(bad, JSON.stringify({ connectPorts: [443, "x"] }));
     expect((await runCtc("--config", bad)).stderr).toContain(`ctc: error: ${bad}: "connectPorts": not a port number (1-65535): x`);
     expect((await runCtc("--config", path.join(tmp.dir, "missing.json"))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
-  }, 120_000); // four commands in a row: a CI run with every package's tests at once took over 30 s
+    // Keys every JavaScript object has are unknown settings too, not a crash.
+    for (const key of ["__proto__", "valueOf", "constructor"]) {
+      const odd = path.join(tmp.dir, "odd.json");
+      writeFileSync(odd, `{"${key}": {"x": 1}}`);
+      const o = await runCtc("--config", odd);
+      expect([key, o.status]).toEqual([key, 2]);
+      expect(o.stderr).toContain(`unknown setting "${key}"`);
+    }
+    // A syntax error names its line.
+    writeFileSync(notJson, '{\n  "port": 1,\n  bad\n}\n');
+    expect((await runCtc("--config", notJson)).stderr).toContain(`ctc: error: --config: ${notJson}:3 is not valid JSON`);
+  }, 180_000); // four commands in a row: a CI run with every package's tests at once took over 30 s
 });
 
 describe("the command", () => {
@@ -125,6 +139,43 @@ describe("the command", () => {
       expect(r.headers["content-type"]).toBe("image/gif");
       const page = (await curl(`${p.url}/`)).body.toString();
       expect(page).toContain("1 bad line skipped");
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("a list that is no regular file (a FIFO) is refused at start; made one later, a reload fails and keeps the rules", async () => {
+    const fifo = path.join(tmp.dir, "fifo.txt");
+    execFileSync("mkfifo", [fifo]);
+    const r = await runCtc("--blocklist", fifo);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--blocklist: cannot read ${fifo}: not a regular file`);
+    const list = path.join(tmp.dir, "becomes-fifo.txt");
+    writeFileSync(list, "ads.example\n");
+    const p = await startCtc("--blocklist", list, "--log", "off", "--workers", "1", "--no-watch");
+    try {
+      rmSync(list);
+      execFileSync("mkfifo", [list]);
+      p.proc.kill("SIGHUP");
+      await eventually(() => p.stderr.includes("not a regular file"), "the reload error");
+      expect((await curl("-x", p.url, "http://ads.example/t.gif")).headers["content-type"]).toBe("image/gif");
+    } finally {
+      rmSync(list, { force: true });
+      rmSync(fifo, { force: true });
+      expect(await p.stop()).toBe(0);
+    }
+  });
+
+  test("bad list lines: control bytes are quoted, and at most 20 are printed per list and load", async () => {
+    const list = path.join(tmp.dir, "noisy.txt");
+    writeFileSync(list, `bad\x1b[31mred line\n${Array.from({ length: 50 }, (_, i) => `not a domain ${i}`).join("\n")}\nads.example\n`);
+    const p = await startCtc("--blocklist", list, "--log", "off", "--workers", "1");
+    try {
+      await eventually(() => p.stderr.includes("more bad lines, counted but not printed"), "the summary line");
+      expect(p.stderr).not.toContain("\x1b");
+      expect(p.stderr).toContain("bad\\x1b[31mred line");
+      expect(p.stderr.match(/line skipped/g)).toHaveLength(20);
+      expect((await curl(`${p.url}/`)).body.toString()).toContain("51 bad lines skipped");
     } finally {
       await p.stop();
     }

@@ -10,6 +10,19 @@ import { hostOf } from "../src/stats.js";
 import { curl } from "./helpers.js";
 
 describe("access log", () => {
+  test("a huge request line is cut inside its quotes: the status and size stay, the line fits one atomic pipe write", () => {
+    const url = `http://site.test/${"a".repeat(6000)}`;
+    for (const format of ["common", "combined"] as const) {
+      const line = formatEntry(format, { client: "127.0.0.1", requestLine: `GET ${url} HTTP/1.1`, status: 200, size: 5, referer: "\x01".repeat(3000), userAgent: "u".repeat(3000) }, "D");
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(PIPE_BUF);
+      expect(line).toMatch(/\.\.\." 200 5( |\n)/);
+      expect(lineChunks(line)).toEqual([Buffer.from(line)]);
+    }
+    // Never half an escape at the cut.
+    const escaped = formatEntry("common", { client: "c", requestLine: "\x01".repeat(2000), status: 400, size: 0 }, "D");
+    expect(escaped).toMatch(/^c - - \[D\] "(\\x01)+\.\.\." 400 -\n$/);
+  });
+
   test("Common and Combined Log Format lines; quotes and control bytes escaped", () => {
     const entry = { client: "127.0.0.1", requestLine: 'GET http://a.test/"x" HTTP/1.1', status: 200, size: 0, referer: "http://r.test/", userAgent: "UA\x01" };
     expect(formatEntry("common", entry, "04/Dec/2026:18:00:00 +0000")).toBe('127.0.0.1 - - [04/Dec/2026:18:00:00 +0000] "GET http://a.test/\\"x\\" HTTP/1.1" 200 -\n');

@@ -7,7 +7,8 @@
  * rule blocks whole is refused.
  * @module
  */
-import { readFile } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { open } from "node:fs/promises";
 import { FiltersEngine, Request, type NetworkFilter } from "@ghostery/adblocker";
 import { blockedAnswer, blockPage, type ImageBlocker } from "./blocklist-answers.js";
 import { parseLists, type BadLineHandler, type BlockListSource, type ListFormat, type RuleOrigin } from "./blocklist-parse.js";
@@ -78,6 +79,34 @@ const DECISION_CACHE = 4096;
 const UNKNOWN: RuleOrigin = { list: "?", line: 0, text: "?" };
 
 /**
+ * The text of a list file. Only a regular file is read: a FIFO (or a device) would block the
+ * read (and the thread pool's thread doing it) until a writer comes, and a directory is no list.
+ * Opened non-blocking, so that opening a FIFO does not wait either. Errors carry the path.
+ */
+export async function readListFile(path: string): Promise<string> {
+  const fail = (code: string, message: string): never => {
+    const err = new Error(`${path}: ${message}`) as NodeJS.ErrnoException;
+    err.code = code;
+    err.path = path;
+    throw err;
+  };
+  let handle;
+  try {
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return fail(e.code ?? "EIO", e.code ?? e.message);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) fail(st.isDirectory() ? "EISDIR" : "EINVAL", st.isDirectory() ? "EISDIR (a directory, not a list)" : "not a regular file (a list must be a file)");
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * A filter that blocks what the lists block.
  *
  * For the caller: `new BlockListFilter(sources, options)` or `await BlockListFilter.fromFiles(paths)`;
@@ -129,7 +158,7 @@ export class BlockListFilter implements Filter {
 
   /** Re-read the files given to `fromFiles` (on a read error the old rules stay and the error is thrown). */
   async reloadFiles(): Promise<void> {
-    const texts = await Promise.all(this.files.map((p) => readFile(p, "utf8")));
+    const texts = await Promise.all(this.files.map((p) => readListFile(p)));
     const fileSources = this.files.map((name, i) => ({ name, text: texts[i] }));
     const state = this.build([...fileSources, ...this.inline]);
     this.fileSources = fileSources;

@@ -2,7 +2,7 @@
 // canonicalisation, resource types, replacements, CONNECT refusal, bad lines and reload; unit
 // tests on decide()/explain() and end to end through ProxyRequestHandler with a node:http origin.
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
@@ -243,7 +243,13 @@ describe("reload", () => {
       expect(g.decide("http://second.example/").blocked).toBe(true);
       expect(g.decide("http://inline.example/").blocked).toBe(true);
       await rm(file);
-      await expect(g.reloadFiles()).rejects.toThrow();
+      await expect(g.reloadFiles()).rejects.toThrow(`${file}: ENOENT`);
+      expect(g.decide("http://second.example/").blocked).toBe(true);
+      // A FIFO would block the read until a writer came (and hold a thread): refused at once.
+      execFileSync("mkfifo", [file]);
+      await expect(g.reloadFiles()).rejects.toThrow(`${file}: not a regular file`);
+      await rm(file);
+      await expect(BlockListFilter.fromFiles([dir])).rejects.toThrow(`${dir}: EISDIR`);
       expect(g.decide("http://second.example/").blocked).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -246,6 +246,17 @@ describe("access", () => {
   });
 });
 
+describe("parseUpstream", () => {
+  test("a written port is kept, :80 included (the URL parser drops it); none is Squid's 3128", () => {
+    expect(parseUpstream("http://h:80")).toEqual({ host: "h", port: 80, authorization: null });
+    expect(parseUpstream("http://u:p@[::1]:80/")).toMatchObject({ host: "::1", port: 80 });
+    expect(parseUpstream("http://h").port).toBe(3128);
+    expect(parseUpstream("http://u:p%40x@h").authorization).toBe(`Basic ${Buffer.from("u:p@x").toString("base64")}`);
+    expect(() => parseUpstream("http://h:0")).toThrow(/not a port/);
+    expect(() => parseUpstream("http://u:%zz@h")).toThrow(/malformed %-escape/);
+  });
+});
+
 describe("chaining", () => {
   test("a TRACE never carries the parent's credentials (RFC 9110 9.3.8): a reflecting parent cannot leak them", async () => {
     const heads: string[] = [];

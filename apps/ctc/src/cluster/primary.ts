@@ -15,7 +15,7 @@
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
-import { readFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { newToken } from "../control/guard.js";
 import { reloadedLine, reloadFailedLine, type CtcStreams } from "../ctc.js";
@@ -50,11 +50,19 @@ export class StartFailure extends Error {
  */
 export function checkListsReadable(paths: readonly string[]): void {
   for (const path of paths) {
+    let fd = -1;
     try {
-      readFileSync(path);
+      // Non-blocking: opening a FIFO must not wait for a writer (it is refused below).
+      fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw new UsageError(`--blocklist: cannot read ${path}: EISDIR (a directory, not a list)`);
+      if (!st.isFile()) throw new UsageError(`--blocklist: cannot read ${path}: not a regular file (a list must be a file)`);
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       const e = err as NodeJS.ErrnoException;
       throw new UsageError(`--blocklist: cannot read ${path}: ${e.code ?? e.message}`);
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
   }
 }
