@@ -26,12 +26,21 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * The name a block page shows for a list: a file's base name, not its path (the page is served to
+ * any site whose request was blocked, and the path says where the user keeps things).
+ */
+function listName(list: string): string {
+  const slash = Math.max(list.lastIndexOf("/"), list.lastIndexOf("\\"));
+  return slash >= 0 ? list.slice(slash + 1) : list;
+}
+
 /** The block page (403) of a document or any request that is not an image, script, style or frame. */
 export function blockPage(url: string, rule: string, list: string): FilterAnswer {
   const body =
     `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Request blocked</title></head><body>\n` +
     `<h1>Request blocked</h1>\n<p>The request for <code>${escapeHtml(url)}</code> was blocked by the rule ` +
-    `<code>${escapeHtml(rule)}</code> of the list <code>${escapeHtml(list)}</code>.</p>\n</body></html>\n`;
+    `<code>${escapeHtml(rule)}</code> of the list <code>${escapeHtml(listName(list))}</code>.</p>\n</body></html>\n`;
   return { status: 403, reason: "Forbidden", headers: [["Content-Type", "text/html; charset=utf-8"], NO_STORE], body };
 }
 

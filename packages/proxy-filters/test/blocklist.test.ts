@@ -379,6 +379,17 @@ describe("end to end", () => {
     } finally {
       await q.close();
     }
+    // A list file is named by its base name: the page is served to the blocked site, and the path
+    // tells where the user keeps things.
+    const h = new BlockListFilter([{ name: "/home/someone/.config/ctc/private-list.txt", text: `||127.0.0.1:${originPort}/doc\n` }]);
+    const w = await proxy([h]);
+    try {
+      const page = (await get(w.port, `http://127.0.0.1:${originPort}/doc`, ["Accept: text/html"])).body.toString();
+      expect(page).toContain("<code>private-list.txt</code>");
+      expect(page).not.toContain("/home/someone");
+    } finally {
+      await w.close();
+    }
   });
 
   test("exceptions and unblocked requests reach the origin; canonical spellings are still blocked", async () => {
