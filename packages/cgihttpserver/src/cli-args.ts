@@ -97,7 +97,7 @@ export const CGI_FLAGS: ReadonlyArray<CLIFlag<CGICLIOptions>> = [
   {
     flags: ["--cgi-launcher"],
     metavar: "{auto,helper,spawn}",
-    help: "start scripts with spawn from the server, from a small helper process (helper: Linux with Perl), or the helper where available (auto) (default: spawn)",
+    help: "start scripts from a small helper process where available (auto), only from it (helper: Linux with Python 3.8+ or Perl), or with spawn from the server (default: auto)",
     apply(o, value) {
       if (!(LAUNCHERS as readonly string[]).includes(value!)) throw new UsageError(`argument --cgi-launcher: invalid choice: '${value}' (choose from ${LAUNCHERS.map((l) => `'${l}'`).join(", ")})`);
       o.cgiLauncher = value as CgiLauncher;
