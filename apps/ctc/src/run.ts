@@ -110,6 +110,14 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
 async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, ca: LocalCA | null): Promise<number> {
   const primary = new Primary(options, workers, io);
   let address: [string, number];
+  // A SIGINT/SIGTERM while the workers start is kept for later: the primary must not die with
+  // its workers half started (they would fail writing to it), it stops them once they are up.
+  let early: NodeJS.Signals | null = null;
+  const onEarly = (signal: NodeJS.Signals): void => {
+    early = signal;
+  };
+  process.on("SIGINT", onEarly);
+  process.on("SIGTERM", onEarly);
   try {
     address = await primary.start();
   } catch (err) {
@@ -117,6 +125,14 @@ async function runPrimary(options: CtcOptions, workers: number, io: CtcStreams, 
     if (err.status === 2) return usageError(new UsageError(err.message), io);
     io.stderr.write(`ctc: error: ${err.message}\n`);
     return err.status;
+  } finally {
+    process.off("SIGINT", onEarly);
+    process.off("SIGTERM", onEarly);
+  }
+  if (early !== null) {
+    await primary.stop();
+    io.stdout.write("ctc: stopped\n");
+    return 0;
   }
   // A second signal does not wait for the workers' requests still running.
   await serveUntilSignal({

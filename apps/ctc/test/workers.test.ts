@@ -2,9 +2,9 @@
 // with real processes: the merged counters, the switch and reloads reaching every worker,
 // SIGTERM leaving no process behind, a killed worker replaced, bad values refused.
 import { afterAll, beforeAll, describe, expect, test, jest } from "@jest/globals";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { curl, eventually, runCtc, startCtc, startNewsSite, tempDir, type CtcProcess } from "./helpers.js";
+import { curl, CtcProcess, eventually, runCtc, startCtc, startNewsSite, tempDir } from "./helpers.js";
 
 // Proxies with workers (three Node processes each) start slowly when CI runs every package's
 // tests at once on two cores.
@@ -195,6 +195,29 @@ describe("bad values exit 2 with the usage", () => {
       await ctc.stop();
     }
   });
+
+  test("SIGTERM while the workers start: they are stopped once up, exit 0, no worker left and no EPIPE", async () => {
+    const ctc = new CtcProcess(["--port", "0", "--workers", "2", "--log", "off"]);
+    const pid = ctc.proc.pid!;
+    // The signal listener is in place before the first fork: wait for a child, then signal.
+    const children = (): number[] =>
+      readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(pid);
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    await eventually(() => children().length > 0, "a worker forked", 60_000);
+    const forked = children();
+    ctc.proc.kill("SIGTERM");
+    expect(await ctc.exited()).toBe(0);
+    expect(ctc.stderr).not.toMatch(/EPIPE|Error:/);
+    await eventually(() => forked.every((w) => !alive(w)), "the workers gone");
+  }, 90_000);
 
   test("with workers, an unreadable list is still a usage error printed once, before any worker starts", async () => {
     const r = await runCtc("--workers", "2", "--blocklist", "/nonexistent/ctc-list.txt");
