@@ -179,6 +179,15 @@ export function fsEncode(s: string): string | Buffer {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
+    // A high surrogate and the low one after it are one character (U+10000 and up), whose low half
+    // may fall in DC80-DCFF: it is not an escaped byte (those never follow a high surrogate).
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
     if (c >= 0xdc80 && c <= 0xdcff) {
       parts.push(Buffer.from(s.slice(start, i), "utf8"), Buffer.of(c - 0xdc00));
       start = i + 1;
