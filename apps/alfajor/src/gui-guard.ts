@@ -44,10 +44,8 @@ export function guiOrigin(host: string): string {
 
 /** Why a state-changing request is refused, or null when it may proceed. */
 export function refuseStateChange(req: GuardedRequest, token: string): string | null {
-  if (req.host === undefined) return "no Host";
-  if (req.origin !== undefined && req.origin.toLowerCase() !== guiOrigin(req.host)) return `cross-origin request from ${req.origin}`;
-  const site = req.secFetchSite?.toLowerCase();
-  if (site !== undefined && site !== "same-origin" && site !== "none") return `cross-site request (Sec-Fetch-Site: ${site})`;
+  const foreign = foreignOrigin(req.host, req.origin, req.secFetchSite);
+  if (foreign !== null) return foreign;
   if (req.token === undefined) return "missing CSRF token (X-Alfajor-Token)";
   const got = Buffer.from(req.token);
   const want = Buffer.from(token);
@@ -71,11 +69,9 @@ export interface GuardedRead {
  * lock the GUI out of it.
  */
 export function refuseCrossSiteRead(req: GuardedRead): string | null {
-  if (req.host === undefined) return "no Host";
+  const foreign = foreignOrigin(req.host, req.origin, req.secFetchSite);
+  if (foreign !== null || req.host === undefined) return foreign;
   const own = guiOrigin(req.host);
-  const site = req.secFetchSite?.toLowerCase();
-  if (site !== undefined && site !== "same-origin" && site !== "none") return `cross-site request (Sec-Fetch-Site: ${site})`;
-  if (req.origin !== undefined && req.origin.toLowerCase() !== own) return `cross-origin request from ${req.origin}`;
   if (req.referer !== undefined) {
     let from: string;
     try {
@@ -85,5 +81,14 @@ export function refuseCrossSiteRead(req: GuardedRead): string | null {
     }
     if (from !== own) return `request from a page of ${from}`;
   }
+  return null;
+}
+
+/** Why a request is not the GUI's own (no Host, another `Origin`, a cross-site `Sec-Fetch-Site`), or null. */
+function foreignOrigin(host: string | undefined, origin: string | undefined, secFetchSite: string | undefined): string | null {
+  if (host === undefined) return "no Host";
+  if (origin !== undefined && origin.toLowerCase() !== guiOrigin(host)) return `cross-origin request from ${origin}`;
+  const site = secFetchSite?.toLowerCase();
+  if (site !== undefined && site !== "same-origin" && site !== "none") return `cross-site request (Sec-Fetch-Site: ${site})`;
   return null;
 }

@@ -3,7 +3,7 @@
  * any answer it can frame, as CPython does) but a proxy must not pass on.
  * @module
  */
-import { InvalidContentLength, parseTokenList, UnknownTransferEncoding, type HTTPResponse } from "@stdhttp/httplib";
+import { parseContentLength, parseTokenList, UnknownTransferEncoding, type HTTPResponse } from "@stdhttp/httplib";
 
 /**
  * An origin's answer that a proxy refuses to relay (answered 502 with this message, which never
@@ -31,18 +31,12 @@ export function checkedAnswer(res: HTTPResponse): number | null {
   const te = res.headers.has("transfer-encoding");
   if (te && res.version === 10) fail(new InvalidUpstreamAnswer("Transfer-Encoding in an HTTP/1.0 answer, faulty framing (RFC 9112 6.1)"));
   refuseOtherCodings(res);
-  const values = res.headers.getAll("content-length");
-  if (values.length === 0 || te) return null;
-  let found: number | null = null;
-  for (const value of values) {
-    for (const part of value.split(",")) {
-      const item = part.trim();
-      const n = /^\d+$/.test(item) ? Number(item) : Number.NaN;
-      if (!Number.isSafeInteger(n) || (found !== null && n !== found)) fail(new InvalidContentLength(values.join(", ")));
-      found = n;
-    }
+  if (te) return null;
+  try {
+    return parseContentLength(res.headers) ?? null;
+  } catch (err) {
+    return fail(err as Error);
   }
-  return found;
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { ContentCodingError, createDecoder, isSupported, parseContentCodings, type ContentCoding } from "./content-coding.js";
-import type { BodyTransform, Filter, FilterRequest, FilterResponse } from "./filter.js";
+import { joinedOrNull, type BodyTransform, type Filter, type FilterRequest, type FilterResponse } from "./filter.js";
 import { HtmlCutter, type CutDecision, type HtmlElement } from "./html-cutter.js";
 import { ResolvedUrls } from "./resolved-urls.js";
 
@@ -210,7 +210,7 @@ export class BannerFilter implements Filter {
         // push(): what was produced before the error is returned; the next call throws it.
         if (!(err instanceof ContentCodingError)) throw err;
       }
-      return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
+      return joinedOrNull(all);
     };
     return {
       push: (chunk) => {
@@ -219,8 +219,7 @@ export class BannerFilter implements Filter {
       },
       end: () => {
         if (failed) throw failed;
-        const all = [...cutPieces(decoder.endPieces(), true)];
-        return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
+        return joinedOrNull([...cutPieces(decoder.endPieces(), true)]);
       },
       pushPieces: (chunk) => cutPieces(decoder.pieces(chunk), false),
       endPieces: () => cutPieces(decoder.endPieces(), true),

@@ -5,6 +5,7 @@
  * @module
  */
 import zlib from "node:zlib";
+import { joinedOrNull } from "./filter.js";
 
 /** The codings we decode. */
 export type ContentCoding = "gzip" | "deflate" | "br";
@@ -155,8 +156,7 @@ function syncEngine(engine: Engine, flush: number, finish: number): Decoder {
 
 /** Every piece of `pieces`, as one Buffer. */
 function joined(pieces: Iterable<Buffer>): Buffer {
-  const all = [...pieces];
-  return all.length === 0 ? EMPTY : all.length === 1 ? all[0] : Buffer.concat(all);
+  return joinedOrNull([...pieces]) ?? EMPTY;
 }
 
 /** Whether this Node.js has the engine method the decoders use. */

@@ -49,6 +49,11 @@ export interface BodyTransform {
   endPieces?(): Iterable<Buffer>;
 }
 
+/** `parts` as one Buffer (no copy for a single part), or null when there are none. */
+export function joinedOrNull(parts: readonly Buffer[]): Buffer | null {
+  return parts.length === 0 ? null : parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
 /** The output of `t.push(chunk)`, as pieces. */
 export function* pushedPieces(t: BodyTransform, chunk: Buffer): Generator<Buffer, void, undefined> {
   if (t.pushPieces) {
@@ -143,13 +148,9 @@ export function bodyTransform(filters: readonly Filter[], req: FilterRequest, re
     for (const out of endedPieces(chain[i])) yield* through(i + 1, out);
     yield* ending(i + 1);
   }
-  const joined = (pieces: Iterable<Buffer>): Buffer | null => {
-    const all = [...pieces];
-    return all.length === 0 ? null : all.length === 1 ? all[0] : Buffer.concat(all);
-  };
   return {
-    push: (chunk) => joined(through(0, chunk)),
-    end: () => joined(ending(0)),
+    push: (chunk) => joinedOrNull([...through(0, chunk)]),
+    end: () => joinedOrNull([...ending(0)]),
     pushPieces: (chunk) => through(0, chunk),
     endPieces: () => ending(0),
   };

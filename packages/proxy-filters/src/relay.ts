@@ -26,15 +26,19 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   // on, RFC 9110 8.6), never with a body a transform changes, never in 1xx and 204 (RFC 9110 8.6).
   const headers: Array<[string, string]> = [];
   let hasDate = false;
+  // Whether the filters left a Content-Length (a filter may drop it without transforming).
+  let hadLength = false;
   for (const pair of response.headers) {
     const lower = pair[0].toLowerCase();
-    if (lower === "content-length") continue;
+    if (lower === "content-length") {
+      hadLength = true;
+      continue;
+    }
     if (lower === "date") hasDate = true;
     headers.push(pair);
   }
-  const lengthSent = declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204 && response.headers.some(([k]) => k.toLowerCase() === "content-length");
-  const hasLength = lengthSent;
-  const chunked = !noBody && !hasLength && h.requestVersion >= "HTTP/1.1";
+  const lengthSent = hadLength && declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204;
+  const chunked = !noBody && !lengthSent && h.requestVersion >= "HTTP/1.1";
   // The origin's Server and Date are end-to-end: relayed as they are (a Date is added only when
   // the origin sent none, RFC 9110 6.6.1), not replaced by ours.
   h.logRequest(response.status);
@@ -52,6 +56,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
     h.wfile.write(chunked ? encodeChunk(data) : data);
     await h.wfile.flush();
   };
+  let failure: unknown = null;
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
@@ -62,15 +67,14 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
       for (const piece of endedPieces(transform)) await send(piece);
     }
   } catch (err) {
-    // Upstream cut the body short (or the client left): the client must not see it as complete.
+    failure = err;
+  }
+  // Upstream cut the body short, or the client left (its upstream response was closed, which may
+  // end the body early without an error): the client must not see the answer as complete.
+  if (failure !== null || watch.leftDuringRelay) {
     h.closeConnection = true;
     if (watch.leftDuringRelay) h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
-    else h.logError("relaying %s: %s", req.url.href, (err as Error).message ?? String(err));
-    return;
-  }
-  if (watch.leftDuringRelay) {
-    h.closeConnection = true;
-    h.logError("client went away while %s was relayed; upstream transfer stopped", req.url.href);
+    else h.logError("relaying %s: %s", req.url.href, (failure as Error).message ?? String(failure));
     return;
   }
   if (chunked) h.wfile.write(LAST_CHUNK);
