@@ -350,12 +350,12 @@ class ListReporter {
   badLine(list: string, line: number, text: string, reason: string): void {
     const count = (this.badLines.get(list) ?? 0) + 1;
     this.badLines.set(list, count);
-    if (!this.warn || count > MAX_WARNINGS + 1) return;
+    if (!this.warn) return;
     // The line is quoted as the access log quotes (a list may hold control bytes: no escape
     // sequence reaches the operator's terminal), and at most MAX_WARNINGS are printed per list
     // and load (a list of thousands of bad lines would flood stderr at every reload).
-    if (count > MAX_WARNINGS) this.io.stderr.write(`ctc: warning: ${list}: more bad lines, counted but not printed (the control page gives the count)\n`);
-    else this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${quoteField(text.length > 200 ? `${text.slice(0, 200)}...` : text)}\n`);
+    if (count <= MAX_WARNINGS) this.io.stderr.write(`ctc: warning: ${list}:${line}: ${reason}; line skipped: ${quoteField(text.length > 200 ? `${text.slice(0, 200)}...` : text)}\n`);
+    else if (count === MAX_WARNINGS + 1) this.io.stderr.write(`ctc: warning: ${list}: more bad lines, counted but not printed (the control page gives the count)\n`);
   }
 }
 
