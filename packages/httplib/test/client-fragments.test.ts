@@ -9,7 +9,7 @@ import { HTTPConnection, type HTTPResponse } from "../src/index.js";
 import { rawServer } from "./helpers/servers.js";
 
 type Framing = "length" | "chunked" | "close";
-type ReadMode = "read" | "amt" | "read1" | "readline" | "readInto" | "iterate";
+type ReadMode = "read" | "amt" | "read1" | "readline" | "readInto" | "readInto1" | "iterate";
 
 function encode(body: Buffer, framing: Framing, chunkSizes: number[]): Buffer {
   if (framing === "length") return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
@@ -60,6 +60,11 @@ async function readAll(resp: HTTPResponse, mode: ReadMode): Promise<Buffer> {
       for (let n; (n = await resp.readInto(buf)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
       break;
     }
+    case "readInto1": {
+      const buf = Buffer.alloc(13);
+      for (let n; (n = await resp.readInto1(buf)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+      break;
+    }
     default:
       for (;;) {
         const b = mode === "amt" ? await resp.read(5) : mode === "read1" ? await resp.read1(9) : await resp.readline(11);
@@ -77,7 +82,7 @@ describe("fragmented responses", () => {
       framing: fc.constantFrom<Framing>("length", "chunked", "close"),
       chunkSizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
       cuts: fc.array(fc.nat(), { maxLength: 8 }),
-      mode: fc.constantFrom<ReadMode>("read", "amt", "read1", "readline", "readInto", "iterate"),
+      mode: fc.constantFrom<ReadMode>("read", "amt", "read1", "readline", "readInto", "readInto1", "iterate"),
     });
     await fc.assert(
       fc.asyncProperty(arbCase, async ({ body, framing, chunkSizes, cuts, mode }) => {

@@ -43,7 +43,7 @@ async function writeInPieces(socket: net.Socket, data: Buffer, sizes: number[]):
 }
 
 describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
-  test.each<ReadMode>(["read", "readInto-big", "readInto-small", "amt", "read1", "peek"])(
+  test.each<ReadMode>(["read", "readInto-big", "readInto-small", "readInto1", "amt", "read1", "peek"])(
     "a 300 KiB Content-Length body in many segments, %s",
     async (mode) => {
       const body = pattern(300 * 1024 + 7);
@@ -69,7 +69,7 @@ describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
     },
   );
 
-  test.each<ReadMode>(["read", "readInto-big", "amt"])("the end of a body arrives together with the next pipelined response, %s", async (mode) => {
+  test.each<ReadMode>(["read", "readInto-big", "readInto1", "amt"])("the end of a body arrives together with the next pipelined response, %s", async (mode) => {
     const first = pattern(200_000, 1);
     const second = pattern(5000, 2);
     const one = lengthResponse(first);
@@ -110,6 +110,57 @@ describe.each(PATHS)("reading bodies (%s)", (_name, Conn) => {
       }
       for (let i = 0; i < bodies.length; i++) expect(got[i].equals(bodies[i])).toBe(true);
       expect(server.received).toHaveLength(1);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  test("views kept from some responses stay intact while others are copied out with readInto1 (read blocks reused)", async () => {
+    // Sizes around the 16 KiB copy limit and the 64 KiB block, so that views, copies and reused
+    // blocks meet at every boundary.
+    const sizes = [100, 20_000, 70_000, 16_384, 200_000, 5, 65_536, 130_000, 16_385, 1_000_000];
+    const bodies = Array.from({ length: 40 }, (_, i) => pattern(sizes[i % sizes.length] + i, i));
+    const server = await rawServer((socket, _all, index) => {
+      void writeInPieces(socket, lengthResponse(bodies[index % bodies.length]), [65_536, 9000, 1, 100_000]);
+    });
+    const conn = new Conn("127.0.0.1", server.port);
+    const block = Buffer.alloc(64 * 1024);
+    try {
+      const kept: Array<[number, Buffer]> = [];
+      for (let i = 0; i < bodies.length; i++) {
+        await conn.request("GET", `/${i}`);
+        const resp = await conn.getResponse();
+        switch (i % 4) {
+          case 0:
+            kept.push([i, await resp.read()]);
+            break;
+          case 1: {
+            const parts: Buffer[] = [];
+            for await (const chunk of resp) parts.push(chunk);
+            expect(Buffer.concat(parts).equals(bodies[i])).toBe(true);
+            // The views themselves are kept and checked again at the end.
+            for (const p of parts) kept.push([-1, p]);
+            break;
+          }
+          default: {
+            const parts: Buffer[] = [];
+            for (let n; (n = await resp.readInto1(block)) > 0; ) parts.push(Buffer.from(block.subarray(0, n)));
+            expect(Buffer.concat(parts).equals(bodies[i])).toBe(true);
+          }
+        }
+      }
+      // Every view handed out earlier still holds what it held (its block was never refilled).
+      const snapshot = kept.map(([, b]) => Buffer.from(b));
+      for (let i = 0; i < 3; i++) {
+        await conn.request("GET", `/${bodies.length + i}`);
+        const resp = await conn.getResponse();
+        while ((await resp.readInto1(block)) > 0);
+      }
+      kept.forEach(([i, b], k) => {
+        if (i >= 0) expect(b.equals(bodies[i])).toBe(true);
+        expect(b.equals(snapshot[k])).toBe(true);
+      });
     } finally {
       conn.close();
       await server.close();

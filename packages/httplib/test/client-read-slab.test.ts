@@ -81,4 +81,85 @@ describe("ReadSlab", () => {
     read(slab, 20 * KIB);
     expect(slab.next().buffer).toBe(first.buffer);
   });
+
+  describe("reuse of a filled block", () => {
+    /**
+     * Four reads of 16 KiB: a whole 64 KiB block when the slab starts one (the first `next()`
+     * decides which block, without anything unread unless `inUse` is given).
+     */
+    function fillBlock(slab: ReadSlab, inUse: Buffer | null = null): Buffer[] {
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < 4; i++) {
+        const tail = slab.next(Number.POSITIVE_INFINITY, i === 0 ? inUse : null);
+        expect(tail.length).toBeGreaterThanOrEqual(16 * KIB);
+        pieces.push(slab.take(tail.fill(0x61, 0, 16 * KIB), 16 * KIB));
+      }
+      expect(new Set(pieces.map((p) => p.buffer)).size).toBe(1);
+      return pieces;
+    }
+
+    test("two blocks take turns when their bytes were copied out", () => {
+      const slab = new ReadSlab();
+      const a = fillBlock(slab)[0].buffer;
+      const b = fillBlock(slab)[0].buffer;
+      expect(b).not.toBe(a);
+      // The third block is the first one again, then the second: no allocation per read.
+      expect(fillBlock(slab)[0].buffer).toBe(a);
+      expect(fillBlock(slab)[0].buffer).toBe(b);
+      expect(fillBlock(slab)[0].buffer).toBe(a);
+    });
+
+    test("a block a view of which was lent is never written again", () => {
+      const slab = new ReadSlab();
+      const pieces = fillBlock(slab);
+      const kept = pieces[1];
+      slab.lend(kept); // lent while it was the current block
+      const copy = Buffer.from(kept);
+      fillBlock(slab);
+      for (let i = 0; i < 4; i++) expect(fillBlock(slab)[0].buffer).not.toBe(kept.buffer);
+      expect(kept.equals(copy)).toBe(true);
+    });
+
+    test("a view lent once its block is the previous one also keeps it", () => {
+      const slab = new ReadSlab();
+      const a = fillBlock(slab);
+      fillBlock(slab);
+      slab.lend(a[2]);
+      for (let i = 0; i < 4; i++) expect(fillBlock(slab)[0].buffer).not.toBe(a[2].buffer);
+    });
+
+    test("a block that still holds unread bytes (inUse) is not taken back; once read, it is", () => {
+      const slab = new ReadSlab();
+      const a = fillBlock(slab);
+      const unread = a[a.length - 1];
+      const b = fillBlock(slab);
+      // The reader still holds bytes of block a: a new block instead of a.
+      const c = fillBlock(slab, unread);
+      expect(c[0].buffer).not.toBe(unread.buffer);
+      expect(c[0].buffer).not.toBe(b[0].buffer);
+      // Block b is free (nothing unread in it): it is the next one.
+      expect(fillBlock(slab, Buffer.alloc(0))[0].buffer).toBe(b[0].buffer);
+    });
+
+    test("lend() of memory that is not a slab block is ignored", () => {
+      const slab = new ReadSlab();
+      const a = fillBlock(slab)[0].buffer;
+      slab.lend(Buffer.from("not ours"));
+      slab.lend(Buffer.alloc(0));
+      fillBlock(slab);
+      expect(fillBlock(slab)[0].buffer).toBe(a);
+    });
+
+    test("the ordinary block set aside for an adopted one keeps its lent mark", () => {
+      const slab = new ReadSlab();
+      const first = read(slab, 1 * KIB);
+      slab.lend(first);
+      slab.adopt(Buffer.alloc(20 * KIB), 0);
+      read(slab, 20 * KIB);
+      // Back to the ordinary block (lent), read to its end: it is never taken back later.
+      expect(read(slab, 63 * KIB).buffer).toBe(first.buffer);
+      for (let i = 0; i < 4; i++) expect(fillBlock(slab)[0].buffer).not.toBe(first.buffer);
+      expect(first.every((x) => x === 0x61)).toBe(true);
+    });
+  });
 });

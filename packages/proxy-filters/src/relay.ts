@@ -13,6 +13,11 @@ import { endToEnd } from "./hop-by-hop.js";
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
 const ONE_READ_LIMIT = 64 * 1024;
+/** Size of the blocks that untransformed bodies are copied through (see {@link relayCopied}). */
+const BLOCK = 64 * 1024;
+/** Blocks kept between answers, for the answers relayed at the same time. */
+const SPARE_LIMIT = 16;
+const spareBlocks: Buffer[] = [];
 
 /** The upstream answer to the client, through the response filters and body transforms. */
 export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: HTTPResponse, declaredLength: number | null, watch: ClientWatch): Promise<void> {
@@ -60,6 +65,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
+    else if (transform === null && !res.chunked) await relayCopied(h, res, chunked);
     else if (transform === null) for await (const chunk of res as AsyncIterable<Buffer>) await send(chunk);
     else {
       // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
@@ -78,4 +84,28 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
     return;
   }
   if (chunked) h.wfile.write(LAST_CHUNK);
+}
+
+/**
+ * A body that no filter transforms (Content-Length or read until close), copied through a block
+ * of ours with `readInto1()`: the upstream connection then fills the same read blocks again, so
+ * nothing is allocated per read (fresh memory per 64 KiB read made V8 collect every few
+ * milliseconds and the kernel fault pages in). A block is read into again only once the client's
+ * socket no longer holds it (`wfile.pending` is 0 after a write the kernel took at once).
+ */
+async function relayCopied(h: ProxyExchange, res: HTTPResponse, chunked: boolean): Promise<void> {
+  let block = spareBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK);
+  try {
+    for (;;) {
+      const n = await res.readInto1(block);
+      if (n === 0) break;
+      const data = block.subarray(0, n);
+      h.wfile.write(chunked ? encodeChunk(data) : data);
+      if (h.wfile.pending > 0) block = Buffer.allocUnsafeSlow(BLOCK); // the socket still reads from it
+      await h.wfile.flush();
+    }
+  } finally {
+    // Never the block a pending write holds: that one was replaced right after the write.
+    if (spareBlocks.length < SPARE_LIMIT) spareBlocks.push(block);
+  }
 }

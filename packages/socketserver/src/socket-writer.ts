@@ -35,6 +35,16 @@ export class SocketWriter {
     return this.isClosed;
   }
 
+  /**
+   * Bytes accepted by `write()` that the socket has not handed to the kernel yet (Node's
+   * `writableLength`). While it is above 0 the socket may still read from the Buffers written
+   * last; at 0 every Buffer passed to `write()` may be reused (a write that the kernel took at
+   * once leaves it at 0).
+   */
+  get pending(): number {
+    return this.socket.writableLength;
+  }
+
   /** Always true (Python's `writable()`). */
   writable(): boolean {
     return true;

@@ -264,6 +264,35 @@ describe("wfile", () => {
     expect(counts).toEqual([7, big]);
   });
 
+  test("pending: 0 after a write the kernel took at once, the unsent bytes while the peer does not read, 0 after flush()", async () => {
+    const seen: number[] = [];
+    const clientWaits = deferred();
+    await withServer(
+      async (_rfile, handler) => {
+        handler.wfile.write(Buffer.alloc(1000));
+        seen.push(handler.wfile.pending);
+        // Far more than loopback's socket buffers hold while the client does not read.
+        const big = Buffer.alloc(64 * 1024 * 1024);
+        handler.wfile.write(big);
+        seen.push(handler.wfile.pending);
+        clientWaits.resolve();
+        await handler.wfile.flush();
+        seen.push(handler.wfile.pending);
+        return undefined;
+      },
+      async (address) => {
+        const s = await connectTo(address);
+        s.pause();
+        await clientWaits.promise;
+        expect((await readAll(s)).length).toBe(1000 + 64 * 1024 * 1024);
+      },
+    );
+    expect(seen[0]).toBe(0);
+    expect(seen[1]).toBeGreaterThan(0);
+    expect(seen[1]).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(seen[2]).toBe(0);
+  });
+
   test("write() after the connection is gone throws ConnectionClosed (code ERR_CONNECTION_CLOSED)", async () => {
     let code = "no error";
     await withServer(

@@ -73,7 +73,7 @@ export class BodyReader {
       wire.reserveInPlace = true; // whole bodies: the next large ones may be received in place
       const n = this.length!;
       if (wire.buf.length < n) return this.#readLength(n);
-      const out = ownBytes(wire.take(n)); // the whole body is here: no wait (and no copy unless small)
+      const out = wire.takeOwn(n); // the whole body is here: no wait (and no copy unless small)
       this.length = 0;
       this.finish();
       return Promise.resolve(out);
@@ -98,7 +98,7 @@ export class BodyReader {
       }
       let piece: Buffer | null;
       try {
-        piece = await this.available(null, 0);
+        piece = await this.#piece(null, 0);
       } catch (err) {
         // The bytes already put in `target` by this call are part of what arrived.
         if (at > 0 && err instanceof IncompleteRead) {
@@ -113,6 +113,21 @@ export class BodyReader {
       this.consume(n);
     }
     return at;
+  }
+
+  /**
+   * Copies the next body bytes into `target` (at most its length), waiting for data at most once;
+   * resolves to the count, 0 at the end of the body. The bytes are copied out of the read block,
+   * which the connection can then fill again: no memory is allocated per read.
+   */
+  async readInto1(target: Uint8Array): Promise<number> {
+    if (this.wire === null || target.length === 0) return 0;
+    const piece = await this.#piece(null, 0);
+    if (piece === null) return 0;
+    const n = Math.min(piece.length, target.length);
+    target.set(n === piece.length ? piece : piece.subarray(0, n), 0);
+    this.consume(n);
+    return n;
   }
 
   /** One line of at most `limit` bytes (unbounded when negative). */
@@ -149,9 +164,18 @@ export class BodyReader {
   /**
    * The next body bytes available now (a view, not consumed), waiting for some if needed;
    * null at the end of the body (which is then finished). `parts`/`total` are what the caller
-   * collected so far, reported as `partial` if the body turns out incomplete.
+   * collected so far, reported as `partial` if the body turns out incomplete. The caller may keep
+   * the view: its memory is never reused (see `Wire.lend`).
    */
   async available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
+    const wire = this.wire;
+    const piece = await this.#piece(parts, total);
+    if (piece !== null) wire?.lend(piece);
+    return piece;
+  }
+
+  /** {@link BodyReader.available} for a caller that copies the bytes and keeps no view (no lending). */
+  async #piece(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
     const w = this.wire;
     if (w !== null) {
       w.dropReservation(); // piece by piece: no block for the whole body
@@ -178,6 +202,7 @@ export class BodyReader {
           }
           if (wire.buf.length > 0) {
             const input = wire.buf;
+            wire.lend(input); // the decoder keeps views of its input
             wire.consume(input.length);
             let rest: Buffer | null;
             try {

@@ -1,8 +1,15 @@
 /**
  * `ReadSlab`: where socket reads land when no body buffer is waiting for them (the `onread`
- * path of {@link Wire}). Reads fill consecutive slices of one 64 KiB block that is never
- * written twice, so a received chunk is kept as a view (no copy, no allocation per read) and
- * two consecutive chunks are contiguous in memory (joined without copying).
+ * path of {@link Wire}). Reads fill consecutive slices of a 64 KiB block, so a received chunk is
+ * kept as a view (no copy, no allocation per read) and two consecutive chunks are contiguous in
+ * memory (joined without copying).
+ *
+ * A block is written again only when nothing can still see its bytes: when it fills, the block
+ * filled before it is taken back if none of its bytes are still buffered and no view of it was
+ * handed out ({@link ReadSlab.lend}); otherwise a new block is allocated. A consumer that copies
+ * the bytes out (`readInto1()`, `readInto()`) thus streams through two blocks, with no fresh
+ * memory per read (no garbage for the collector, no pages to fault in); one that keeps views
+ * (`read1()`, the async iterator) gets new blocks, as it must.
  *
  * A block may also be sized for what is known to come ({@link ReadSlab.adopt}): the rest of a
  * response whose Content-Length is known, so that its whole body lands in one Buffer.
@@ -18,28 +25,60 @@ const MIN_READ = 16 * 1024;
 export class ReadSlab {
   #block: Buffer | null = null;
   #pos = 0;
+  /** A view of the current block was handed out: it is never written again. */
+  #lent = false;
+  /** The ordinary block filled before the current one, to be filled again once free (see {@link ReadSlab.next}). */
+  #prev: Buffer | null = null;
+  #prevLent = false;
   /** The current block was adopted: its tail is handed out to the last byte, however small. */
   #reserved = false;
   /** The ordinary block (and its position) while an adopted one is current. */
   #spare: Buffer | null = null;
   #sparePos = 0;
+  #spareLent = false;
 
   /**
    * The free tail of the current block (at least 16 KiB, or what is left of an adopted block), for
-   * the next read; at most `max` bytes of it when given.
+   * the next read; at most `max` bytes of it when given. `inUse` is what the reader still holds
+   * unread (the wire's buffer): a block that holds any of it is not written again.
    */
-  next(max = Number.POSITIVE_INFINITY): Buffer {
+  next(max = Number.POSITIVE_INFINITY, inUse: Buffer | null = null): Buffer {
     let block = this.#block;
     if (this.#reserved && block !== null && this.#pos < block.length) return block.subarray(this.#pos);
     if (this.#reserved) this.#unreserve(); // the adopted block is full: back to the ordinary one
     block = this.#block;
-    if (block === null || block.length - this.#pos < MIN_READ) {
-      // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
-      block = Buffer.allocUnsafeSlow(BLOCK);
-      this.#block = block;
-      this.#pos = 0;
-    }
+    if (block === null || block.length - this.#pos < MIN_READ) block = this.#turn(inUse);
     return block.subarray(this.#pos, Math.min(block.length, this.#pos + max));
+  }
+
+  /**
+   * Marks the block that `b` is a view of as handed out (the caller may keep `b`): that block's
+   * bytes are never overwritten. Call it for every view that leaves the reader.
+   */
+  lend(b: Buffer): void {
+    if (b.length === 0) return;
+    const memory = b.buffer;
+    if (this.#block !== null && memory === this.#block.buffer) this.#lent = true;
+    else if (this.#prev !== null && memory === this.#prev.buffer) this.#prevLent = true;
+    else if (this.#spare !== null && memory === this.#spare.buffer) this.#spareLent = true;
+  }
+
+  /**
+   * Starts the next ordinary block: the one filled before the current block when it is free
+   * (not lent, none of its bytes in `inUse`), else a new one. The block being left becomes the
+   * previous one unless it was lent (then it is only dropped, for the collector).
+   */
+  #turn(inUse: Buffer | null): Buffer {
+    const prev = this.#prev;
+    const free = prev !== null && !this.#prevLent && (inUse === null || inUse.length === 0 || inUse.buffer !== prev.buffer);
+    // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
+    const block = free ? prev : Buffer.allocUnsafeSlow(BLOCK);
+    this.#prev = this.#lent ? null : this.#block;
+    this.#prevLent = false;
+    this.#block = block;
+    this.#pos = 0;
+    this.#lent = false;
+    return block;
   }
 
   /**
@@ -53,9 +92,11 @@ export class ReadSlab {
     if (!this.#reserved && this.#block !== null && this.#block.length - this.#pos >= MIN_READ) {
       this.#spare = this.#block;
       this.#sparePos = this.#pos;
+      this.#spareLent = this.#lent;
     }
     this.#block = block;
     this.#pos = pos;
+    this.#lent = false;
     this.#reserved = true;
   }
 
@@ -72,8 +113,10 @@ export class ReadSlab {
     this.#reserved = false;
     this.#block = this.#spare;
     this.#pos = this.#sparePos;
+    this.#lent = this.#spareLent;
     this.#spare = null;
     this.#sparePos = 0;
+    this.#spareLent = false;
   }
 
   /** Free bytes left in an adopted block (0 when the current block is an ordinary one). */

@@ -13,7 +13,7 @@ const EMPTY = Buffer.alloc(0);
 /**
  * One HTTP response, returned by {@link HTTPConnection.getResponse}. The head is parsed; the body
  * is read on demand with {@link HTTPResponse.read}, {@link HTTPResponse.read1},
- * {@link HTTPResponse.readInto}, {@link HTTPResponse.readline}, {@link HTTPResponse.peek} or
+ * {@link HTTPResponse.readInto}, {@link HTTPResponse.readInto1}, {@link HTTPResponse.readline}, {@link HTTPResponse.peek} or
  * `for await (const chunk of response)`.
  *
  * The connection is free for its next request once the body has been read to the end (or the
@@ -156,6 +156,20 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   /** Reads up to `target.length` bytes into `target`; resolves to the count (0 at the end) (CPython `readinto`). */
   readInto(target: Uint8Array): Promise<number> {
     return this.#body.readInto(target);
+  }
+
+  /**
+   * Copies up to `target.length` body bytes into `target` with at most one wait for data;
+   * resolves to the count, 0 at the end of the body (CPython `readinto1`). The cheapest way to
+   * stream a large body through a buffer of your own: the bytes are copied out of the
+   * connection's read block, which is then filled again, so nothing is allocated per read
+   * (`read1()` and the async iterator hand out views, so each read needs fresh memory).
+   * @example
+   * const block = Buffer.allocUnsafe(64 * 1024);
+   * for (let n; (n = await res.readInto1(block)) > 0; ) out.write(block.subarray(0, n)); // wait for each write before the next read
+   */
+  readInto1(target: Uint8Array): Promise<number> {
+    return this.#body.readInto1(target);
   }
 
   /** Returns up to `n` bytes (all available when `n` is omitted or negative) with at most one wait for data (CPython `read1`). */

@@ -14,7 +14,7 @@ import type { OnReadOpts, Socket } from "node:net";
 import type { ResponseHead } from "../message/index.js";
 import { secondsToMs } from "./durations.js";
 import { BodyTimeout, ClosedWhileConnecting, ConnectTimeout, HeadersTimeout } from "./errors.js";
-import { joinBytes, ReadSlab } from "./read-slab.js";
+import { joinBytes, ownBytes, ReadSlab } from "./read-slab.js";
 
 /** What the socket is doing; selects the timeout and its error class. */
 export const enum Phase {
@@ -203,11 +203,33 @@ export class Wire {
     if (this.#paused && this.buf.length < HIGH_WATER) this.#resume();
   }
 
-  /** Returns and consumes the first `n` bytes (a view, no copy). */
+  /** Returns and consumes the first `n` bytes (a view, no copy; its memory is then never reused). */
   take(n: number): Buffer {
     const out = this.buf.subarray(0, n);
+    this.lend(out);
     this.consume(n);
     return out;
+  }
+
+  /**
+   * Returns and consumes the first `n` bytes as a Buffer the caller may keep: a copy when small
+   * (see {@link ownBytes}), so that the read block stays reusable, else a view, as {@link Wire.take}.
+   */
+  takeOwn(n: number): Buffer {
+    const view = this.buf.subarray(0, n);
+    const out = ownBytes(view);
+    if (out === view) this.lend(view);
+    this.consume(n);
+    return out;
+  }
+
+  /**
+   * Records that the caller keeps `view` (bytes of {@link Wire.buf}): the read block it lies in is
+   * never filled again. Every view of received bytes that leaves the client must be lent (the
+   * bytes that are only parsed or copied need not be).
+   */
+  lend(view: Buffer): void {
+    this.#slab?.lend(view);
   }
 
   /** Puts bytes back in front of the buffer (bytes a decoder read past its end). */
@@ -297,7 +319,7 @@ export class Wire {
       // the rest goes into the response's own block (#reserve), so only this much is copied there
       // and only this much of the ordinary block is used up per response.
       const first = this.sizeHint !== null && this.reserveInPlace && this.phase === Phase.Headers && this.buf.length === 0;
-      t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY);
+      t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY, this.buf);
       this.#targetIsSink = false;
     }
     this.#target = t;

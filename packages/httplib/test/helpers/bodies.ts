@@ -14,7 +14,7 @@ export function pattern(n: number, seed = 0): Buffer {
 }
 
 /** The read methods {@link readWhole} can use. */
-export const READ_MODES = ["read", "readInto-big", "readInto-small", "amt", "read1", "peek", "iterate"] as const;
+export const READ_MODES = ["read", "readInto-big", "readInto-small", "readInto1", "amt", "read1", "peek", "iterate"] as const;
 /** One of {@link READ_MODES}. */
 export type ReadMode = (typeof READ_MODES)[number];
 
@@ -33,6 +33,16 @@ export async function readWhole(resp: HTTPResponse, mode: ReadMode): Promise<Buf
     case "readInto-small": {
       const target = Buffer.alloc(10_000);
       for (let n; (n = await resp.readInto(target)) > 0; ) parts.push(Buffer.from(target.subarray(0, n)));
+      break;
+    }
+    case "readInto1": {
+      // One block reused for every read, as a relay does: each count is at most the block.
+      const block = Buffer.alloc(64 * 1024);
+      for (let n; (n = await resp.readInto1(block)) > 0; ) {
+        expect(n).toBeLessThanOrEqual(block.length);
+        parts.push(Buffer.from(block.subarray(0, n)));
+      }
+      expect(await resp.readInto1(block)).toBe(0);
       break;
     }
     case "amt":
