@@ -162,4 +162,35 @@ describe("ReadSlab", () => {
       expect(first.every((x) => x === 0x61)).toBe(true);
     });
   });
+
+  describe("block size", () => {
+    test("blocks filled by big reads are followed by 256 KiB blocks; small reads go back to 64 KiB ones", () => {
+      const slab = new ReadSlab();
+      // Two reads of 32 KiB fill the first block: a body streaming in.
+      read(slab, 32 * KIB);
+      read(slab, 32 * KIB);
+      let tail = slab.next();
+      expect(tail.length).toBe(256 * KIB);
+      const big = tail.buffer;
+      read(slab, 256 * KIB);
+      // Still streaming: the 64 KiB block filled before is too small to be reused, a new big one comes.
+      tail = slab.next();
+      expect(tail.length).toBe(256 * KIB);
+      expect(tail.buffer).not.toBe(big);
+      // Then small reads (answers of a few KiB): once this block fills, the one before is
+      // taken back (a big block serves a small need), and no new memory is allocated.
+      for (let filled = 0; filled < 256 * KIB - 16 * KIB; filled += 4 * KIB) read(slab, 4 * KIB);
+      read(slab, slab.next().length);
+      expect(slab.next().buffer).toBe(big);
+    });
+
+    test("small reads keep 64 KiB blocks", () => {
+      const slab = new ReadSlab();
+      for (let i = 0; i < 200; i++) {
+        const tail = slab.next();
+        expect(tail.buffer.byteLength).toBe(64 * KIB);
+        read(slab, Math.min(tail.length, 5000));
+      }
+    });
+  });
 });

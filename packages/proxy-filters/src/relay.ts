@@ -13,10 +13,13 @@ import { endToEnd } from "./hop-by-hop.js";
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /** Bodies up to this size with a known length are relayed with one read, not through the async iterator. */
 const ONE_READ_LIMIT = 64 * 1024;
-/** Size of the blocks that untransformed bodies are copied through (see {@link relayCopied}). */
-const BLOCK = 64 * 1024;
+/**
+ * Size of the blocks that untransformed bodies are copied through (see {@link relayCopied}): as
+ * large as httplib's read blocks grow while a body streams in, so that one read is one write.
+ */
+const BLOCK = 256 * 1024;
 /** Blocks kept between answers, for the answers relayed at the same time. */
-const SPARE_LIMIT = 16;
+const SPARE_LIMIT = 8;
 const spareBlocks: Buffer[] = [];
 
 /** The upstream answer to the client, through the response filters and body transforms. */

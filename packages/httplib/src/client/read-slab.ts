@@ -1,8 +1,10 @@
 /**
  * `ReadSlab`: where socket reads land when no body buffer is waiting for them (the `onread`
- * path of {@link Wire}). Reads fill consecutive slices of a 64 KiB block, so a received chunk is
- * kept as a view (no copy, no allocation per read) and two consecutive chunks are contiguous in
- * memory (joined without copying).
+ * path of {@link Wire}). Reads fill consecutive slices of a block (64 KiB; 256 KiB after a block
+ * was filled by reads of 32 KiB or more on average, i.e. while a body streams in faster than it is
+ * read, so that such a body takes fewer, larger reads), so a received chunk is kept as a view (no
+ * copy, no allocation per read) and two consecutive chunks are contiguous in memory (joined
+ * without copying).
  *
  * A block is written again only when nothing can still see its bytes: when it fills, the block
  * filled before it is taken back if none of its bytes are still buffered and no view of it was
@@ -16,8 +18,12 @@
  * @module
  */
 
-/** Size of one block. */
+/** Size of an ordinary block. */
 const BLOCK = 64 * 1024;
+/** Size of a block while bytes stream in faster than they are read (see {@link ReadSlab.next}). */
+const BIG_BLOCK = 256 * 1024;
+/** Reads that averaged at least this much mean the socket had more queued than each read took. */
+const BIG_READS = 32 * 1024;
 /** A new block is started when less than this is left for the next read. */
 const MIN_READ = 16 * 1024;
 
@@ -27,6 +33,8 @@ export class ReadSlab {
   #pos = 0;
   /** A view of the current block was handed out: it is never written again. */
   #lent = false;
+  /** Reads into the current ordinary block. */
+  #reads = 0;
   /** The ordinary block filled before the current one, to be filled again once free (see {@link ReadSlab.next}). */
   #prev: Buffer | null = null;
   #prevLent = false;
@@ -70,14 +78,18 @@ export class ReadSlab {
    */
   #turn(inUse: Buffer | null): Buffer {
     const prev = this.#prev;
-    const free = prev !== null && !this.#prevLent && (inUse === null || inUse.length === 0 || inUse.buffer !== prev.buffer);
+    // Big reads (a body streaming in): a bigger block, so fewer and larger reads (the kernel's
+    // cost per read and the caller's per chunk); small ones (heads, small answers) keep 64 KiB.
+    const size = this.#block !== null && this.#pos >= this.#reads * BIG_READS ? BIG_BLOCK : BLOCK;
+    const free = prev !== null && prev.length >= size && !this.#prevLent && (inUse === null || inUse.length === 0 || inUse.buffer !== prev.buffer);
     // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
-    const block = free ? prev : Buffer.allocUnsafeSlow(BLOCK);
+    const block = free ? prev : Buffer.allocUnsafeSlow(size);
     this.#prev = this.#lent ? null : this.#block;
     this.#prevLent = false;
     this.#block = block;
     this.#pos = 0;
     this.#lent = false;
+    this.#reads = 0;
     return block;
   }
 
@@ -133,6 +145,7 @@ export class ReadSlab {
   /** The first `n` bytes of `tail` (what {@link ReadSlab.next} returned) were filled: they are now taken. */
   take(tail: Buffer, n: number): Buffer {
     this.#pos += n;
+    this.#reads++;
     return tail.subarray(0, n);
   }
 }

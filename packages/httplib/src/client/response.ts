@@ -165,7 +165,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
    * connection's read block, which is then filled again, so nothing is allocated per read
    * (`read1()` and the async iterator hand out views, so each read needs fresh memory).
    * @example
-   * const block = Buffer.allocUnsafe(64 * 1024);
+   * const block = Buffer.allocUnsafe(256 * 1024);
    * for (let n; (n = await res.readInto1(block)) > 0; ) out.write(block.subarray(0, n)); // wait for each write before the next read
    */
   readInto1(target: Uint8Array): Promise<number> {
