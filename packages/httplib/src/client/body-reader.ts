@@ -98,7 +98,7 @@ export class BodyReader {
       }
       let piece: Buffer | null;
       try {
-        piece = await this.#piece(null, 0);
+        piece = await this.#piece(null, 0, false);
       } catch (err) {
         // The bytes already put in `target` by this call are part of what arrived.
         if (at > 0 && err instanceof IncompleteRead) {
@@ -122,7 +122,7 @@ export class BodyReader {
    */
   async readInto1(target: Uint8Array): Promise<number> {
     if (this.wire === null || target.length === 0) return 0;
-    const piece = await this.#piece(null, 0);
+    const piece = await this.#piece(null, 0, false);
     if (piece === null) return 0;
     const n = Math.min(piece.length, target.length);
     target.set(n === piece.length ? piece : piece.subarray(0, n), 0);
@@ -167,15 +167,15 @@ export class BodyReader {
    * collected so far, reported as `partial` if the body turns out incomplete. The caller may keep
    * the view: its memory is never reused (see `Wire.lend`).
    */
-  async available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
-    const wire = this.wire;
-    const piece = await this.#piece(parts, total);
-    if (piece !== null) wire?.lend(piece);
-    return piece;
+  available(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
+    return this.#piece(parts, total, true);
   }
 
-  /** {@link BodyReader.available} for a caller that copies the bytes and keeps no view (no lending). */
-  async #piece(parts: Buffer[] | null, total: number): Promise<Buffer | null> {
+  /**
+   * {@link BodyReader.available}; `lend` false for a caller that copies the bytes and keeps no
+   * view, so that their read block may be filled again.
+   */
+  async #piece(parts: Buffer[] | null, total: number, lend: boolean): Promise<Buffer | null> {
     const w = this.wire;
     if (w !== null) {
       w.dropReservation(); // piece by piece: no block for the whole body
@@ -187,7 +187,7 @@ export class BodyReader {
       switch (this.#kind) {
         case BodyKind.Length: {
           const len = this.length!;
-          if (wire.buf.length > 0) return wire.buf.length <= len ? wire.buf : wire.buf.subarray(0, len);
+          if (wire.buf.length > 0) return this.#view(wire, wire.buf.length <= len ? wire.buf : wire.buf.subarray(0, len), lend);
           if (wire.ended || wire.error !== null) throw this.#bodyError(partialOf(parts, total), len);
           break;
         }
@@ -227,7 +227,7 @@ export class BodyReader {
           break;
         }
         case BodyKind.Close:
-          if (wire.buf.length > 0) return wire.buf;
+          if (wire.buf.length > 0) return this.#view(wire, wire.buf, lend);
           if (wire.error !== null) throw this.#bodyError(partialOf(parts, total), null);
           if (wire.ended) {
             this.finish();
@@ -240,6 +240,12 @@ export class BodyReader {
       }
       await wire.wait();
     }
+  }
+
+  /** `view` (bytes of the wire's buffer), lent first when the caller keeps it. */
+  #view(wire: Wire, view: Buffer, lend: boolean): Buffer {
+    if (lend) wire.lend(view);
+    return view;
   }
 
   /** Marks `n` bytes of what {@link BodyReader.available} returned as read. */
