@@ -21,7 +21,6 @@ import { upstreamFailure } from "./pages.js";
 import { relayResponse } from "./relay.js";
 import type { UpstreamProxy } from "./upstream.js";
 
-
 /**
  * Replaced in a forwarded request: Host by the target's authority (RFC 9112 3.2.2), Content-Length
  * by the one length it was parsed to (a list such as `5, 5` is not passed on, RFC 9110 8.6).
@@ -204,11 +203,6 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     route.done();
   }
 }
-
-
-
-
-
 
 function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
   const hop = `${version.replace(/^HTTP\//, "")} ${pseudonym}`;
