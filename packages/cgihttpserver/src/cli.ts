@@ -20,6 +20,8 @@ export const CGIHTTPSERVER: CommandSpec<CGICLIOptions> = {
   description: "Serve a directory over HTTP or HTTPS and run the CGI scripts in its CGI\ndirectories (Python's http.server --cgi).",
   flags: CGI_FLAGS,
   flagsTitle: "CGI options",
+  // Scripts read request bodies: --max-upload-size is their limit, with or without --upload.
+  takesBodies: true,
   defaults: defaultCgiOptions,
   handlerFor: (o) =>
     CGIHTTPRequestHandler.withOptions({

@@ -176,13 +176,16 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
       return this.sendError(HTTPStatus.FORBIDDEN, `CGI script is not executable (${JSON.stringify(scriptName)})`);
     }
 
+    // A local redirect is a GET without a body, whatever the first request was (the first script
+    // read its body), as Apache's mod_cgi does it.
+    const redirected = this.localRedirects > 0;
     // A chunked body is read first: RFC 3875 4.1.2 wants CONTENT_LENGTH (bounded by maxBodySize).
-    let body: Buffer | null = null;
+    let body: Buffer | null = redirected ? Buffer.alloc(0) : null;
     let contentLength: number | null = null;
-    if (this.body.kind === "chunked") {
+    if (!redirected && this.body.kind === "chunked") {
       body = await this.readBody();
       contentLength = body.length;
-    } else if (this.body.kind === "length") contentLength = this.body.remaining;
+    } else if (!redirected && this.body.kind === "length") contentLength = this.body.remaining;
 
     const compat = this.cgiMode === "cpython";
     // CPython decodes PATH_INFO a second time (the path was decoded once to find the script).
@@ -210,6 +213,7 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
       passAuthorization: this.passAuthorization,
     };
     const env = compat ? compatEnvironment(request) : cgiEnvironment(request);
+    if (redirected) env.CONTENT_TYPE = "";
     const args = searchArguments(found.query, compat);
     // No NUL can reach an argument or the environment of a process (exec would refuse or cut it).
     if (args.some((a) => a.includes("\0")) || Object.values(env).some((v) => v.includes("\0"))) {
@@ -229,7 +233,7 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
     let script;
     try {
       const req = { command, args: commandArgs, env, cwd: compat ? process.cwd() : nodePath.dirname(scriptFile), timeout: this.cgiTimeout, ...user };
-      const hasInput = body !== null || this.body.kind !== "none";
+      const hasInput = !redirected && (body !== null || this.body.kind !== "none");
       if (this.cgiLauncher === "spawn") script = spawnScript(req);
       else {
         try {

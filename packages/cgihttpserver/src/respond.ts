@@ -133,11 +133,47 @@ export async function relayOutput(h: CgiResponder, script: RunningScript, body: 
   }
 }
 
+/**
+ * The next piece of the script's output. Output cut off at the time limit (closed under a
+ * process that escaped the kill) ends like output the script closed: the caller then sees
+ * `script.timedOut`.
+ */
+async function nextOutput(iterator: AsyncIterator<Buffer>, script: RunningScript): Promise<IteratorResult<Buffer>> {
+  try {
+    return await iterator.next();
+  } catch (err) {
+    if (script.timedOut) return { done: true, value: undefined };
+    throw err;
+  }
+}
+
+/** The line end(s) that end a header block `head` that did not end, in the style of its last line. */
+function blankLineAfter(head: Buffer): string {
+  const n = head.length;
+  if (head[n - 1] !== 0x0a) return "\r\n\r\n";
+  return head[n - 2] === 0x0d ? "\r\n" : "\n";
+}
+
+/**
+ * `nph-` scripts and CPython's mode: the output passed through as it is. To HEAD, only the
+ * script's header block (up to its blank line) is sent, never its body (RFC 9110 9.3.2); a block
+ * that never ends is ended with a blank line once the output ends.
+ */
 async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
-  for await (const chunk of script.stdout as AsyncIterable<Buffer>) {
-    if (h.command !== "HEAD") h.wfile.write(chunk);
+  const iterator = (script.stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let head: Buffer | null = h.command === "HEAD" ? Buffer.alloc(0) : null;
+  for (let n = await nextOutput(iterator, script); n.done !== true; n = await nextOutput(iterator, script)) {
+    if (h.command !== "HEAD") h.wfile.write(n.value);
+    else if (head !== null) {
+      head = Buffer.concat([head, n.value]);
+      const end = headEnd(head);
+      if (end < 0 && head.length <= MAX_CGI_HEAD) continue;
+      h.wfile.write(end < 0 ? head : head.subarray(0, end));
+      head = null; // the rest of the output is the body: read, not sent
+    } else continue;
     await h.wfile.flush();
   }
+  if (head !== null && head.length > 0) h.wfile.write(Buffer.concat([head, Buffer.from(blankLineAfter(head), "latin1")]));
   if (h.command === "HEAD" && !h.wfile.closed) h.wfile.sendHead();
 }
 
@@ -148,7 +184,7 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   let head: Buffer = Buffer.alloc(0);
   let end = -1;
   while (end < 0) {
-    const next = await iterator.next();
+    const next = await nextOutput(iterator, script);
     if (next.done === true) break;
     head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
     end = headEnd(head);
@@ -176,7 +212,7 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   }
   if (parsed.kind === "local-redirect") {
     // The script's body, if any, is not sent: read it to the end.
-    for (let n = await iterator.next(); n.done !== true; n = await iterator.next());
+    for (let n = await nextOutput(iterator, script); n.done !== true; n = await nextOutput(iterator, script));
     return parsed.location;
   }
 
@@ -220,7 +256,7 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   // answer then leaves in one write, head, body and last chunk together.
   let held: Buffer | null = head.length > end ? head.subarray(end) : null;
   for (;;) {
-    const next = iterator.next();
+    const next = nextOutput(iterator, script);
     if (held !== null && (await nextWithin(next)) === HELD_TOO_LONG) {
       await send(held, false);
       held = null;

@@ -2,9 +2,12 @@
  * What both ways of starting scripts share: the process groups of the scripts running now
  * (killed if the server process exits before them: scripts run in their own groups, so they
  * would outlive a server that exits at once, after a second Ctrl-C or `process.exit()`), and the
- * time limit that kills a group.
+ * time limit that kills a script's whole process tree: its group, the processes it started in
+ * sessions of their own (`setsid`) while it runs, and what it left running in its group after
+ * its own exit.
  * @module
  */
+import { readdirSync, readFileSync } from "node:fs";
 
 const running = new Set<number>();
 let exitHookInstalled = false;
@@ -17,6 +20,66 @@ export function killGroup(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether process group `pid` still has a member (signal 0 checks without sending anything). */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The descendants of `pid` (children, their children, ...), from the parent ids in `/proc`:
+ * also those that left the script's process group (`setsid`). Empty where there is no `/proc`.
+ */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "latin1");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, the last ")" ends it.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [Number(name)]);
+    else list.push(Number(name));
+  }
+  const out: number[] = [];
+  for (let i = -1, next = pid; ; next = out[++i]) {
+    for (const c of children.get(next) ?? []) out.push(c);
+    if (i + 1 >= out.length) break;
+  }
+  return out;
+}
+
+/**
+ * Kill a script's whole tree: its descendants first (found while their parents still run, so
+ * that a `setsid` child is found through the script), then its process group. False when there
+ * was no such group any more.
+ */
+export function killTree(pid: number): boolean {
+  for (const p of descendants(pid)) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+  return killGroup(pid);
 }
 
 /** Record a script's process group as running (until {@link groupEnded}). */
@@ -35,13 +98,32 @@ export function groupEnded(pid: number): void {
   running.delete(pid);
 }
 
+/** How long a killed script's outputs may stay open (held by a process that escaped the kill). */
+const CUT_OUTPUTS_MS = 200;
+
+/**
+ * After a time-limit kill: the outputs are closed if still open after {@link CUT_OUTPUTS_MS} (a
+ * process that escaped the kill, e.g. started with `setsid` by a script that had exited, holds
+ * them), so that the answer ends at the limit whatever the script left running.
+ */
+export function cutOutputs(...outputs: Array<{ readableEnded: boolean; destroyed: boolean; destroy(): void }>): void {
+  setTimeout(() => {
+    for (const o of outputs) if (!o.readableEnded && !o.destroyed) o.destroy();
+  }, CUT_OUTPUTS_MS).unref();
+}
+
+/** How often a group a script left behind is checked for members (it is let go once empty). */
+const LEFTOVER_CHECK_MS = 1000;
+
 /** The time limit of one script: `kill` after `seconds` (none when null or 0); `timedOut` says whether it fired. */
 export class TimeLimit {
   timedOut = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly deadline: number = 0;
 
   constructor(seconds: number | null, kill: () => void) {
     if (seconds === null || seconds <= 0) return;
+    this.deadline = Date.now() + seconds * 1000;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       kill();
@@ -49,9 +131,37 @@ export class TimeLimit {
     this.timer.unref();
   }
 
-  /** The script ended: the limit no longer applies. */
+  /** The limit no longer applies. */
   clear(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * The script's own process has exited. What it left running in its process group (a command
+   * started with `&`) stays under the limit: the group is killed at the deadline unless it empties
+   * first (checked every second). `ended` runs once the group is empty or killed, at once when
+   * there is no limit or nothing was left.
+   */
+  afterExit(pid: number, ended: () => void): void {
+    if (this.timer === null || !groupAlive(pid)) {
+      this.clear();
+      ended();
+      return;
+    }
+    clearTimeout(this.timer);
+    const check = (): void => {
+      const left = this.deadline - Date.now();
+      if (!groupAlive(pid) || left <= 0) {
+        this.timer = null;
+        if (left <= 0) killGroup(pid);
+        ended();
+        return;
+      }
+      this.timer = setTimeout(check, Math.min(LEFTOVER_CHECK_MS, left));
+      this.timer.unref();
+    };
+    this.timer = setTimeout(check, Math.max(0, Math.min(LEFTOVER_CHECK_MS, this.deadline - Date.now())));
+    this.timer.unref();
   }
 }

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PassThrough, Writable } from "node:stream";
 import { helperProgram, markBroken, type HelperProgram } from "./helper-program.js";
-import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
+import { cutOutputs, groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
 
 /** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
@@ -227,8 +227,10 @@ class ScriptHelper {
     let startFailed: (() => void) | null = null;
     const finish = (): void => {
       job.exited = true;
-      if (job.pid !== null) groupEnded(job.pid);
-      limit.clear();
+      // What the script left running in its group stays under the time limit.
+      const pid = job.pid;
+      if (pid !== null) limit.afterExit(pid, () => groupEnded(pid));
+      else limit.clear();
       if (exitWatch !== null) clearTimeout(exitWatch);
     };
     const settle = (): void => {
@@ -303,7 +305,7 @@ class ScriptHelper {
         job.pid = pid;
         groupStarted(pid);
         startKnown?.();
-        if (job.killRequested) killGroup(pid);
+        if (job.killRequested) killTree(pid);
       },
       failed(message) {
         if (exitStatus !== null) return;
@@ -319,7 +321,6 @@ class ScriptHelper {
         if (exitStatus !== null) return; // given up on already (see watchExit)
         job.exited = true;
         startFailed?.();
-        if (job.pid !== null) groupEnded(job.pid);
         // A script that ends without reading its input: the rest of the body goes nowhere.
         fifoIn?.destroy();
         exitStatus = signal !== 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : code;
@@ -335,9 +336,12 @@ class ScriptHelper {
     const kill = (): void => {
       if (job.exited) return;
       if (job.pid === null) job.killRequested = true;
-      else killGroup(job.pid);
+      else killTree(job.pid);
     };
-    const limit = new TimeLimit(req.timeout, kill);
+    const limit = new TimeLimit(req.timeout, () => {
+      kill();
+      cutOutputs(stdout, stderr);
+    });
     const id = this.nextId++;
     this.jobs.set(id, job);
     const values = [req.cwd, input ?? "", out, err, req.command, String(req.args.length), ...req.args];

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { readFileSync } from "node:fs";
-import { groupEnded, groupStarted, killGroup, TimeLimit } from "./script-groups.js";
+import { cutOutputs, groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 
 /** A running script. */
 export interface RunningScript {
@@ -78,11 +78,14 @@ export function spawnScript(req: SpawnRequest): RunningScript {
   });
   const kill = (): void => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    if (!killGroup(child.pid)) child.kill("SIGKILL");
+    if (!killTree(child.pid)) child.kill("SIGKILL");
   };
   const pid = child.pid;
   if (pid !== undefined) groupStarted(pid);
-  const limit = new TimeLimit(req.timeout, kill);
+  const limit = new TimeLimit(req.timeout, () => {
+    kill();
+    cutOutputs(child.stdout, child.stderr);
+  });
   const exited = new Promise<number | string>((resolve, reject) => {
     child.once("error", (err) => {
       limit.clear();
@@ -90,8 +93,9 @@ export function spawnScript(req: SpawnRequest): RunningScript {
       reject(err);
     });
     child.once("close", (code, signal) => {
-      limit.clear();
-      if (pid !== undefined) groupEnded(pid);
+      // What the script left running in its group stays under the time limit.
+      if (pid !== undefined) limit.afterExit(pid, () => groupEnded(pid));
+      else limit.clear();
       resolve(code ?? signal ?? -1);
     });
   });

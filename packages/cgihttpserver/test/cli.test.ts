@@ -155,6 +155,11 @@ describe("parser: the CGI flags", () => {
     expect(usageError("--cgi-user", "a:b")).toBe("argument --cgi-user: invalid user name: 'a:b'");
   });
 
+  test("--max-upload-size is the limit of scripts' request bodies: no --upload needed (simplehttpserver still needs it)", () => {
+    expect(opts("--max-upload-size", "1K").maxUploadSize).toBe(1024);
+    expect(() => parseCommandLine(["--max-upload-size", "1K"], { prog: "simplehttpserver", version: "0" })).toThrow("--max-upload-size requires --upload");
+  });
+
   test("--cgi is accepted (python -m http.server --cgi command lines) and changes nothing", () => {
     expect(opts("--cgi")).toEqual(DEFAULTS);
     expect(opts("--cgi", "8080", "--bind", "127.0.0.1")).toEqual({ ...DEFAULTS, port: 8080, bind: "127.0.0.1" });
@@ -340,6 +345,13 @@ describe("the bin, end to end", () => {
     // The server goes on serving.
     expect((await fetchWithCurl(`${base}/cgi-bin/hello.sh`)).body).toBe("hello\n");
   }, 20000); // the script would answer 200 after 10 s: 504 is the time limit's answer
+
+  test("--max-upload-size 1K: a larger body to a script is 413, a smaller one reaches it", async () => {
+    const r = await startCli(["0", "-b", "127.0.0.1", "-d", root, "--max-upload-size", "1K", "--quiet"], root);
+    const base = `http://127.0.0.1:${r.port}`;
+    expect((await fetchWithCurl("--data-binary", "x".repeat(2000), `${base}/cgi-bin/hello.sh`)).status).toBe(413);
+    expect((await fetchWithCurl("--data-binary", "x".repeat(500), `${base}/cgi-bin/hello.sh`)).body).toBe("hello\n");
+  });
 
   test("--cgi-interpreter .sh=sh runs a script that is not executable (403 without it)", async () => {
     const plain = await startCli(["0", "-b", "127.0.0.1", "-d", root], root);

@@ -108,6 +108,21 @@ function script(name: string, body: string, mode = 0o755): void {
 
 let srv: Awaited<ReturnType<typeof serve>>;
 
+/** The pid written in `file` by a script (waits for it to be written). */
+async function pidIn(file: string): Promise<number> {
+  await until(() => /^\d+\s*$/.test(readFileSync(file, "utf8")));
+  return Number(readFileSync(file, "utf8").trim());
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "cgi-rfc-"));
   chmodSync(tmp, 0o755);
@@ -149,6 +164,33 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, "linger.pid"), "");
   chmodSync(path.join(tmp, "linger.pid"), 0o666);
   script("cgi-bin/lingers.sh", `echo 'Content-Type: text/plain'\necho\necho done\necho $$ > '${path.join(tmp, "linger.pid")}'\nexec >&-\nexec sleep 120`);
+  for (const f of ["leave.pid", "setsid.pid", "escaped.pid"]) {
+    writeFileSync(path.join(tmp, f), "");
+    chmodSync(path.join(tmp, f), 0o666);
+  }
+  // Leaves a background sleeper in its group and answers at once.
+  script("cgi-bin/leave.sh", `sleep 1000 >/dev/null 2>&1 </dev/null &\necho $! > '${path.join(tmp, "leave.pid")}'\necho 'Content-Type: text/plain'\necho\necho left`);
+  // Starts a sleeper in a session of its own (out of the group), then sleeps itself.
+  script("cgi-bin/setsid.sh", `setsid sleep 1000 >/dev/null 2>&1 </dev/null &\necho $! > '${path.join(tmp, "setsid.pid")}'\nsleep 1000`);
+  // Answers in part, then exits, leaving a sleeper in a session of its own that holds stdout.
+  script("cgi-bin/escapes.sh", `echo 'Content-Type: text/plain'\necho\necho partial\nsetsid sleep 1000 2>/dev/null </dev/null &\necho $! > '${path.join(tmp, "escaped.pid")}'`);
+  script("cgi-bin/postredir.sh", `cat >/dev/null\necho 'Location: /cgi-bin/env.sh'\necho`);
+  // A Perl script: the body read by CONTENT_LENGTH, the query and a few variables echoed.
+  const perl = path.join(root, "cgi-bin", "form.pl");
+  writeFileSync(
+    perl,
+    [
+      "#!/usr/bin/perl -w",
+      "use strict;",
+      "my $body = '';",
+      "read(STDIN, $body, $ENV{CONTENT_LENGTH}) if $ENV{CONTENT_LENGTH};",
+      'print "Status: 201 Made\\r\\nContent-Type: text/plain\\r\\n\\r\\n";',
+      'print "method=$ENV{REQUEST_METHOD} query=$ENV{QUERY_STRING} type=$ENV{CONTENT_TYPE} body=$body\\n";',
+      "",
+    ].join("\n"),
+  );
+  chmodSync(perl, 0o755);
+  if (asRoot && nobody) chownSync(perl, nobody.uid, nobody.gid);
   if (asRoot && nobody) {
     for (const d of [root, path.join(root, "cgi-bin"), path.join(root, "cgi-bin", "sub")]) chownSync(d, nobody.uid, nobody.gid);
   }
@@ -303,6 +345,28 @@ describe("RFC 3875 6: the script's response", () => {
     expect(a.status).toBe(200);
     expect(a.body.length).toBe(0);
   });
+
+  test("HEAD to an nph- script: its head, up to the blank line, and not its body", async () => {
+    for (const version of ["HTTP/1.0", "HTTP/1.1"]) {
+      const a = await request(srv.port, `HEAD /cgi-bin/nph-raw.sh ${version}\r\nHost: x\r\n\r\n`);
+      expect(a.raw.toString("latin1")).toBe("HTTP/1.0 299 Raw\r\nContent-Type: text/plain\r\n\r\n");
+    }
+  });
+
+  test("a local redirect after a POST is a GET without a body (CONTENT_LENGTH and CONTENT_TYPE empty), as Apache's", async () => {
+    const a = await request(srv.port, "POST /cgi-bin/postredir.sh HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\n", "a=1");
+    expect(a.status).toBe(200);
+    const env = a.body.toString();
+    expect(env).toContain("REQUEST_METHOD=GET");
+    expect(env).toMatch(/^CONTENT_LENGTH=$/m);
+    expect(env).toMatch(/^CONTENT_TYPE=$/m);
+  });
+
+  test("a Perl script: Status, the body read by CONTENT_LENGTH, the query", async () => {
+    const a = await request(srv.port, "POST /cgi-bin/form.pl?x=1 HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n", "hello");
+    expect(a.status).toBe(201);
+    expect(a.body.toString()).toBe("method=POST query=x=1 type=text/plain body=hello\n");
+  });
 });
 
 describe("framing and bodies", () => {
@@ -346,6 +410,17 @@ describe("framing and bodies", () => {
     expect(a.status).toBe(413);
   });
 
+  test("a huge body sent whole, with a length or chunked, is refused with 413; the server serves on", async () => {
+    const huge = Buffer.alloc(3 * 1024 * 1024, "h");
+    const sized = await request(srv.port, `POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: ${huge.length}\r\n\r\n`, huge).catch(() => null);
+    // The server may close before the client has written everything (a reset then): never a 200.
+    if (sized !== null) expect(sized.status).toBe(413);
+    const chunked = Buffer.concat([Buffer.from(`${(huge.length / 2).toString(16)}\r\n`), huge.subarray(0, huge.length / 2), Buffer.from(`\r\n${(huge.length / 2).toString(16)}\r\n`), huge.subarray(huge.length / 2), Buffer.from("\r\n0\r\n\r\n")]);
+    const c = await request(srv.port, "POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", chunked).catch(() => null);
+    if (c !== null) expect(c.status).toBe(413);
+    expect((await get(srv.port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
+  });
+
   test("POST outside the CGI directories is 501, as CPython", async () => {
     expect((await request(srv.port, "POST /other/static.sh HTTP/1.0\r\nContent-Length: 0\r\n\r\n")).status).toBe(501);
   });
@@ -382,6 +457,46 @@ describe("safety", () => {
       expect(alive).toBe(false);
     } finally {
       delete process.env.TREE_PID_FILE;
+      await limited.close();
+    }
+  });
+
+  test.each(["auto", "spawn"] as const)("the time limit also kills what a script left running in its group after it exited (launcher %s)", async (cgiLauncher) => {
+    writeFileSync(path.join(tmp, "leave.pid"), "");
+    const limited = await serve({ cgiTimeout: 0.5, cgiLauncher });
+    try {
+      const a = await get(limited.port, "/cgi-bin/leave.sh");
+      expect(a.body.toString()).toBe("left\n");
+      const pid = await pidIn(path.join(tmp, "leave.pid"));
+      await until(() => !running(pid));
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test.each(["auto", "spawn"] as const)("a child started in a session of its own (setsid) is killed with the script; the client gets 504 (launcher %s)", async (cgiLauncher) => {
+    writeFileSync(path.join(tmp, "setsid.pid"), "");
+    const limited = await serve({ cgiTimeout: 0.5, cgiLauncher });
+    try {
+      expect((await get(limited.port, "/cgi-bin/setsid.sh")).status).toBe(504);
+      const pid = await pidIn(path.join(tmp, "setsid.pid"));
+      await until(() => !running(pid));
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test.each(["auto", "spawn"] as const)("output held open by a process that escaped the kill ends at the time limit (launcher %s)", async (cgiLauncher) => {
+    writeFileSync(path.join(tmp, "escaped.pid"), "");
+    const limited = await serve({ cgiTimeout: 0.5, cgiLauncher });
+    try {
+      // HTTP/1.0: close-delimited; the answer ends (the connection closes) although stdout is held.
+      const a = await get(limited.port, "/cgi-bin/escapes.sh");
+      expect(a.status).toBe(200);
+      expect(a.body.toString()).toBe("partial\n");
+    } finally {
+      const pid = await pidIn(path.join(tmp, "escaped.pid")).catch(() => 0);
+      if (pid > 0 && running(pid)) process.kill(pid, "SIGKILL");
       await limited.close();
     }
   });
@@ -483,6 +598,23 @@ describe("CPython's mode", () => {
       expect(a.body.toString()).toContain("STDHTTP_COMPAT_VAR=inherited");
     } finally {
       delete process.env.STDHTTP_COMPAT_VAR;
+      await compat.close();
+    }
+  });
+
+  test("HEAD: the whole head, the script's fields included, and no body", async () => {
+    const compat = await serve({ cgiMode: "cpython" });
+    try {
+      const a = await request(compat.port, "HEAD /cgi-bin/status.sh HTTP/1.0\r\n\r\n");
+      expect(a.status).toBe(200);
+      expect(a.headers.get("x-extra")).toBe("yes");
+      expect(a.headers.get("content-type")).toBe("text/plain");
+      expect(a.body.length).toBe(0);
+      // A head that never ends (no blank line from the script) is ended for it.
+      const b = await request(compat.port, "HEAD /cgi-bin/nohead.sh HTTP/1.0\r\n\r\n");
+      expect(b.headers.get("content-type")).toBe("text/plain");
+      expect(b.body.length).toBe(0);
+    } finally {
       await compat.close();
     }
   });

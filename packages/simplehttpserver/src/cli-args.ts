@@ -126,6 +126,11 @@ export interface CommandSpec<X extends object = object> {
   /** Checks across options, once all are parsed; throw `UsageError` (exit 2). */
   validate?: (options: CLIOptions & X) => void;
   /**
+   * Whether the handler takes request bodies without `--upload` (CGI scripts read theirs): then
+   * `--max-upload-size` is their limit and does not require `--upload`. Default: false.
+   */
+  takesBodies?: boolean;
+  /**
    * The handler class to serve with, configured with the added options (e.g. with its own
    * `withOptions`). The command subclasses it for `-p` and `--quiet` and sets
    * `simplehttpserver`'s options on it. Default: `SimpleHTTPRequestHandler`.
@@ -333,7 +338,7 @@ export function parseCommandLine<X extends object = object>(argv: readonly strin
   if (unknown.length > 0) throw new UsageError(`unrecognized arguments: ${unknown.join(" ")}`);
   if (options.tlsKey !== null && options.tlsCert === null) throw new UsageError("--tls-key requires --tls-cert to be set");
   if (options.tlsPasswordFile !== null && options.tlsCert === null) throw new UsageError("--tls-password-file requires --tls-cert to be set");
-  if (options.maxUploadSize !== null && !options.upload) throw new UsageError("--max-upload-size requires --upload");
+  if (options.maxUploadSize !== null && !options.upload && command.takesBodies !== true) throw new UsageError("--max-upload-size requires --upload");
   command.validate?.(options);
   return { action: "serve", options };
 }
