@@ -161,7 +161,11 @@ export class CGIHTTPRequestHandler<TServer = HTTPServer> extends SimpleHTTPReque
    * answered.
    */
   async runCgi(): Promise<void> {
-    const found = locateScript(this.cgiInfo!, (p) => this.translateDecoded(p));
+    // RFC 3875 mode: the query is what follows the target's first "?" as sent; a "%3F" in the
+    // path stays in the path. CPython's mode splits at the first "?" after decoding, as CPython.
+    const mark = this.path.indexOf("?");
+    const rawQuery = this.cgiMode === "cpython" ? undefined : mark >= 0 ? this.path.slice(mark + 1) : "";
+    const found = locateScript(this.cgiInfo!, (p) => this.translateDecoded(p), rawQuery);
     const { scriptName, scriptFile } = found;
     let st;
     try {

@@ -29,9 +29,18 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** Locate the script of `[dir, rest]` with the handler's `translatePath`. */
-export function locateScript(cgiInfo: readonly [string, string], translatePath: (p: string) => string): ScriptLocation {
+/**
+ * Locate the script of `[dir, rest]` with the handler's `translatePath`. `query`, when given, is
+ * the request's query as it came (after the target's first `?`): `rest` ends with it, and a `?`
+ * before it is part of the path (a decoded `%3F`). Without it, the query starts at `rest`'s first
+ * `?`, decoded or not, as in CPython.
+ */
+export function locateScript(cgiInfo: readonly [string, string], translatePath: (p: string) => string, query?: string): ScriptLocation {
   let [dir, rest] = cgiInfo;
+  if (query !== undefined) {
+    const suffix = query === "" ? "" : `?${query}`;
+    if (suffix !== "" && rest.endsWith(suffix)) rest = rest.slice(0, rest.length - suffix.length);
+  }
   const path = `${dir}/${rest}`;
   let i = path.indexOf("/", dir.length + 1);
   while (i >= 0) {
@@ -42,9 +51,11 @@ export function locateScript(cgiInfo: readonly [string, string], translatePath: 
     rest = nextRest;
     i = path.indexOf("/", dir.length + 1);
   }
-  const q = rest.indexOf("?");
-  const query = q >= 0 ? rest.slice(q + 1) : "";
-  if (q >= 0) rest = rest.slice(0, q);
+  if (query === undefined) {
+    const q = rest.indexOf("?");
+    query = q >= 0 ? rest.slice(q + 1) : "";
+    if (q >= 0) rest = rest.slice(0, q);
+  }
   const slash = rest.indexOf("/");
   const script = slash >= 0 ? rest.slice(0, slash) : rest;
   const pathInfo = slash >= 0 ? rest.slice(slash) : "";

@@ -174,6 +174,7 @@ beforeAll(async () => {
   script("cgi-bin/setsid.sh", `setsid sleep 1000 >/dev/null 2>&1 </dev/null &\necho $! > '${path.join(tmp, "setsid.pid")}'\nsleep 1000`);
   // Answers in part, then exits, leaving a sleeper in a session of its own that holds stdout.
   script("cgi-bin/escapes.sh", `echo 'Content-Type: text/plain'\necho\necho partial\nsetsid sleep 1000 2>/dev/null </dev/null &\necho $! > '${path.join(tmp, "escaped.pid")}'`);
+  script("cgi-bin/q?mark.sh", `echo 'Content-Type: text/plain'\necho\necho "ran $SCRIPT_NAME query=$QUERY_STRING"`);
   script("cgi-bin/postredir.sh", `cat >/dev/null\necho 'Location: /cgi-bin/env.sh'\necho`);
   // A Perl script: the body read by CONTENT_LENGTH, the query and a few variables echoed.
   const perl = path.join(root, "cgi-bin", "form.pl");
@@ -258,6 +259,16 @@ describe("RFC 3875 4.1: the environment comes from an allow-list", () => {
   test("RFC 3875 4.4: an ISINDEX query gives command-line arguments; a query with = does not", async () => {
     expect((await get(srv.port, "/cgi-bin/args.sh?hello+big%20world")).body.toString()).toBe("[hello]\n[big world]\n");
     expect((await get(srv.port, "/cgi-bin/args.sh?a=b")).body.toString()).toBe("");
+  });
+
+  test("an encoded ? (%3F) belongs to the path; the query is what follows the target's first ?", async () => {
+    const a = await get(srv.port, "/cgi-bin/q%3Fmark.sh?real=2");
+    expect(a.body.toString()).toBe("ran /cgi-bin/q?mark.sh query=real=2\n");
+    const env = (await get(srv.port, "/cgi-bin/env.sh/a%3Fb?c=d")).body.toString();
+    expect(env).toMatch(/^PATH_INFO=\/a\?b$/m);
+    expect(env).toMatch(/^QUERY_STRING=c=d$/m);
+    // No script is named "env.sh?x=1".
+    expect((await get(srv.port, "/cgi-bin/env.sh%3Fx=1?real=2")).status).toBe(404);
   });
 
   test("nested directories: SCRIPT_NAME and PATH_INFO (CPython issue 21323)", async () => {
