@@ -45,6 +45,9 @@ const PAGE = `<!DOCTYPE html><html><head><title>Shop</title></head><body><h1>Wel
 <img src="/ads/leaderboard.gif" width="728" height="90" alt="ad"><p>Our offers</p></body></html>
 `;
 
+/** 3 MiB + 11 bytes of a pattern with a prime period: a block sent twice or out of order shows. */
+const BIG = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 11 }, (_, i) => (i * 7 + 3) % 251));
+
 let root: string;
 let testCaPem: string;
 let origin: https.Server;
@@ -106,6 +109,12 @@ beforeAll(async () => {
     if (req.url === "/") {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Set-Cookie": ["track=abc; Max-Age=99999; Path=/", "cart=1; Path=/"] });
       res.end(PAGE);
+      return;
+    }
+    if (req.url === "/big") {
+      // A Content-Length body no filter changes: relayed through the proxy's reused blocks.
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": BIG.length });
+      res.end(BIG);
       return;
     }
     if (req.url === "/echo") {
@@ -235,6 +244,14 @@ describe("HTTPS inspection", () => {
     expect(answers).toHaveLength(2);
     expect(answers[0].host).toBe(`shop.test:${originPort}`);
     expect(answers[0].via).toBe("1.1 stdhttp-proxy");
+  });
+
+  test("a 3 MiB download through inspection, to a client that reads slowly, arrives intact", async () => {
+    const port = await startProxy({ filters: filters(), httpsInspection: inspection() });
+    const out = join(root, "big.out");
+    const r = await run("curl", ["-sS", "--limit-rate", "3M", "-o", out, "-w", "%{http_code}", "-x", `http://127.0.0.1:${port}`, "--cacert", ourCa.certificatePath, `https://shop.test:${originPort}/big`]);
+    expect(r.stdout).toBe("200");
+    expect((await fs.readFile(out)).equals(BIG)).toBe(true);
   });
 
   test("python3 urllib through the proxy with an SSL context trusting our CA", async () => {
