@@ -19,6 +19,8 @@ function pattern(n: number, seed: number): Buffer {
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 const BODY = pattern(5 * 1024 * 1024 + 13, 1);
+/** Between the one-read limit (16 KiB) and a read block: answers of many web assets. */
+const MID = pattern(40_000, 3);
 /** Sent in small pieces (so that the proxy's reads are small) behind a client that waits at first. */
 const TRICKLED = pattern(16 * 1024 * 1024 + 5, 2);
 
@@ -37,6 +39,11 @@ beforeAll(async () => {
       head += c.toString("latin1");
       if (!head.includes("\r\n\r\n")) return;
       const close = head.startsWith("GET /close");
+      if (head.startsWith("GET /mid")) {
+        head = "";
+        s.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${MID.length}\r\n\r\n`), MID]));
+        return;
+      }
       if (head.startsWith("GET /trickle")) {
         head = "";
         s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${TRICKLED.length}\r\n\r\n`);
@@ -147,6 +154,27 @@ describe("untransformed bodies copied through reused blocks", () => {
     const { body } = bodyOf(await fetchSlowly("/trickle", "1.1", 0, 0, 1500));
     expect(body.length).toBe(TRICKLED.length);
     expect(sha(body)).toBe(sha(TRICKLED));
+  });
+
+  test("40 KB answers, one after another on a kept-alive connection, each intact", async () => {
+    const answers = await new Promise<Buffer>((resolve, reject) => {
+      const c = net.connect(proxyPort, "127.0.0.1", () => {
+        const get = `GET http://127.0.0.1:${originPort}/mid HTTP/1.1\r\nHost: 127.0.0.1:${originPort}\r\n\r\n`;
+        c.write(get.repeat(19) + get.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"));
+      });
+      const parts: Buffer[] = [];
+      c.on("data", (d: Buffer) => parts.push(d));
+      c.on("end", () => resolve(Buffer.concat(parts)));
+      c.on("error", reject);
+    });
+    let rest = answers;
+    for (let i = 0; i < 20; i++) {
+      const end = rest.indexOf("\r\n\r\n");
+      expect(rest.subarray(0, end).toString("latin1")).toMatch(new RegExp(`^HTTP/1\\.1 200[^]*\r\nContent-Length: ${MID.length}\r\n`, "i"));
+      expect(rest.subarray(end + 4, end + 4 + MID.length).equals(MID)).toBe(true);
+      rest = rest.subarray(end + 4 + MID.length);
+    }
+    expect(rest.length).toBe(0);
   });
 
   test("four answers relayed at once, at different paces, each intact", async () => {
