@@ -210,6 +210,21 @@ describe("truncated upstream bodies", () => {
     await stillServes();
   });
 
+  test("Content-Length 200000, 70000 bytes, close (a body relayed through the reused blocks): fewer bytes and a closed connection", async () => {
+    const o = await rawOrigin(sayAndClose(`HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n${"b".repeat(70000)}`));
+    try {
+      const { out, timedOut } = await raw(p.port, get(o.port));
+      expect(timedOut).toBe(false);
+      const { head, body } = split(out);
+      expect(head).toMatch(/\r\nContent-Length: 200000/i);
+      expect(body.length).toBeLessThanOrEqual(70000);
+      expect(body).toBe("b".repeat(body.length));
+    } finally {
+      await o.close();
+    }
+    await stillServes();
+  });
+
   test("a chunked body cut inside a chunk: no final chunk, the connection closed", async () => {
     const o = await rawOrigin(sayAndClose("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n64\r\nonly-part-of-it"));
     try {
