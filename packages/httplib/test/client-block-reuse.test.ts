@@ -1,0 +1,113 @@
+/**
+ * Property test of the read blocks' reuse (`ReadSlab`, `Wire.lend`): over keep-alive responses of
+ * up to 1.5 MiB arriving in segments of any size, read with any mix of methods that copy
+ * (`readInto1`, `readInto`) and methods that hand out views (`read1`, `peek`, `read(amt)`,
+ * `read()`), every body arrives whole, and every view handed out keeps its bytes to the end,
+ * whatever blocks were filled again meanwhile.
+ */
+import { describe, expect, test } from "@jest/globals";
+import fc from "fast-check";
+import type * as net from "node:net";
+import { HTTPConnection, type HTTPResponse } from "../src/index.js";
+import { pattern } from "./helpers/bodies.js";
+import { rawServer } from "./helpers/servers.js";
+
+type Step = { op: "readInto1" | "readInto" | "read1" | "peek" | "amt"; size: number };
+
+/** Writes `data` in pieces of the given sizes (cycled), a pause now and then so that reads see them apart. */
+async function writePieces(socket: net.Socket, data: Buffer, sizes: number[]): Promise<void> {
+  let at = 0;
+  for (let i = 0; at < data.length && !socket.destroyed; i++) {
+    const n = Math.min(data.length - at, sizes[i % sizes.length]);
+    await new Promise<void>((resolve) => socket.write(data.subarray(at, at + n), () => resolve()));
+    if (i % 3 === 0) await new Promise((resolve) => setImmediate(resolve));
+    at += n;
+  }
+}
+
+/** Reads a body with the steps (cycled); returns what was read and the views kept, with a copy of each taken when it was read. */
+async function readWithSteps(resp: HTTPResponse, steps: Step[]): Promise<{ body: Buffer; views: Array<[Buffer, Buffer]> }> {
+  const parts: Buffer[] = [];
+  const views: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; ; i++) {
+    const step = steps[i % steps.length];
+    let piece: Buffer;
+    switch (step.op) {
+      case "readInto1":
+      case "readInto": {
+        const target = Buffer.alloc(step.size);
+        const n = step.op === "readInto1" ? await resp.readInto1(target) : await resp.readInto(target);
+        piece = Buffer.from(target.subarray(0, n));
+        target.fill(0xee); // the caller reuses its buffer: nothing of the client may point into it
+        break;
+      }
+      case "read1":
+        piece = await resp.read1(step.size);
+        views.push([piece, Buffer.from(piece)]);
+        break;
+      case "peek": {
+        const peeked = await resp.peek(step.size);
+        views.push([peeked, Buffer.from(peeked)]);
+        piece = await resp.read1(Math.min(step.size, peeked.length));
+        views.push([piece, Buffer.from(piece)]);
+        break;
+      }
+      case "amt":
+        piece = await resp.read(step.size);
+        views.push([piece, Buffer.from(piece)]);
+        break;
+    }
+    if (piece.length === 0) break;
+    parts.push(piece);
+  }
+  return { body: Buffer.concat(parts), views };
+}
+
+describe("read blocks reused only when nothing can see them", () => {
+  test("any segments, any mix of copying and view-keeping reads, three keep-alive responses", async () => {
+    const arbStep = fc.record({
+      op: fc.constantFrom<Step["op"]>("readInto1", "readInto1", "readInto", "read1", "peek", "amt"),
+      size: fc.integer({ min: 1, max: 300_000 }),
+    });
+    const arbCase = fc.record({
+      sizes: fc.array(fc.integer({ min: 1, max: 1_500_000 }), { minLength: 3, maxLength: 3 }),
+      pieces: fc.array(fc.integer({ min: 1, max: 200_000 }), { minLength: 1, maxLength: 6 }),
+      steps: fc.array(arbStep, { minLength: 1, maxLength: 6 }),
+      wholeLast: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbCase, async ({ sizes, pieces, steps, wholeLast }) => {
+        const bodies = sizes.map((n, i) => pattern(n, i + 1));
+        const server = await rawServer((socket, _all, index) => {
+          const body = bodies[index];
+          void writePieces(socket, Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]), pieces);
+        });
+        const conn = new HTTPConnection("127.0.0.1", server.port);
+        const kept: Array<[Buffer, Buffer]> = [];
+        try {
+          for (let i = 0; i < bodies.length; i++) {
+            await conn.request("GET", `/${i}`);
+            const resp = await conn.getResponse();
+            if (wholeLast && i === bodies.length - 1) {
+              const whole = await resp.read();
+              kept.push([whole, Buffer.from(whole)]);
+              expect(whole.equals(bodies[i])).toBe(true);
+              continue;
+            }
+            const { body, views } = await readWithSteps(resp, steps);
+            expect(body.equals(bodies[i])).toBe(true);
+            kept.push(...views);
+          }
+          // Every view still holds the bytes it held when it was handed out.
+          for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+          expect(server.received).toHaveLength(1);
+        } finally {
+          conn.close();
+          await server.close();
+        }
+      }),
+      // No shrinking: each run is a real exchange of megabytes; the first failing case is reported as is.
+      { numRuns: 30, endOnFailure: true },
+    );
+  }, 120_000);
+});
