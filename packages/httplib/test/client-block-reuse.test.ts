@@ -1,6 +1,6 @@
 /**
- * Property test of the read blocks' reuse (`ReadSlab`, `Wire.lend`): over keep-alive responses of
- * up to 1.5 MiB arriving in segments of any size, read with any mix of methods that copy
+ * Property test of the read blocks' reuse (`ReadSlab`, `Wire.lend`, `Wire.holder`): over keep-alive
+ * responses of up to 1.5 MiB (Content-Length or chunked) arriving in segments of any size, read with any mix of methods that copy
  * (`readInto1`, `readInto`) and methods that hand out views (`read1`, `peek`, `read(amt)`,
  * `read()`), every body arrives whole, and every view handed out keeps its bytes to the end,
  * whatever blocks were filled again meanwhile.
@@ -13,6 +13,19 @@ import { pattern } from "./helpers/bodies.js";
 import { rawServer } from "./helpers/servers.js";
 
 type Step = { op: "readInto1" | "readInto" | "read1" | "peek" | "amt"; size: number };
+type Framing = "length" | "chunked";
+
+/** The response: a Content-Length body, or chunks of `chunkSize` with an extension and a trailer (both parsed from split inputs too). */
+function encode(body: Buffer, framing: Framing, chunkSize: number): Buffer {
+  if (framing === "length") return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+  const parts: Buffer[] = [Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")];
+  for (let at = 0; at < body.length; at += chunkSize) {
+    const piece = body.subarray(at, at + chunkSize);
+    parts.push(Buffer.from(`${piece.length.toString(16)};name=value\r\n`), piece, Buffer.from("\r\n"));
+  }
+  parts.push(Buffer.from("0\r\nX-Trailer: the end\r\n\r\n"));
+  return Buffer.concat(parts);
+}
 
 /** Writes `data` in pieces of the given sizes (cycled), a pause now and then so that reads see them apart. */
 async function writePieces(socket: net.Socket, data: Buffer, sizes: number[]): Promise<void> {
@@ -64,23 +77,24 @@ async function readWithSteps(resp: HTTPResponse, steps: Step[]): Promise<{ body:
 }
 
 describe("read blocks reused only when nothing can see them", () => {
-  test("any segments, any mix of copying and view-keeping reads, three keep-alive responses", async () => {
+  test("any segments, any framing, any mix of copying and view-keeping reads, three keep-alive responses", async () => {
     const arbStep = fc.record({
       op: fc.constantFrom<Step["op"]>("readInto1", "readInto1", "readInto", "read1", "peek", "amt"),
       size: fc.integer({ min: 1, max: 300_000 }),
     });
     const arbCase = fc.record({
       sizes: fc.array(fc.integer({ min: 1, max: 1_500_000 }), { minLength: 3, maxLength: 3 }),
+      framings: fc.array(fc.constantFrom<Framing>("length", "chunked"), { minLength: 3, maxLength: 3 }),
+      chunkSize: fc.integer({ min: 1, max: 200_000 }),
       pieces: fc.array(fc.integer({ min: 1, max: 200_000 }), { minLength: 1, maxLength: 6 }),
       steps: fc.array(arbStep, { minLength: 1, maxLength: 6 }),
       wholeLast: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(arbCase, async ({ sizes, pieces, steps, wholeLast }) => {
+      fc.asyncProperty(arbCase, async ({ sizes, framings, chunkSize, pieces, steps, wholeLast }) => {
         const bodies = sizes.map((n, i) => pattern(n, i + 1));
         const server = await rawServer((socket, _all, index) => {
-          const body = bodies[index];
-          void writePieces(socket, Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]), pieces);
+          void writePieces(socket, encode(bodies[index], framings[index], chunkSize), pieces);
         });
         const conn = new HTTPConnection("127.0.0.1", server.port);
         const kept: Array<[Buffer, Buffer]> = [];
@@ -96,6 +110,7 @@ describe("read blocks reused only when nothing can see them", () => {
             }
             const { body, views } = await readWithSteps(resp, steps);
             expect(body.equals(bodies[i])).toBe(true);
+            if (framings[i] === "chunked") expect(resp.trailers?.get("x-trailer")).toBe("the end");
             kept.push(...views);
           }
           // Every view still holds the bytes it held when it was handed out.

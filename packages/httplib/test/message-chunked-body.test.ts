@@ -102,6 +102,41 @@ describe("ChunkedBody", () => {
     expect(() => body.feed(Buffer.from("0\r\n\r\n"))).toThrow(InvalidChunk);
   });
 
+  test("an extension and a trailer split across inputs whose memory is reused: the decoder kept copies", () => {
+    const body = new ChunkedBody();
+    // One buffer, refilled for every feed, as a reader that reuses its read blocks does.
+    const memory = Buffer.alloc(64);
+    const feed = (text: string): Buffer[] => {
+      memory.fill(0x7e);
+      const n = memory.write(text, "latin1");
+      body.feed(memory.subarray(0, n));
+      const out: Buffer[] = [];
+      for (let p; (p = body.take()) !== null; ) out.push(Buffer.from(p));
+      expect(body.holds(memory.buffer)).toBe(false); // everything taken: nothing of it is held
+      return out;
+    };
+    feed("5;na");
+    expect(Buffer.concat(feed('me="va')).length).toBe(0);
+    expect(Buffer.concat(feed('l"\r\nhel')).toString()).toBe("hel");
+    expect(Buffer.concat(feed("lo\r\n0\r\nX-Tr")).toString()).toBe("lo");
+    feed("ailer: o");
+    feed("k\r\n\r\n");
+    expect(body.ended).toBe(true);
+    expect(body.trailers?.get("x-trailer")).toBe("ok");
+  });
+
+  test("holds(): true while a piece of that memory is not taken", () => {
+    const body = new ChunkedBody();
+    const input = Buffer.from("3\r\nabc\r\n");
+    body.feed(input);
+    expect(body.holds(input.buffer)).toBe(true);
+    expect(body.holds(new ArrayBuffer(8))).toBe(false);
+    body.consume(2);
+    expect(body.holds(input.buffer)).toBe(true);
+    body.consume(1);
+    expect(body.holds(input.buffer)).toBe(false);
+  });
+
   test("peek/consume and take(n) split pieces; feed before everything was taken keeps order", () => {
     const body = new ChunkedBody();
     body.feed(Buffer.from("5\r\nhello\r\n"));

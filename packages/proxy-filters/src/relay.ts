@@ -73,8 +73,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
-    else if (transform === null && !res.chunked) await relayCopied(h, res, chunked);
-    else if (transform === null) for await (const chunk of res as AsyncIterable<Buffer>) await send(chunk);
+    else if (transform === null) await relayCopied(h, res, chunked);
     else {
       // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
       for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
@@ -95,7 +94,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
 }
 
 /**
- * A body that no filter transforms (Content-Length or read until close), copied through a block
+ * A body that no filter transforms (Content-Length, chunked or read until close), copied through a block
  * of ours with `readInto1()`: the upstream connection then fills the same read blocks again, so
  * nothing is allocated per read (fresh memory per 64 KiB read made V8 collect every few
  * milliseconds and the kernel fault pages in). A block is read into again only once the client's

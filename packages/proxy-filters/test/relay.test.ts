@@ -1,4 +1,4 @@
-// Untransformed bodies (Content-Length or read until close) are copied through blocks that are
+// Untransformed bodies (Content-Length, chunked or read until close) are copied through blocks that are
 // read into again once the client's socket no longer holds them (relay.ts `relayCopied`): the
 // bytes must arrive intact whatever the client's pace, with several answers relayed at once.
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
@@ -39,6 +39,24 @@ beforeAll(async () => {
       head += c.toString("latin1");
       if (!head.includes("\r\n\r\n")) return;
       const close = head.startsWith("GET /close");
+      if (head.startsWith("GET /chunked")) {
+        head = "";
+        // Chunks of uneven sizes (one with an extension), each its own write.
+        s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        const sizes = [70_000, 3, 4096, 300_000, 1];
+        let at = 0;
+        const next = (): void => {
+          for (let i = 0; at < BODY.length; i++) {
+            const n = Math.min(BODY.length - at, sizes[(at + i) % sizes.length]);
+            const more = s.write(Buffer.concat([Buffer.from(`${n.toString(16)}${i % 7 === 0 ? ";x=y" : ""}\r\n`), BODY.subarray(at, at + n), Buffer.from("\r\n")]));
+            at += n;
+            if (!more) return void s.once("drain", next);
+          }
+          s.write("0\r\n\r\n");
+        };
+        next();
+        return;
+      }
       if (head.startsWith("GET /mid")) {
         head = "";
         s.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${MID.length}\r\n\r\n`), MID]));
@@ -140,6 +158,8 @@ describe("untransformed bodies copied through reused blocks", () => {
     ["Content-Length", "/length", "1.1"],
     ["read until close, chunked to an HTTP/1.1 client", "/close", "1.1"],
     ["read until close, to an HTTP/1.0 client", "/close", "1.0"],
+    ["chunked, re-chunked to an HTTP/1.1 client", "/chunked", "1.1"],
+    ["chunked, to an HTTP/1.0 client (read until close)", "/chunked", "1.0"],
   ])("%s: a client that keeps pausing gets every byte", async (_name, path, version) => {
     const { head, body } = bodyOf(await fetchSlowly(path, version, 256 * 1024, 5));
     expect(head).toMatch(/^HTTP\/1\.[01] 200/);

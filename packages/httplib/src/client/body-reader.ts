@@ -62,6 +62,16 @@ export class BodyReader {
     this.#kind = kind;
     this.length = length;
     this.#chunks = chunks;
+    // The decoded pieces not taken yet are views of read blocks: those blocks wait for them.
+    if (chunks !== null) wire.holder = this.#holds;
+  }
+
+  /** The wire's {@link Wire.holder} while a chunked body is read. */
+  readonly #holds = (memory: ArrayBufferLike): boolean => this.#chunks!.holds(memory);
+
+  /** The socket is given back or given up: its holder is no longer this body. */
+  #release(wire: Wire): void {
+    if (wire.holder === this.#holds) wire.holder = null;
   }
 
   /** The whole rest of the body, or up to `amt` bytes. */
@@ -195,14 +205,14 @@ export class BodyReader {
           // The shared loop of ChunkedBody (see its TSDoc), fed from the wire's buffer.
           const body = this.#chunks!;
           const piece = body.peek();
-          if (piece !== null) return piece;
+          if (piece !== null) return this.#view(wire, piece, lend);
           if (body.ended) {
             this.finish();
             return null;
           }
           if (wire.buf.length > 0) {
+            // The pieces are views of the input: the holder keeps their block until they are taken.
             const input = wire.buf;
-            wire.lend(input); // the decoder keeps views of its input
             wire.consume(input.length);
             let rest: Buffer | null;
             try {
@@ -269,6 +279,7 @@ export class BodyReader {
   finish(): void {
     const wire = this.wire;
     if (wire === null) return;
+    this.#release(wire);
     this.wire = null;
     this.#owner.responseDone(this.#resp, wire, !this.#resp.willClose);
   }
@@ -340,6 +351,7 @@ export class BodyReader {
   }
 
   #abandon(wire: Wire): void {
+    this.#release(wire);
     this.wire = null;
     this.#owner.responseDone(this.#resp, wire, false);
   }

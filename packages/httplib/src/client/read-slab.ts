@@ -47,15 +47,16 @@ export class ReadSlab {
 
   /**
    * The free tail of the current block (at least 16 KiB, or what is left of an adopted block), for
-   * the next read; at most `max` bytes of it when given. `inUse` is what the reader still holds
-   * unread (the wire's buffer): a block that holds any of it is not written again.
+   * the next read; at most `max` bytes of it when given. `isHeld` tells whether the reader still
+   * holds unread bytes in a block's memory (its buffer, a chunked body's decoded pieces): such a
+   * block is not written again.
    */
-  next(max = Number.POSITIVE_INFINITY, inUse: Buffer | null = null): Buffer {
+  next(max = Number.POSITIVE_INFINITY, isHeld: ((memory: ArrayBufferLike) => boolean) | null = null): Buffer {
     let block = this.#block;
     if (this.#reserved && block !== null && this.#pos < block.length) return block.subarray(this.#pos);
     if (this.#reserved) this.#unreserve(); // the adopted block is full: back to the ordinary one
     block = this.#block;
-    if (block === null || block.length - this.#pos < MIN_READ) block = this.#turn(inUse);
+    if (block === null || block.length - this.#pos < MIN_READ) block = this.#turn(isHeld);
     return block.subarray(this.#pos, Math.min(block.length, this.#pos + max));
   }
 
@@ -73,15 +74,15 @@ export class ReadSlab {
 
   /**
    * Starts the next ordinary block: the one filled before the current block when it is free
-   * (not lent, none of its bytes in `inUse`), else a new one. The block being left becomes the
+   * (not lent, none of its bytes held unread), else a new one. The block being left becomes the
    * previous one unless it was lent (then it is only dropped, for the collector).
    */
-  #turn(inUse: Buffer | null): Buffer {
+  #turn(isHeld: ((memory: ArrayBufferLike) => boolean) | null): Buffer {
     const prev = this.#prev;
     // Big reads (a body streaming in): a bigger block, so fewer and larger reads (the kernel's
     // cost per read and the caller's per chunk); small ones (heads, small answers) keep 64 KiB.
     const size = this.#block !== null && this.#pos >= this.#reads * BIG_READS ? BIG_BLOCK : BLOCK;
-    const free = prev !== null && prev.length >= size && !this.#prevLent && (inUse === null || inUse.length === 0 || inUse.buffer !== prev.buffer);
+    const free = prev !== null && prev.length >= size && !this.#prevLent && (isHeld === null || !isHeld(prev.buffer));
     // allocUnsafeSlow: a block of its own, not a slice of Node's shared 8 KiB pool.
     const block = free ? prev : Buffer.allocUnsafeSlow(size);
     this.#prev = this.#lent ? null : this.#block;

@@ -74,6 +74,11 @@ export class Wire {
    * of the body is allocated per response.
    */
   reserveInPlace = true;
+  /**
+   * What else holds unread received bytes as views, besides {@link Wire.buf}: the decoded pieces
+   * of a chunked body not taken yet. A read block they lie in is not filled again.
+   */
+  holder: ((memory: ArrayBufferLike) => boolean) | null = null;
   readonly socket: Socket;
   readonly #timeouts: PhaseTimeouts;
   /** The timeout the socket timer runs with, in seconds (the timer itself is in ms). */
@@ -319,12 +324,15 @@ export class Wire {
       // the rest goes into the response's own block (#reserve), so only this much is copied there
       // and only this much of the ordinary block is used up per response.
       const first = this.sizeHint !== null && this.reserveInPlace && this.phase === Phase.Headers && this.buf.length === 0;
-      t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY, this.buf);
+      t = this.#slab!.next(first ? FIRST_READ : Number.POSITIVE_INFINITY, this.#held);
       this.#targetIsSink = false;
     }
     this.#target = t;
     return t;
   };
+
+  /** Whether unread bytes still lie in `memory` (a read block): in {@link Wire.buf} or with the {@link Wire.holder}. */
+  readonly #held = (memory: ArrayBufferLike): boolean => (this.buf.length > 0 && this.buf.buffer === memory) || (this.holder !== null && this.holder(memory));
 
   /** `onread` callback: `n` bytes were read into `buf` (the last {@link Wire.#nextTarget}). */
   readonly #onRead = (n: number, buf: Uint8Array): boolean => {

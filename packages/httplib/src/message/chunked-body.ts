@@ -120,6 +120,17 @@ export class ChunkedBody {
     return null;
   }
 
+  /**
+   * Whether a piece not taken yet is a view of `memory` (the decoder itself keeps no view of an
+   * input once {@link ChunkedBody.feed} returns): a reader that reuses its buffers must not
+   * overwrite that memory before these pieces are taken.
+   */
+  holds(memory: ArrayBufferLike): boolean {
+    const pieces = this.#pieces;
+    for (let i = this.#at; i < pieces.length; i++) if (pieces[i].length > 0 && pieces[i].buffer === memory) return true;
+    return false;
+  }
+
   /** Marks `n` bytes of what {@link ChunkedBody.peek} returned as read. */
   consume(n: number): void {
     const p = this.#pieces[this.#at];

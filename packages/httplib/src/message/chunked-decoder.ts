@@ -154,7 +154,8 @@ export class ChunkedDecoder {
           this.#lineLength += stop - i;
           if (this.#extLength > this.#maxExt) throw new InvalidChunk("extension-too-long");
           if (this.#lineLength > this.#maxLine) throw new LineTooLong("chunk size", this.#maxLine);
-          this.#ext.push(input.subarray(i, stop));
+          // Copied: the line may end in a later input, after the caller reused this one's memory.
+          this.#ext.push(Buffer.from(input.subarray(i, stop)));
           i = stop;
           if (cr !== -1) {
             validateChunkExtensions(this.#ext.length === 1 ? this.#ext[0] : Buffer.concat(this.#ext));
@@ -210,7 +211,7 @@ export class ChunkedDecoder {
           const stop = lf === -1 ? len : lf + 1;
           this.#trailerLength += stop - i;
           if (this.#trailerLength > this.#maxTrailerSize) throw new InvalidChunk("trailer-too-large");
-          this.#trailer.push(input.subarray(i, stop));
+          this.#trailer.push(Buffer.from(input.subarray(i, stop))); // copied, as the extensions
           i = stop;
           if (lf !== -1) this.#state = State.TrailerStart;
           break;
