@@ -67,19 +67,22 @@ export function descendants(pid: number): number[] {
 }
 
 /**
- * Kill a script's whole tree: its descendants first (found while their parents still run, so
- * that a `setsid` child is found through the script), then its process group. False when there
- * was no such group any more.
+ * Kill a script's whole tree: its process group at once (one signal reaches every member, so
+ * that no survivor acts on another's death: a shell whose `sleep` was killed first would go on
+ * and answer), then the descendants that left the group (`setsid`), found before the kill while
+ * their parents still ran. False when there was no such group any more.
  */
 export function killTree(pid: number): boolean {
-  for (const p of descendants(pid)) {
+  const tree = descendants(pid);
+  const killed = killGroup(pid);
+  for (const p of tree) {
     try {
       process.kill(p, "SIGKILL");
     } catch {
-      // gone already
+      // gone already (killed with the group)
     }
   }
-  return killGroup(pid);
+  return killed;
 }
 
 /** Record a script's process group as running (until {@link groupEnded}). */
