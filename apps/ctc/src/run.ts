@@ -70,7 +70,7 @@ export async function runCtc(argv: readonly string[], io: CtcStreams = process):
     options = resolveOptions(line.flags, line.config);
     if (workerCount(options.workers, availableParallelism()) > 1) {
       options = { ...options, blocklists: options.blocklists.map((p) => resolve(p)) };
-      checkListsReadable(options.blocklists);
+      await checkListsReadable(options.blocklists);
       options = { ...options, caDir: resolve(options.caDir), originCa: options.originCa.map((p) => resolve(p)) };
       readOriginCAs(options.originCa);
       // Made here once, before the workers start: they all load this same CA.

@@ -31,7 +31,7 @@ export { CookieFilter, type CookieEvent, type CookieFilterOptions } from "./cook
 export { COOKIE_ACTIONS, compilePolicy, normalizeSite, siteOf, isThirdParty, type RequestContext, type CookieAction, type CookieRule, type CookiePolicy, type CookieVerdict, type CookieDecision } from "./cookie-policy.js";
 export { parseSetCookie, serializeSetCookie, type SetCookie, type SetCookieParse, type CookieAttributes } from "./cookie-parse.js";
 export { stripMetaSetCookie } from "./cookie-meta.js";
-export { BlockListFilter, type BlockListOptions, type BlockDecision, type BlockEvent, type BadLine, type BlockListExplanation } from "./blocklist.js";
+export { BlockListFilter, readListFile, type BlockListOptions, type BlockDecision, type BlockEvent, type BadLine, type BlockListExplanation } from "./blocklist.js";
 export { detectFormat, type BlockListSource, type ListFormat, type RuleOrigin, type BadLineHandler } from "./blocklist-parse.js";
 export { guessResourceType, type ResourceType } from "./blocklist-type.js";
 export { BLANK_GIF, PATTERN_SVG, escapeHtml, type ImageBlocker } from "./blocklist-answers.js";
