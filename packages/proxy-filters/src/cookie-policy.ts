@@ -117,7 +117,8 @@ export function compilePolicy(policy: CookiePolicy): CompiledPolicy {
  * that normalize alike are the same rule.
  */
 export function normalizeSite(site: string): string {
-  const p = site.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/^\.+|\.+$/g, "");
+  // A host as matched, and no leading dots either (".example.com" is written for the domain).
+  const p = normalizeHost(site.trim()).replace(/^\.+/, "");
   if (!/[^\u0020-\u007e]/.test(p)) return p;
   return p
     .split(".")

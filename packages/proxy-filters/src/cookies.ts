@@ -48,9 +48,10 @@ function field(headers: Array<[string, string]>, name: string): string | undefin
   return headers.find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
-/** The request fields {@link isThirdParty} also reads. */
-function requestContext(headers: Array<[string, string]>): RequestContext {
-  return { origin: field(headers, "origin"), secFetchMode: field(headers, "sec-fetch-mode"), secFetchDest: field(headers, "sec-fetch-dest") };
+/** Whether a request to `host` with these fields is third-party, and its page's site ({@link isThirdParty}). */
+function partyOf(host: string, headers: Array<[string, string]>): { thirdParty: boolean; pageSite: string } {
+  const context: RequestContext = { origin: field(headers, "origin"), secFetchMode: field(headers, "sec-fetch-mode"), secFetchDest: field(headers, "sec-fetch-dest") };
+  return isThirdParty(host, field(headers, "referer"), field(headers, "sec-fetch-site"), context);
 }
 
 /**
@@ -99,7 +100,7 @@ export class CookieFilter implements Filter {
     if (fields.length === 0) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
+    const { thirdParty, pageSite } = partyOf(host, req.headers);
     const d = decide(policy, host, thirdParty);
     const strip = d.action === "deny" || d.action === "accept-only";
     if (strip) req.headers = req.headers.filter(([k]) => k.toLowerCase() !== "cookie");
@@ -115,7 +116,7 @@ export class CookieFilter implements Filter {
     if (!res.headers.some(([k]) => k.toLowerCase() === "set-cookie")) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
+    const { thirdParty, pageSite } = partyOf(host, req.headers);
     const time = this.now();
     const out: Array<[string, string]> = [];
     for (const [k, v] of res.headers) {
@@ -181,7 +182,7 @@ export class CookieFilter implements Filter {
       return null;
     }
     const host = normalizeHost(req.url.hostname);
-    const { thirdParty, pageSite } = isThirdParty(host, field(req.headers, "referer"), field(req.headers, "sec-fetch-site"), requestContext(req.headers));
+    const { thirdParty, pageSite } = partyOf(host, req.headers);
     return stripMetaSetCookie((content) => {
       const c = parseSetCookie(content);
       const name = c.ok ? c.cookie.name : c.name;
