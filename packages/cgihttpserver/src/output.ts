@@ -13,8 +13,11 @@ export const MAX_CGI_HEAD = 64 * 1024;
 export type CgiResponse =
   /** RFC 3875 6.2.2: `Location: /path` alone: the server serves that path instead. */
   | { kind: "local-redirect"; location: string }
-  /** A document (6.2.1) or a client redirect (6.2.3, 6.2.4): status, reason and the fields to send. */
-  | { kind: "document"; status: number; reason: string | null; fields: Array<[string, string]> };
+  /**
+   * A document (6.2.1) or a client redirect (6.2.3, 6.2.4): status, reason, the fields to send,
+   * and the script's Content-Length (its one valid value, also among the fields), or null.
+   */
+  | { kind: "document"; status: number; reason: string | null; fields: Array<[string, string]>; length: number | null };
 
 /** Fields the server decides itself (framing, connection): a script's values are dropped. */
 const SERVER_FIELDS = new Set(["connection", "keep-alive", "transfer-encoding", "trailer", "upgrade", "proxy-connection", "te"]);
@@ -46,6 +49,7 @@ export function parseCgiHead(head: Buffer): CgiResponse {
   let reason: string | null = null;
   let location: string | null = null;
   let contentType = false;
+  let length: number | null = null;
   const fields: Array<[string, string]> = [];
   for (const line of lines) {
     const colon = line.indexOf(":");
@@ -67,11 +71,12 @@ export function parseCgiHead(head: Buffer): CgiResponse {
       // RFC 9110 8.6: one valid length; differing ones are unrecoverable (RFC 9112 6.3), and a
       // repeated equal one is sent once.
       if (!/^\d+$/.test(value)) continue; // not a length: dropped (the body is then chunked or closed)
-      const earlier = fields.find(([n]) => n.toLowerCase() === "content-length");
-      if (earlier !== undefined) {
-        if (Number(earlier[1]) !== Number(value)) throw new MalformedOutput(`conflicting Content-Length fields (${earlier[1]}, ${value})`);
+      const n = Number(value);
+      if (length !== null) {
+        if (n !== length) throw new MalformedOutput(`conflicting Content-Length fields (${length}, ${value})`);
         continue;
       }
+      length = n;
     }
     if (lower === "location") location = value;
     if (lower === "content-type") contentType = true;
@@ -83,5 +88,5 @@ export function parseCgiHead(head: Buffer): CgiResponse {
   }
   if (location !== null && status === null) status = 302; // 6.2.3: client redirect
   if (!contentType && location === null && status === null) throw new MalformedOutput("no Content-Type, Location or Status");
-  return { kind: "document", status: status ?? 200, reason, fields };
+  return { kind: "document", status: status ?? 200, reason, fields, length };
 }

@@ -216,17 +216,10 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
     return parsed.location;
   }
 
-  const { status, reason, fields } = parsed;
+  const { status, reason, fields, length } = parsed;
   const noBody = h.command === "HEAD" || status === 204 || status === 304 || status < 200;
-  let length: number | null = null;
   h.sendResponse(status, reason ?? undefined);
-  for (const [name, value] of fields) {
-    if (name.toLowerCase() === "content-length") {
-      if (!/^\d+$/.test(value)) continue;
-      length = Number(value);
-    }
-    h.sendHeader(name, value);
-  }
+  for (const [name, value] of fields) h.sendHeader(name, value);
   const chunked = !noBody && length === null && h.requestVersion >= "HTTP/1.1" && h.protocolVersion >= "HTTP/1.1";
   if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
   // The head is ended with the first body bytes (or the end of the body), so that both leave in
