@@ -164,13 +164,14 @@ async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
   let head: Buffer | null = h.command === "HEAD" ? Buffer.alloc(0) : null;
   for (let n = await nextOutput(iterator, script); n.done !== true; n = await nextOutput(iterator, script)) {
     if (h.command !== "HEAD") h.wfile.write(n.value);
-    else if (head !== null) {
+    else {
+      if (head === null) continue; // past the header block: the body is read, not sent
       head = Buffer.concat([head, n.value]);
       const end = headEnd(head);
       if (end < 0 && head.length <= MAX_CGI_HEAD) continue;
       h.wfile.write(end < 0 ? head : head.subarray(0, end));
-      head = null; // the rest of the output is the body: read, not sent
-    } else continue;
+      head = null;
+    }
     await h.wfile.flush();
   }
   if (head !== null && head.length > 0) h.wfile.write(Buffer.concat([head, Buffer.from(blankLineAfter(head), "latin1")]));

@@ -59,9 +59,12 @@ export function descendants(pid: number): number[] {
     else list.push(Number(name));
   }
   const out: number[] = [];
-  for (let i = -1, next = pid; ; next = out[++i]) {
-    for (const c of children.get(next) ?? []) out.push(c);
-    if (i + 1 >= out.length) break;
+  const todo = [pid];
+  for (let p = todo.pop(); p !== undefined; p = todo.pop()) {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
   }
   return out;
 }
@@ -118,18 +121,22 @@ export function cutOutputs(...outputs: Array<{ readableEnded: boolean; destroyed
 /** How often a group a script left behind is checked for members (it is let go once empty). */
 const LEFTOVER_CHECK_MS = 1000;
 
-/** The time limit of one script: `kill` after `seconds` (none when null or 0); `timedOut` says whether it fired. */
+/**
+ * The time limit of one script: after `seconds` (none when null or 0) `kill` runs and the script's
+ * `outputs` are cut ({@link cutOutputs}); `timedOut` says whether it fired.
+ */
 export class TimeLimit {
   timedOut = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly deadline: number = 0;
 
-  constructor(seconds: number | null, kill: () => void) {
+  constructor(seconds: number | null, kill: () => void, outputs: ReadonlyArray<Parameters<typeof cutOutputs>[0]>) {
     if (seconds === null || seconds <= 0) return;
     this.deadline = Date.now() + seconds * 1000;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       kill();
+      cutOutputs(...outputs);
     }, seconds * 1000);
     this.timer.unref();
   }
@@ -153,18 +160,17 @@ export class TimeLimit {
       return;
     }
     clearTimeout(this.timer);
-    const check = (): void => {
-      const left = this.deadline - Date.now();
-      if (!groupAlive(pid) || left <= 0) {
-        this.timer = null;
-        if (left <= 0) killGroup(pid);
-        ended();
-        return;
-      }
-      this.timer = setTimeout(check, Math.min(LEFTOVER_CHECK_MS, left));
+    const schedule = (): void => {
+      this.timer = setTimeout(check, Math.max(0, Math.min(LEFTOVER_CHECK_MS, this.deadline - Date.now())));
       this.timer.unref();
     };
-    this.timer = setTimeout(check, Math.max(0, Math.min(LEFTOVER_CHECK_MS, this.deadline - Date.now())));
-    this.timer.unref();
+    const check = (): void => {
+      const due = Date.now() >= this.deadline;
+      if (groupAlive(pid) && !due) return schedule();
+      this.timer = null;
+      if (due) killGroup(pid);
+      ended();
+    };
+    schedule();
   }
 }

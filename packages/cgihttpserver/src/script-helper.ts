@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PassThrough, Writable } from "node:stream";
 import { helperProgram, markBroken, type HelperProgram } from "./helper-program.js";
-import { cutOutputs, groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
+import { groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
 
 /** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
@@ -338,10 +338,7 @@ class ScriptHelper {
       if (job.pid === null) job.killRequested = true;
       else killTree(job.pid);
     };
-    const limit = new TimeLimit(req.timeout, () => {
-      kill();
-      cutOutputs(stdout, stderr);
-    });
+    const limit = new TimeLimit(req.timeout, kill, [stdout, stderr]);
     const id = this.nextId++;
     this.jobs.set(id, job);
     const values = [req.cwd, input ?? "", out, err, req.command, String(req.args.length), ...req.args];

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { readFileSync } from "node:fs";
-import { cutOutputs, groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
+import { groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 
 /** A running script. */
 export interface RunningScript {
@@ -82,10 +82,7 @@ export function spawnScript(req: SpawnRequest): RunningScript {
   };
   const pid = child.pid;
   if (pid !== undefined) groupStarted(pid);
-  const limit = new TimeLimit(req.timeout, () => {
-    kill();
-    cutOutputs(child.stdout, child.stderr);
-  });
+  const limit = new TimeLimit(req.timeout, kill, [child.stdout, child.stderr]);
   const exited = new Promise<number | string>((resolve, reject) => {
     child.once("error", (err) => {
       limit.clear();
