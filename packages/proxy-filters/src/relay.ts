@@ -73,7 +73,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
-    else if (transform === null) await relayCopied(h, res, chunked);
+    else if (transform === null) await relayCopied(h, res, send);
     else {
       // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
       for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
@@ -98,21 +98,21 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
  * of ours with `readInto1()`: the upstream connection then fills the same read blocks again, so
  * nothing is allocated per read (fresh memory per 64 KiB read made V8 collect every few
  * milliseconds and the kernel fault pages in). A block is read into again only once the client's
- * socket no longer holds it (`wfile.pending` is 0 after a write the kernel took at once).
+ * socket no longer holds it (`wfile.pending` is 0 once the kernel took every write).
  */
-async function relayCopied(h: ProxyExchange, res: HTTPResponse, chunked: boolean): Promise<void> {
+async function relayCopied(h: ProxyExchange, res: HTTPResponse, send: (data: Buffer) => Promise<void>): Promise<void> {
   let block = spareBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK);
   try {
     for (;;) {
       const n = await res.readInto1(block);
       if (n === 0) break;
-      const data = block.subarray(0, n);
-      h.wfile.write(chunked ? encodeChunk(data) : data);
-      if (h.wfile.pending > 0) block = Buffer.allocUnsafeSlow(BLOCK); // the socket still reads from it
-      await h.wfile.flush();
+      await send(block.subarray(0, n));
+      // A write the kernel took only in part (and below the socket's high-water mark, so that
+      // flushing did not wait for it) still reads from the block: the next read needs another.
+      if (h.wfile.pending > 0) block = Buffer.allocUnsafeSlow(BLOCK);
     }
   } finally {
-    // Never the block a pending write holds: that one was replaced right after the write.
+    // Never a block a pending write holds: that one was replaced after the write.
     if (spareBlocks.length < SPARE_LIMIT) spareBlocks.push(block);
   }
 }
