@@ -181,6 +181,45 @@ describe("AbortSignal", () => {
   });
 });
 
+describe("one AbortSignal shared by many requests (a proxy passes its client's signal to each)", () => {
+  test("finished requests are forgotten; an abort reaches only the request still waiting, in order, and the pool's queue", async () => {
+    let count = 0;
+    const server = await rawServer((socket) => {
+      // The first three requests are answered; the ones after never are.
+      if (count++ < 3) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const pool = new HTTPConnectionPool("127.0.0.1", server.port, { connections: 1 });
+    const ac = new AbortController();
+    const removed: string[] = [];
+    ac.signal.addEventListener("abort", () => removed.push("caller's own listener"));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await pool.request({ path: `/${i}`, signal: ac.signal });
+        expect((await res.read()).toString()).toBe("ok");
+      }
+      const stuck = pool.request({ path: "/stuck", signal: ac.signal });
+      const queued = pool.request({ path: "/queued", signal: ac.signal });
+      const other = new AbortController();
+      const unrelated = pool.request({ path: "/other", signal: other.signal });
+      ac.abort(new Error("client left"));
+      const [e1, e2] = await Promise.all([stuck.catch((e: unknown) => e), queued.catch((e: unknown) => e)]);
+      expect(e1).toBeInstanceOf(RequestAborted);
+      expect(e2).toBeInstanceOf(RequestAborted);
+      expect((e2 as RequestAborted).cause).toEqual(new Error("client left"));
+      expect(removed).toEqual(["caller's own listener"]);
+      // The other signal's request was not aborted: it took the freed connection (never answered),
+      // and fails only when the pool is closed.
+      pool.close();
+      const e3 = await unrelated.catch((e: unknown) => e);
+      expect(e3).toBeInstanceOf(Error);
+      expect(e3).not.toBeInstanceOf(RequestAborted);
+    } finally {
+      pool.close();
+      await server.close();
+    }
+  });
+});
+
 describe("AbortSignal while connecting", () => {
   test("abort during a TLS handshake that never completes", async () => {
     const silent = await rawServer(() => {});

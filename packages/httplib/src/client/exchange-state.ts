@@ -5,6 +5,7 @@
  * Internal to the client; {@link HTTPConnection} holds one per connection.
  * @module
  */
+import { unwatchAbort } from "./abort-watch.js";
 import type { HTTPResponse } from "./response.js";
 import type { Wire } from "./wire.js";
 
@@ -75,7 +76,7 @@ export class ExchangeState {
 
   /** Stops listening to the request's `AbortSignal`. */
   release(p: Pending): void {
-    if (p.signal !== null && p.onAbort !== null) p.signal.removeEventListener("abort", p.onAbort);
+    if (p.signal !== null && p.onAbort !== null) unwatchAbort(p.signal, p.onAbort);
     p.onAbort = null;
   }
 }

@@ -3,6 +3,7 @@
  * concurrent requests (what undici's `Pool` does), optionally pipelining on each.
  * @module
  */
+import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import type { RequestBody } from "./body.js";
 import type { RequestHeaders } from "./checks.js";
 import { HTTPConnection } from "./connection.js";
@@ -167,7 +168,7 @@ export class HTTPConnectionPool {
           if (i !== -1) this.#queue.splice(i, 1);
           reject(new RequestAborted(signal.reason));
         };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        watchAbort(signal, waiter.onAbort);
       }
       this.#queue.push(waiter);
     });
@@ -281,7 +282,8 @@ export class HTTPConnectionPool {
   }
 
   #unlisten(w: Waiter): void {
-    if (w.onAbort !== null) w.req.signal?.removeEventListener("abort", w.onAbort);
+    const signal = w.req.signal;
+    if (w.onAbort !== null && signal !== undefined && signal !== null) unwatchAbort(signal, w.onAbort);
   }
 
   /** One unref'd timer per pool closes idle connections; (re)armed for the earliest `deadline` (ms since the epoch). */

@@ -6,6 +6,7 @@
  * response is in `read-response.ts`, the shared state in `exchange-state.ts`.
  * @module
  */
+import { watchAbort } from "./abort-watch.js";
 import { CannotSendHeader, CannotSendRequest, NotConnected } from "../errors.js";
 import type { ResponseHead } from "../message/index.js";
 import { getContentLength, isFileHandle, writeBody, type RequestBody } from "./body.js";
@@ -212,7 +213,7 @@ export class RequestSender extends ConnectionBase {
     this.exchange.queue.push(pending);
     if (signal !== null) {
       pending.onAbort = () => this.#abort(pending);
-      signal.addEventListener("abort", pending.onAbort, { once: true });
+      watchAbort(signal, pending.onAbort);
     }
     const wire = this.wire;
     const simple = body === null || typeof body === "string" || body instanceof Uint8Array;
