@@ -14,11 +14,11 @@ export const PIPE_BUF = 4096;
 const NEWLINE = 0x0a;
 
 /**
- * `text` as writes of whole lines, each at most `limit` bytes. A single line longer than the
- * limit is cut short (it keeps its newline, the cut is marked with `...`).
+ * `data` (text, or its UTF-8 bytes) as writes of whole lines, each at most `limit` bytes. A single
+ * line longer than the limit is cut short (it keeps its newline, the cut is marked with `...`).
  */
-export function lineChunks(text: string, limit = PIPE_BUF): Buffer[] {
-  const bytes = Buffer.from(text, "utf8");
+export function lineChunks(data: string | Buffer, limit = PIPE_BUF): Buffer[] {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   if (bytes.length <= limit && (bytes.length === 0 || bytes[bytes.length - 1] === NEWLINE)) return bytes.length === 0 ? [] : [bytes];
   const out: Buffer[] = [];
   let start = 0;
@@ -49,8 +49,8 @@ export function lineChunks(text: string, limit = PIPE_BUF): Buffer[] {
 /** A sink writing to `out` in whole-line writes of at most {@link PIPE_BUF} bytes each. */
 export function atomicLineSink(out: { write(chunk: Buffer): unknown }): LogSink {
   return {
-    write(text: string): void {
-      for (const chunk of lineChunks(text)) out.write(chunk);
+    write(data: string | Buffer): void {
+      for (const chunk of lineChunks(data)) out.write(chunk);
     },
   };
 }

@@ -5,7 +5,7 @@ import { AccessLog, Ctc, CtcStats, defaultOptions, formatEntry, pacFile, parseCo
 import { clfDate, FLUSH_DELAY_MS, quoteField } from "../src/access-log.js";
 import { crossSiteReason, hostName, tokenMatches, trustedHost } from "../src/control/guard.js";
 import { lineChunks, PIPE_BUF } from "../src/line-sink.js";
-import { allocatorEnv } from "../src/cluster/primary.js";
+import { allocatorEnv, workerExecArgv } from "../src/cluster/primary.js";
 import { hostOf } from "../src/stats.js";
 import { curl } from "./helpers.js";
 
@@ -35,7 +35,7 @@ describe("access log", () => {
     jest.useFakeTimers();
     try {
       const writes: string[] = [];
-      const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
+      const log = new AccessLog("common", { write: (s) => writes.push(String(s)) });
       log.record({ client: "::1", requestLine: "GET / HTTP/1.1", status: 200, size: 5 });
       jest.advanceTimersByTime(FLUSH_DELAY_MS - 1);
       log.record({ client: "::1", requestLine: "GET /b HTTP/1.1", status: 404, size: 9 });
@@ -53,11 +53,33 @@ describe("access log", () => {
     }
   });
 
+  test("a batch handed to the sink keeps its bytes while later lines are gathered", () => {
+    const kept: Array<string | Buffer> = [];
+    const log = new AccessLog("common", { write: (data) => kept.push(data) });
+    log.record({ client: "::1", requestLine: "GET /first HTTP/1.1", status: 200, size: 5 });
+    log.flush();
+    for (let i = 0; i < 200; i++) log.record({ client: "::1", requestLine: `GET /later-${i} HTTP/1.1`, status: 404, size: 1 });
+    log.flush();
+    expect(Buffer.isBuffer(kept[0])).toBe(true);
+    expect(String(kept[0])).toMatch(/^::1 - - \[[^\]]+\] "GET \/first HTTP\/1\.1" 200 5\n$/);
+    expect(String(kept[1]).split("\n")).toHaveLength(201);
+  });
+
+  test("non-ASCII in a field is escaped, so a line is ASCII (also a lone surrogate, which encodeURIComponent refuses)", () => {
+    expect(quoteField("caf\u00e9 \u20ac \u{1F600} \ud83d")).toBe("caf\\xe9 %E2%82%AC %F0%9F%98%80 %EF%BF%BD");
+    const writes: string[] = [];
+    const log = new AccessLog("combined", { write: (s) => writes.push(Buffer.isBuffer(s) ? s.toString("latin1") : s) });
+    log.record({ client: "::1", requestLine: "GET /\u20ac HTTP/1.1", status: 200, size: 1, userAgent: "\ud800x" });
+    log.flush();
+    expect(writes[0]).toContain('"GET /%E2%82%AC HTTP/1.1"');
+    expect(writes[0]).toContain('"%EF%BF%BDx"');
+  });
+
   test("64 KiB of lines are written without waiting", () => {
     jest.useFakeTimers();
     try {
       const writes: string[] = [];
-      const log = new AccessLog("common", { write: (s: string) => writes.push(s) });
+      const log = new AccessLog("common", { write: (s) => writes.push(String(s)) });
       const requestLine = `GET /${"x".repeat(1000)} HTTP/1.1`;
       for (let i = 0; i < 70; i++) log.record({ client: "::1", requestLine, status: 200, size: 1 });
       expect(writes).toHaveLength(1);
@@ -148,6 +170,14 @@ describe("lineChunks (the writes of a worker's access log to the shared pipe)", 
     const chunks = lineChunks(`a\n${long}b\n`);
     expect(chunks.map((c) => c.length)).toEqual([2, PIPE_BUF, 2]);
     expect(chunks[1].subarray(-4).toString()).toBe("...\n");
+  });
+});
+
+describe("worker V8 settings", () => {
+  test("workers run V8 single-threaded unless the user chose a threading flag", () => {
+    expect(workerExecArgv([])).toEqual(["--single-threaded"]);
+    expect(workerExecArgv(["--max-old-space-size=512"])).toEqual(["--max-old-space-size=512", "--single-threaded"]);
+    for (const own of ["--single-threaded", "--no-single-threaded", "--single-threaded-gc", "--nosingle_threaded_gc"]) expect(workerExecArgv([own])).toEqual([own]);
   });
 });
 

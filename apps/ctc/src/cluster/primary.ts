@@ -94,6 +94,20 @@ export function allocatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return { [TRIM_THRESHOLD]: String(64 * 1024 * 1024) };
 }
 
+/**
+ * The Node options of a worker: the primary's, plus V8's `--single-threaded` unless the user chose
+ * a threading flag of their own (`--single-threaded`, `--single-threaded-gc`, or their `--no-`
+ * forms). There is one worker per core: V8's helper threads (parallel scavenges, concurrent
+ * marking and compiling) only compete with the other workers for the same cores and wake each
+ * other through futexes, which on the 2-vCPU VM measured cost each request more than the helpers
+ * saved (proxy-1k, 5 interleaved pairs: 46.7-51.5 vs 51.5-53.8 us of CPU per request; bench/README,
+ * 2026-12-05). A worker's heap is small (bodies stream), so collecting on its own thread is short.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  if (execArgv.some((a) => /^--(no-?)?single[-_]threaded/.test(a))) return [...execArgv];
+  return [...execArgv, "--single-threaded"];
+}
+
 /** The primary of N workers. `start()`, then `stop()`. */
 export class Primary {
   private readonly options: CtcOptions;
@@ -124,7 +138,7 @@ export class Primary {
   async start(): Promise<[string, number]> {
     // Before the first fork: the kernel spreads the connections among the workers.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: fileURLToPath(new URL("../cli.js", import.meta.url)), args: [], silent: false });
+    cluster.setupPrimary({ exec: fileURLToPath(new URL("../cli.js", import.meta.url)), args: [], silent: false, execArgv: workerExecArgv(process.execArgv) });
     cluster.on("message", this.onMessage);
     cluster.on("exit", this.onExit);
     const started = new Promise<[string, number]>((resolve, reject) => (this.starting = { ready: 0, resolve, reject, address: null }));
