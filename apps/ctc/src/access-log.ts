@@ -48,8 +48,13 @@ export function clfDate(d: Date): string {
   );
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what is escaped.
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
+
 /** A quoted log field: `"` and `\` escaped, control and non-ASCII characters as `\xHH` (as Apache does). */
 export function quoteField(s: string): string {
+  // Most fields need no escape: one scan, no replacement pass.
+  if (!NEEDS_ESCAPE.test(s)) return s;
   // eslint-disable-next-line no-control-regex -- control characters are what is escaped here.
   return s.replace(/["\\\x00-\x1f\x7f-\u{10ffff}]/gu, (c) => {
     if (c === '"' || c === "\\") return `\\${c}`;

@@ -12,6 +12,8 @@ describe("Content-Length (RFC 9110 8.6)", () => {
     [" 12 ", 12],
     ["5, 5", 5],
     ["5,5,5", 5],
+    ["999999999999999", 999999999999999],
+    ["1000000000000000", 1000000000000000],
     [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
   ])("%j -> %d", (value, expected) => {
     expect(parseContentLength(h(["Content-Length", value]))).toBe(expected);

@@ -5,6 +5,7 @@
  * same-size empty box); optional element-hiding CSS is injected after `<head>`.
  * @module
  */
+import { nameIs } from "./hop-by-hop.js";
 import { ContentCodingError, createDecoder, isSupported, parseContentCodings, type ContentCoding } from "./content-coding.js";
 import { joinedOrNull, type BodyTransform, type Filter, type FilterRequest, type FilterResponse } from "./filter.js";
 import { HtmlCutter, type CutDecision, type HtmlElement } from "./html-cutter.js";
@@ -64,7 +65,7 @@ function charsetOf(type: string): string | null {
 }
 
 function header(res: FilterResponse, name: string): string | undefined {
-  const h = res.headers.find(([k]) => k.toLowerCase() === name);
+  const h = res.headers.find(([k]) => nameIs(k, name));
   return h?.[1];
 }
 
@@ -129,7 +130,7 @@ export class BannerFilter implements Filter {
     if (!HTML_TYPE.test(type)) return null;
     // Not ASCII-compatible: markup cannot be found byte-wise (the cutter also passes a page with a UTF-16 BOM).
     if (/^(utf-?16|utf-?32|ucs-?2|ucs-?4)/i.test(charsetOf(type) ?? "")) return null;
-    const encodings = res.headers.filter(([k]) => k.toLowerCase() === "content-encoding").map(([, v]) => v);
+    const encodings = res.headers.filter(([k]) => nameIs(k, "content-encoding")).map(([, v]) => v);
     const codings = parseContentCodings(encodings.length === 0 ? undefined : encodings.join(","));
     if (codings === null || (codings.length > 0 && !isSupported())) return null;
     return codings;

@@ -3,6 +3,7 @@
  * `$script`, ...): from `Sec-Fetch-Dest`, else from `Accept`, else from the path's extension.
  * @module
  */
+import { nameIs } from "./hop-by-hop.js";
 import type { RequestType } from "@ghostery/adblocker";
 
 /** Resource types, named as Adblock Plus options name them. */
@@ -75,7 +76,7 @@ export const ENGINE_TYPE: Record<ResourceType, RequestType> = {
 };
 
 function header(headers: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
-  for (const [k, v] of headers) if (k.toLowerCase() === name) return v;
+  for (const [k, v] of headers) if (nameIs(k, name)) return v;
   return undefined;
 }
 

@@ -6,7 +6,15 @@
  * @module
  */
 
-const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443" };
+/**
+ * The default port of a special scheme (`url.protocol`), or "". Comparisons rather than a keyed
+ * object: looking up a property by a string made per request first searches V8's string table.
+ */
+function defaultPort(protocol: string): string {
+  if (protocol === "http:" || protocol === "ws:") return "80";
+  if (protocol === "https:" || protocol === "wss:") return "443";
+  return "";
+}
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
 /**
@@ -28,13 +36,13 @@ export function normalisePercentEncoding(s: string): string {
  */
 export function canonicalUrl(url: URL): URL {
   // WHATWG URL parsing already drops the default port of special schemes and lower-cases the host.
-  if (url.hash === "" && !url.hostname.endsWith(".") && !url.href.includes("%") && (url.port === "" || DEFAULT_PORTS[url.protocol] !== url.port)) return url;
+  if (url.hash === "" && !url.hostname.endsWith(".") && !url.href.includes("%") && (url.port === "" || defaultPort(url.protocol) !== url.port)) return url;
   const out = new URL(url.href);
   if (out.hostname.endsWith(".")) {
     const bare = out.hostname.replace(/\.+$/, "");
     if (bare !== "") out.hostname = bare;
   }
-  if (out.port !== "" && DEFAULT_PORTS[out.protocol] === out.port) out.port = "";
+  if (out.port !== "" && defaultPort(out.protocol) === out.port) out.port = "";
   const path = normalisePercentEncoding(out.pathname);
   if (path !== out.pathname) out.pathname = path;
   const search = normalisePercentEncoding(out.search);

@@ -6,6 +6,7 @@
  * decision is reported through `onDecision`, with the cookie value masked.
  * @module
  */
+import { nameIs } from "./hop-by-hop.js";
 import { stripMetaSetCookie } from "./cookie-meta.js";
 import { lifetimeOf, maskValue, parseCookieHeader, parseSetCookie, rewriteAttributes, serializeSetCookie, type CookieAttributes, type SetCookie } from "./cookie-parse.js";
 import { compilePolicy, decide, isThirdParty, normalizeHost, type CompiledPolicy, type CookieDecision, type CookiePolicy, type RequestContext } from "./cookie-policy.js";
@@ -45,7 +46,7 @@ export interface CookieFilterOptions {
 }
 
 function field(headers: Array<[string, string]>, name: string): string | undefined {
-  return headers.find(([k]) => k.toLowerCase() === name)?.[1];
+  return headers.find(([k]) => nameIs(k, name))?.[1];
 }
 
 /** Whether a request to `host` with these fields is third-party, and its page's site ({@link isThirdParty}). */
@@ -96,14 +97,14 @@ export class CookieFilter implements Filter {
   }
 
   onRequest(req: FilterRequest): void {
-    const fields = req.headers.filter(([k]) => k.toLowerCase() === "cookie");
+    const fields = req.headers.filter(([k]) => nameIs(k, "cookie"));
     if (fields.length === 0) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
     const { thirdParty, pageSite } = partyOf(host, req.headers);
     const d = decide(policy, host, thirdParty);
     const strip = d.action === "deny" || d.action === "accept-only";
-    if (strip) req.headers = req.headers.filter(([k]) => k.toLowerCase() !== "cookie");
+    if (strip) req.headers = req.headers.filter(([k]) => !nameIs(k, "cookie"));
     const time = this.now();
     for (const [, v] of fields) {
       for (const c of parseCookieHeader(v)) {
@@ -113,14 +114,14 @@ export class CookieFilter implements Filter {
   }
 
   onResponseHeaders(req: FilterRequest, res: FilterResponse): void {
-    if (!res.headers.some(([k]) => k.toLowerCase() === "set-cookie")) return;
+    if (!res.headers.some(([k]) => nameIs(k, "set-cookie"))) return;
     const policy = this.compiled;
     const host = normalizeHost(req.url.hostname);
     const { thirdParty, pageSite } = partyOf(host, req.headers);
     const time = this.now();
     const out: Array<[string, string]> = [];
     for (const [k, v] of res.headers) {
-      if (k.toLowerCase() !== "set-cookie") {
+      if (!nameIs(k, "set-cookie")) {
         out.push([k, v]);
         continue;
       }

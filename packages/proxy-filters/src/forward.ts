@@ -14,7 +14,7 @@ import { ClientBodyFailed, fromClient, refuseClientBody } from "./client-body.js
 import { watchClient } from "./client-watch.js";
 import { sendAnswer, type ProxyExchange } from "./exchange.js";
 import { firstAnswer, type FilterRequest } from "./filter.js";
-import { endToEnd } from "./hop-by-hop.js";
+import { endToEnd, nameIs } from "./hop-by-hop.js";
 import { mapHost } from "./host-map.js";
 import { originTls, type TunnelTarget } from "./inspection.js";
 import { upstreamFailure } from "./pages.js";
@@ -145,7 +145,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     if (mf !== undefined && /^\d+$/.test(mf.trim())) {
       const n = Number(mf.trim());
       if (n === 0) return answerMaxForwards(h, method);
-      headers = headers.map(([k, v]) => (k.toLowerCase() === "max-forwards" ? [k, String(n - 1)] : [k, v]));
+      headers = headers.map(([k, v]) => (nameIs(k, "max-forwards") ? [k, String(n - 1)] : [k, v]));
     }
   }
   const req: FilterRequest = { method, url, headers, clientAddress: h.clientIp };
@@ -206,7 +206,7 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
 
 function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
   const hop = `${version.replace(/^HTTP\//, "")} ${pseudonym}`;
-  const i = headers.findIndex(([k]) => k.toLowerCase() === "via");
+  const i = headers.findIndex(([k]) => nameIs(k, "via"));
   if (i >= 0) headers[i] = [headers[i][0], `${headers[i][1]}, ${hop}`];
   else headers.push(["Via", hop]);
 }

@@ -25,6 +25,19 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Whether the field name `name` is `lower` (given in lower case), case-insensitively (RFC 9110
+ * 5.1). Most names are told apart by their length alone, without a lower-cased copy.
+ */
+export function nameIs(name: string, lower: string): boolean {
+  return name.length === lower.length && (name === lower || name.toLowerCase() === lower);
+}
+
+/** The lengths of the {@link HOP_BY_HOP} names: a field of another length is not one of them. */
+const HOP_BY_HOP_LENGTHS: ReadonlySet<number> = new Set([...HOP_BY_HOP].map((n) => n.length));
+/** The lengths of the names in each `drop` set given to {@link endToEnd}. */
+const dropLengths = new WeakMap<ReadonlySet<string>, ReadonlySet<number>>();
+
+/**
  * `pairs` without hop-by-hop fields and without the fields their `Connection` names (and without
  * the fields named in `drop`, lower case, when given). The pairs kept are the same objects.
  */
@@ -32,14 +45,26 @@ export function endToEnd(pairs: Iterable<readonly [string, string]>, drop: Reado
   const all = (Array.isArray(pairs) ? pairs : [...pairs]) as ReadonlyArray<[string, string]>;
   let named: Set<string> | null = null;
   for (const [k, v] of all) {
-    if (k.length !== 10 || k.toLowerCase() !== "connection") continue;
+    if (!nameIs(k, "connection")) continue;
     named ??= new Set();
     for (const token of parseTokenList(v)) named.add(token); // tokens come lower-cased
   }
+  let dropLength: ReadonlySet<number> | null = null;
+  if (drop !== null) {
+    dropLength = dropLengths.get(drop) ?? null;
+    if (dropLength === null) {
+      dropLength = new Set([...drop].map((n) => n.length));
+      dropLengths.set(drop, dropLength);
+    }
+  }
   const kept: Array<[string, string]> = [];
   for (const pair of all) {
-    const lower = pair[0].toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower)) || (drop !== null && drop.has(lower))) continue;
+    const name = pair[0];
+    // Only a name of a length that could match is lower-cased (most are not: no copy for them).
+    if (named !== null || HOP_BY_HOP_LENGTHS.has(name.length) || (dropLength !== null && dropLength.has(name.length))) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower)) || (drop !== null && drop.has(lower))) continue;
+    }
     kept.push(pair);
   }
   return kept;

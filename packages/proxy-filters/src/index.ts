@@ -11,7 +11,7 @@ export { PoolRegistry } from "./pools.js";
 export { mapHost, parseHostMapEntry } from "./host-map.js";
 export { parseUpstream, type UpstreamProxy } from "./upstream.js";
 export { clientList, clientAllowed, basicAuthMatches, LOOPBACK } from "./access.js";
-export { endToEnd, HOP_BY_HOP } from "./hop-by-hop.js";
+export { endToEnd, HOP_BY_HOP, nameIs } from "./hop-by-hop.js";
 export { InvalidUpstreamAnswer } from "./answer-checks.js";
 export { targetUrl } from "./forward.js";
 export {

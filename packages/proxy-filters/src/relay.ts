@@ -8,7 +8,7 @@ import { encodeChunk, type HTTPResponse } from "@stdhttp/httplib";
 import type { ClientWatch } from "./client-watch.js";
 import { sendAnswer, type ProxyExchange } from "./exchange.js";
 import { bodyTransform, endedPieces, firstAnswer, pushedPieces, type FilterRequest } from "./filter.js";
-import { endToEnd } from "./hop-by-hop.js";
+import { endToEnd, nameIs } from "./hop-by-hop.js";
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /**
@@ -42,12 +42,11 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   // Whether the filters left a Content-Length (a filter may drop it without transforming).
   let hadLength = false;
   for (const pair of response.headers) {
-    const lower = pair[0].toLowerCase();
-    if (lower === "content-length") {
+    if (nameIs(pair[0], "content-length")) {
       hadLength = true;
       continue;
     }
-    if (lower === "date") hasDate = true;
+    if (nameIs(pair[0], "date")) hasDate = true;
     headers.push(pair);
   }
   const lengthSent = hadLength && declaredLength !== null && transform === null && response.status >= 200 && response.status !== 204;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { HTTPMessage } from "@stdhttp/httplib";
-import { endToEnd, runRequestFilters, type Filter, type FilterRequest } from "../src/index.js";
+import { endToEnd, HOP_BY_HOP, nameIs, runRequestFilters, type Filter, type FilterRequest } from "../src/index.js";
 import { firstAnswer } from "../src/filter.js";
 import { PoolRegistry } from "../src/pools.js";
 
@@ -65,6 +65,32 @@ describe("endToEnd (RFC 9110 7.6.1)", () => {
       ["Host", "a.example"],
       ["Accept", "text/html"],
     ]);
+  });
+});
+
+describe("nameIs and endToEnd's length check", () => {
+  test("nameIs: case-insensitive equality with a lower-case name", () => {
+    expect(nameIs("Content-Length", "content-length")).toBe(true);
+    expect(nameIs("CONTENT-LENGTH", "content-length")).toBe(true);
+    expect(nameIs("content-length", "content-length")).toBe(true);
+    expect(nameIs("Content-Lengths", "content-length")).toBe(false);
+    expect(nameIs("Content-Lengtx", "content-length")).toBe(false);
+  });
+
+  test("every hop-by-hop name, and every extra name to drop, is dropped in any case; names of other lengths are kept", () => {
+    const pairs: Array<[string, string]> = [...HOP_BY_HOP].flatMap((n): Array<[string, string]> => [
+      [n.toUpperCase(), "1"],
+      [n, "2"],
+    ]);
+    pairs.push(["X-A", "k"], ["Max-Forwards", "3"], ["HOST", "h"], ["Content-LENGTH", "5"], ["X-Hostish", "k2"]);
+    expect(endToEnd(pairs, new Set(["host", "content-length"]))).toEqual([
+      ["X-A", "k"],
+      ["Max-Forwards", "3"],
+      ["X-Hostish", "k2"],
+    ]);
+    // The same drop set again (its lengths are remembered), and another one.
+    expect(endToEnd([["hOsT", "x"], ["Via", "1.1 a"]], new Set(["host", "content-length"]))).toEqual([["Via", "1.1 a"]]);
+    expect(endToEnd([["hOsT", "x"], ["Via", "1.1 a"]], new Set(["via"]))).toEqual([["hOsT", "x"]]);
   });
 });
 

@@ -35,6 +35,8 @@ const CLOSE: BodyFraming = Object.freeze({ kind: "close" });
 export function parseContentLength(headers: HTTPMessage): number | undefined {
   const values = headers.getAll("content-length");
   if (values.length === 0) return undefined;
+  // The usual case, one field of at most 15 digits (below 2^53), without splitting a list.
+  if (values.length === 1 && values[0].length <= 15 && isDigits(values[0])) return Number(values[0]);
   let found: string | undefined;
   for (const value of values) {
     for (const part of value.split(",")) {
