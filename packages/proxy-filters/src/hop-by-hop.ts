@@ -9,7 +9,7 @@
  * > message). (RFC 9110 7.6.1)
  * @module
  */
-import { parseTokenList } from "@stdhttp/httplib";
+import { HTTPMessage, parseTokenList } from "@stdhttp/httplib";
 
 /** Always hop-by-hop, named or not (RFC 9110 7.6.1, RFC 9112 7, and the legacy Proxy-Connection). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -42,12 +42,13 @@ const dropLengths = new WeakMap<ReadonlySet<string>, ReadonlySet<number>>();
  * the fields named in `drop`, lower case, when given). The pairs kept are the same objects.
  */
 export function endToEnd(pairs: Iterable<readonly [string, string]>, drop: ReadonlySet<string> | null = null): Array<[string, string]> {
-  const all = (Array.isArray(pairs) ? pairs : [...pairs]) as ReadonlyArray<[string, string]>;
+  const all = (Array.isArray(pairs) ? pairs : pairs instanceof HTTPMessage ? pairs.rawPairs() : [...pairs]) as ReadonlyArray<[string, string]>;
   let named: Set<string> | null = null;
   for (const [k, v] of all) {
     if (!nameIs(k, "connection")) continue;
-    named ??= new Set();
-    for (const token of parseTokenList(v)) named.add(token); // tokens come lower-cased
+    // Tokens come lower-cased. The usual `keep-alive` is hop-by-hop anyway: only other names make
+    // a set, and with it a lower-cased copy of every name to check.
+    for (const token of parseTokenList(v)) if (!HOP_BY_HOP.has(token)) (named ??= new Set()).add(token);
   }
   let dropLength: ReadonlySet<number> | null = null;
   if (drop !== null) {

@@ -91,6 +91,9 @@ describe("nameIs and endToEnd's length check", () => {
     // The same drop set again (its lengths are remembered), and another one.
     expect(endToEnd([["hOsT", "x"], ["Via", "1.1 a"]], new Set(["host", "content-length"]))).toEqual([["Via", "1.1 a"]]);
     expect(endToEnd([["hOsT", "x"], ["Via", "1.1 a"]], new Set(["via"]))).toEqual([["hOsT", "x"]]);
+    // Connection: keep-alive names nothing more to drop; Connection: close drops a field called Close.
+    expect(endToEnd([["Connection", "keep-alive"], ["Keep-Alive", "timeout=5"], ["Close", "x"], ["X-Y", "1"]])).toEqual([["Close", "x"], ["X-Y", "1"]]);
+    expect(endToEnd([["Connection", "Keep-Alive, close"], ["Close", "x"], ["X-Y", "1"]])).toEqual([["X-Y", "1"]]);
   });
 });
 
