@@ -93,8 +93,19 @@ function fromAccept(accept: string): ResourceType | null {
 
 /** The type from the path's extension only (`other` when it has none we know). */
 export function typeFromExtension(url: URL): ResourceType {
-  const m = /\.([A-Za-z0-9]{1,5})$/.exec(url.pathname);
-  return (m && BY_EXTENSION[m[1].toLowerCase()]) || "other";
+  // The path's last 1-5 letters or digits after a dot (a scan: no match object per request).
+  const path = url.pathname;
+  let i = path.length - 1;
+  const stop = Math.max(-1, path.length - 7);
+  while (i > stop && isAlnum(path.charCodeAt(i))) i--;
+  const n = path.length - 1 - i;
+  if (n < 1 || n > 5 || i < 0 || path.charCodeAt(i) !== 0x2e) return "other";
+  const ext = path.slice(i + 1).toLowerCase();
+  return (Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext] : undefined) || "other";
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** The resource type of a request: `Sec-Fetch-Dest`, else `Accept`, else the extension. */

@@ -7,7 +7,7 @@
  * watch over the client's connection `client-watch.ts`, its request body `client-body.ts`.
  * @module
  */
-import { HTTPSConnection, HTTPStatus, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
+import { HTTPSConnection, HTTPStatus, type HTTPConnectionPool, type HTTPResponse, type PoolRequest } from "@stdhttp/httplib";
 import { checkedAnswer } from "./answer-checks.js";
 import { canonicalUrl } from "./canonical-url.js";
 import { ClientBodyFailed, fromClient, refuseClientBody } from "./client-body.js";
@@ -19,6 +19,7 @@ import { mapHost } from "./host-map.js";
 import { originTls, type TunnelTarget } from "./inspection.js";
 import { upstreamFailure } from "./pages.js";
 import { relayResponse } from "./relay.js";
+import { appendVia, looped } from "./via.js";
 import type { UpstreamProxy } from "./upstream.js";
 
 /**
@@ -52,12 +53,6 @@ function checkedUrl(href: string): URL | null {
   } catch {
     return null;
   }
-}
-
-/** Whether our pseudonym already appears in `Via` (the request went round: RFC 9110 7.6.3). */
-function looped(via: string[], pseudonym: string): boolean {
-  const me = pseudonym.toLowerCase();
-  return via.some((v) => v.split(",").some((hop) => hop.trim().split(/\s+/)[1]?.toLowerCase() === me));
 }
 
 /** The `https://` URL of a request inside an inspected tunnel; null after a 400. */
@@ -109,16 +104,10 @@ function sender(h: ProxyExchange, url: URL, upstream: UpstreamProxy | null): { s
   const https = url.protocol === "https:";
   const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
   const timeout = h.upstreamTimeout;
-  if (!https) {
-    const pool = upstream ? h.pools.get(upstream.host, upstream.port, timeout) : h.pools.get(...mapHost(h.hostMap, name, port), timeout);
-    return { send: (req) => pool.request(req), done: () => undefined };
-  }
+  if (!https) return pooled(upstream ? h.pools.get(upstream.host, upstream.port, timeout) : h.pools.get(...mapHost(h.hostMap, name, port), timeout));
   if (h.httpsInspection === null) throw new Error("https:// forwarding needs httpsInspection");
   const secure = { name, ...originTls(h.httpsInspection, name) };
-  if (upstream === null) {
-    const pool = h.pools.get(...mapHost(h.hostMap, name, port), timeout, secure);
-    return { send: (req) => pool.request(req), done: () => undefined };
-  }
+  if (upstream === null) return pooled(h.pools.get(...mapHost(h.hostMap, name, port), timeout, secure));
   const conn = new HTTPSConnection(upstream.host, upstream.port, { context: secure.context, tls: secure.tls, connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout });
   conn.setTunnel(name, port, upstream.authorization ? { "Proxy-Authorization": upstream.authorization } : undefined);
   return {
@@ -128,6 +117,20 @@ function sender(h: ProxyExchange, url: URL, upstream: UpstreamProxy | null): { s
     },
     done: () => conn.close(),
   };
+}
+
+/** How requests reach a pool's origin: one object per pool, not two closures per request. */
+type Sender = ReturnType<typeof sender>;
+const poolSenders = new WeakMap<HTTPConnectionPool, Sender>();
+const noop = (): void => undefined;
+
+function pooled(pool: HTTPConnectionPool): Sender {
+  let s = poolSenders.get(pool);
+  if (s === undefined) {
+    s = { send: (req) => pool.request(req), done: noop };
+    poolSenders.set(pool, s);
+  }
+  return s;
 }
 
 /** Forward the handler's request and relay the answer. */
@@ -202,13 +205,6 @@ export async function forwardRequest(h: ProxyExchange): Promise<void> {
     if (!res.isClosed()) res.close();
     route.done();
   }
-}
-
-function appendVia(headers: Array<[string, string]>, version: string, pseudonym: string): void {
-  const hop = `${version.replace(/^HTTP\//, "")} ${pseudonym}`;
-  const i = headers.findIndex(([k]) => nameIs(k, "via"));
-  if (i >= 0) headers[i] = [headers[i][0], `${headers[i][1]}, ${hop}`];
-  else headers.push(["Via", hop]);
 }
 
 function answerMaxForwards(h: ProxyExchange, method: string): void {

@@ -9,6 +9,7 @@ import type { ClientWatch } from "./client-watch.js";
 import { sendAnswer, type ProxyExchange } from "./exchange.js";
 import { bodyTransform, endedPieces, firstAnswer, pushedPieces, type FilterRequest } from "./filter.js";
 import { endToEnd, nameIs } from "./hop-by-hop.js";
+import { viaHop } from "./via.js";
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /**
@@ -58,8 +59,7 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   if (!hasDate) h.sendHeader("Date", new Date().toUTCString());
   for (const [k, v] of headers) h.sendHeader(k, v);
   if (lengthSent) h.sendHeader("Content-Length", declaredLength);
-  const via = `${res.version === 10 ? "1.0" : "1.1"} ${h.pseudonym}`;
-  h.sendHeader("Via", via);
+  h.sendHeader("Via", viaHop(res.version === 10 ? "1.0" : "1.1", h.pseudonym));
   if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
   h.endHeaders();
   if (noBody) return;

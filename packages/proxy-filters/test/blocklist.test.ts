@@ -216,6 +216,14 @@ describe("resource type guessing", () => {
     [[], "http://a/x.JS", "script"],
     [[], "http://a/x.css?v=1", "stylesheet"],
     [[], "http://a/x", "other"],
+    [[], "http://a/x.woff2", "font"],
+    [[], "http://a/x.abcdef", "other"],
+    [[], "http://a/dir.png/", "other"],
+    [[], "http://a/x.", "other"],
+    [[], "http://a/.gif", "image"],
+    [[], "http://a/x.toString", "other"],
+    [[], "http://a/x.constructor", "other"],
+    [[], "http://a/x.pn%67", "other"],
   ] as Array<[Array<[string, string]>, string, string]>)("%j %s -> %s", (headers, url, type) => {
     expect(guessResourceType(u(url), headers)).toBe(type);
   });
