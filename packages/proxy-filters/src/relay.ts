@@ -71,7 +71,16 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   let failure: unknown = null;
   try {
     const length = res.length;
-    if (transform === null && length !== null && length <= ONE_READ_LIMIT) await send(await res.read());
+    if (transform === null && length !== null && length <= ONE_READ_LIMIT) {
+      // The common small answer, without the promise hops of send(): a flush only when the
+      // socket kept some of it or is gone (it rejects then; otherwise it resolves at once, one
+      // hop later).
+      const data = await res.read();
+      if (data.length > 0) {
+        h.wfile.write(chunked ? encodeChunk(data) : data);
+        if (h.wfile.pending > 0 || h.connection.destroyed) await h.wfile.flush();
+      }
+    }
     else if (transform === null) await relayCopied(h, res, send);
     else {
       // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
