@@ -97,6 +97,33 @@ describe("HTTPConnectionPool", () => {
     }
   });
 
+  test("pipelining pool: each request gets its own answer when an earlier one takes longer to send (streamed body) than later ones", async () => {
+    const server = await nodeServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on("data", (d: Buffer) => parts.push(d));
+      req.on("end", () => res.end(`${req.url} ${Buffer.concat(parts).toString()}`));
+    });
+    const pool = new HTTPConnectionPool("127.0.0.1", server.port, { connections: 1, pipelining: 6 });
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (const piece of ["s", "l", "o", "w"]) {
+        await new Promise((r) => setImmediate(r));
+        yield Buffer.from(piece);
+      }
+    }
+    try {
+      const requests = [
+        pool.request({ method: "POST", path: "/first", body: "1" }),
+        pool.request({ method: "POST", path: "/streamed", body: slowly() }),
+        ...["/a", "/b", "/c"].map((path) => pool.request({ method: "POST", path, body: path.slice(1) })),
+      ];
+      const results = await Promise.all(requests.map(async (r) => (await (await r).read()).toString()));
+      expect(results).toEqual(["/first 1", "/streamed slow", "/a a", "/b b", "/c c"]);
+    } finally {
+      pool.close();
+      await server.close();
+    }
+  });
+
   test("pipelining pool, POST bodies, and PoolClosed after close()", async () => {
     const server = await nodeServer((req, res) => {
       const parts: Buffer[] = [];

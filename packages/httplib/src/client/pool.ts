@@ -13,6 +13,7 @@ import { parseTokenList } from "../message/index.js";
 import { PoolClosed, RequestAborted } from "./errors.js";
 import { HTTPSConnection, type HTTPSConnectionOptions } from "./https.js";
 import { resolveExpectContinueMs, resolveTimeouts } from "./options.js";
+import { SENT } from "./send-request.js";
 import type { HTTPResponse } from "./response.js";
 
 /** Options of {@link HTTPConnectionPool}: connection options plus the pool's own. */
@@ -57,6 +58,12 @@ interface Slot {
   idleSince: number;
   /** How long this connection may stay idle, ms: `keepAliveTimeout`, or the server's hint. */
   idleMs: number;
+  /**
+   * Pipelining: settles once the request started last on this connection has asked for its
+   * answer. `getResponse()` takes the earliest unanswered request's answer, so the requests of one
+   * connection must ask in the order they were sent, however long each took to write.
+   */
+  turn: Promise<void>;
 }
 
 /** RFC 9110 9.2.2: methods whose request may be repeated with the same effect. */
@@ -210,7 +217,7 @@ export class HTTPConnectionPool {
       const conn = this.#options.https === true
         ? new HTTPSConnection(this.host, this.port, this.#options)
         : new HTTPConnection(this.host, this.port, this.#options);
-      best = { conn, assigned: 0, idleSince: 0, idleMs: this.#keepAliveMs };
+      best = { conn, assigned: 0, idleSince: 0, idleMs: this.#keepAliveMs, turn: SENT };
       conn.onFree = this.#onFree;
       this.#slots.push(best);
     }
@@ -224,13 +231,26 @@ export class HTTPConnectionPool {
     const conn = slot.conn;
     const reused = conn.sock !== null;
     let sent = false;
+    // Pipelining: this request asks for its answer after the one sent before it on this connection.
+    let myTurn: (() => void) | null = null;
+    let previous: Promise<void> | null = null;
+    if ((this.#options.pipelining ?? 1) > 1) {
+      previous = slot.turn;
+      slot.turn = new Promise<void>((resolve) => (myTurn = resolve));
+    }
     try {
-      await conn.request(req.method ?? "GET", req.path ?? "/", req.body, req.headers, { signal: req.signal ?? null });
+      const sending = conn.request(req.method ?? "GET", req.path ?? "/", req.body, req.headers, { signal: req.signal ?? null });
+      // Written at once (the usual case): no promise hop before waiting for the answer.
+      if (sending !== SENT) await sending;
       sent = true;
-      const resp = await conn.getResponse();
+      if (previous !== null) await previous;
+      const answer = conn.getResponse();
+      (myTurn as (() => void) | null)?.();
+      const resp = await answer;
       slot.idleMs = this.#idleLimit(resp);
       return resp;
     } catch (err) {
+      (myTurn as (() => void) | null)?.();
       conn.close();
       if (retry && reused && this.#mayRetry(req, err, sent)) return this.#run(slot, req, false);
       this.#release(slot);

@@ -19,6 +19,13 @@ import { hostHeader, netlocOf, writeHeadAndBytes } from "./request-head.js";
 import { ConnectionBase } from "./transport.js";
 import { Phase } from "./wire.js";
 
+/**
+ * What `request()`/`endHeaders()` return when the whole request was written at once: one resolved
+ * promise, so that a caller inside this package (the pool) can tell and go on without a hop.
+ * @internal
+ */
+export const SENT: Promise<void> = Promise.resolve();
+
 /** Options of {@link HTTPConnection.putRequest}. */
 export interface PutRequestOptions {
   /** Do not add a Host header (CPython `skip_host`). */
@@ -222,7 +229,7 @@ export class RequestSender extends ConnectionBase {
       if (wire.phase === Phase.Idle) wire.setPhase(Phase.Headers);
       if (this.debugLevel > 0) this.debug(`send: ${JSON.stringify(head)}`);
       writeHeadAndBytes(wire, head, body, chunked);
-      return Promise.resolve();
+      return SENT;
     }
     const p = this.#transmit(this.exchange.sendTail, pending, head, body, chunked, expect);
     this.exchange.sendTail = p;
