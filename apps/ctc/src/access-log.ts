@@ -127,11 +127,8 @@ export class AccessLog {
       this.dateText = clfDate(new Date(now));
     }
     const line = formatEntry(this.format, entry, this.dateText);
-    if (line.length > this.block.length - this.used) {
-      this.flush();
-      // Only a line longer than a whole block (which clipping prevents) is written on its own.
-      if (line.length > this.block.length) return void this.sink.write(Buffer.from(line, "latin1"));
-    }
+    // A line is clipped to a few KiB, so it always fits an emptied block.
+    if (line.length > this.block.length - this.used) this.flush();
     this.used += this.block.write(line, this.used, "latin1");
     if (this.used >= FLUSH_AT) this.flush();
     else if (!this.scheduled) {

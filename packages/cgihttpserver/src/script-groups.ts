@@ -23,7 +23,7 @@ export function killGroup(pid: number): boolean {
 }
 
 /** Whether process group `pid` still has a member (signal 0 checks without sending anything). */
-export function groupAlive(pid: number): boolean {
+function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
@@ -36,7 +36,7 @@ export function groupAlive(pid: number): boolean {
  * The descendants of `pid` (children, their children, ...), from the parent ids in `/proc`:
  * also those that left the script's process group (`setsid`). Empty where there is no `/proc`.
  */
-export function descendants(pid: number): number[] {
+function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   let entries: string[];
   try {
@@ -112,7 +112,7 @@ const CUT_OUTPUTS_MS = 200;
  * process that escaped the kill, e.g. started with `setsid` by a script that had exited, holds
  * them), so that the answer ends at the limit whatever the script left running.
  */
-export function cutOutputs(...outputs: Array<{ readableEnded: boolean; destroyed: boolean; destroy(): void }>): void {
+function cutOutputs(...outputs: Array<{ readableEnded: boolean; destroyed: boolean; destroy(): void }>): void {
   setTimeout(() => {
     for (const o of outputs) if (!o.readableEnded && !o.destroyed) o.destroy();
   }, CUT_OUTPUTS_MS).unref();

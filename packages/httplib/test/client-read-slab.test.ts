@@ -186,6 +186,21 @@ describe("ReadSlab", () => {
       expect(slab.next().buffer).toBe(big);
     });
 
+    test("reads into a block adopted for one response do not count as reads of the ordinary block", () => {
+      const slab = new ReadSlab();
+      // The ordinary block takes a big read (a body streaming in)...
+      read(slab, 40 * KIB);
+      // ...then one response lands in a block of its own, in many small reads...
+      slab.adopt(Buffer.alloc(40 * KIB), 0);
+      for (let i = 0; i < 10; i++) read(slab, 4 * KIB);
+      // ...and the ordinary block, current again, fills with one more big read: two reads of 32
+      // KiB on average filled it, so the next block is a big one.
+      const tail = slab.next();
+      expect(tail.length).toBe(24 * KIB);
+      read(slab, 24 * KIB);
+      expect(slab.next().length).toBe(256 * KIB);
+    });
+
     test("small reads keep 64 KiB blocks", () => {
       const slab = new ReadSlab();
       for (let i = 0; i < 200; i++) {

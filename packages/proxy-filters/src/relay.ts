@@ -63,25 +63,20 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
   if (chunked) h.sendHeader("Transfer-Encoding", "chunked");
   h.endHeaders();
   if (noBody) return;
-  const send = async (data: Buffer | null): Promise<void> => {
-    if (data === null || data.length === 0) return;
+  // Writes a piece; the flush to wait for only when the client's socket kept some of it (below
+  // its high-water mark flush() resolves at once, a promise hop later) or is gone (it rejects).
+  const send = (data: Buffer | null): Promise<void> | null => {
+    if (data === null || data.length === 0) return null;
     h.wfile.write(chunked ? encodeChunk(data) : data);
-    await h.wfile.flush();
+    return h.wfile.pending > 0 || h.connection.destroyed ? h.wfile.flush() : null;
   };
   let failure: unknown = null;
   try {
     const length = res.length;
     if (transform === null && length !== null && length <= ONE_READ_LIMIT) {
-      // The common small answer, without the promise hops of send(): a flush only when the
-      // socket kept some of it or is gone (it rejects then; otherwise it resolves at once, one
-      // hop later).
-      const data = await res.read();
-      if (data.length > 0) {
-        h.wfile.write(chunked ? encodeChunk(data) : data);
-        if (h.wfile.pending > 0 || h.connection.destroyed) await h.wfile.flush();
-      }
-    }
-    else if (transform === null) await relayCopied(h, res, send);
+      const flushing = send(await res.read());
+      if (flushing !== null) await flushing;
+    } else if (transform === null) await relayCopied(h, res, send);
     else {
       // Piece by piece: a transform's output (a decoded page) may be far larger than its input.
       for await (const chunk of res as AsyncIterable<Buffer>) for (const piece of pushedPieces(transform, chunk)) await send(piece);
@@ -108,13 +103,14 @@ export async function relayResponse(h: ProxyExchange, req: FilterRequest, res: H
  * milliseconds and the kernel fault pages in). A block is read into again only once the client's
  * socket no longer holds it (`wfile.pending` is 0 once the kernel took every write).
  */
-async function relayCopied(h: ProxyExchange, res: HTTPResponse, send: (data: Buffer) => Promise<void>): Promise<void> {
+async function relayCopied(h: ProxyExchange, res: HTTPResponse, send: (data: Buffer) => Promise<void> | null): Promise<void> {
   let block = spareBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK);
   try {
     for (;;) {
       const n = await res.readInto1(block);
       if (n === 0) break;
-      await send(block.subarray(0, n));
+      const flushing = send(block.subarray(0, n));
+      if (flushing !== null) await flushing;
       // A write the kernel took only in part (and below the socket's high-water mark, so that
       // flushing did not wait for it) still reads from the block: the next read needs another.
       if (h.wfile.pending > 0) block = Buffer.allocUnsafeSlow(BLOCK);

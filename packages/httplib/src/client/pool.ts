@@ -66,6 +66,10 @@ interface Slot {
   turn: Promise<void>;
 }
 
+/** The {@link Slot.turn} of a connection with no request yet. */
+const NO_TURN: Promise<void> = Promise.resolve();
+const noop = (): void => {};
+
 /** RFC 9110 9.2.2: methods whose request may be repeated with the same effect. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
@@ -217,7 +221,7 @@ export class HTTPConnectionPool {
       const conn = this.#options.https === true
         ? new HTTPSConnection(this.host, this.port, this.#options)
         : new HTTPConnection(this.host, this.port, this.#options);
-      best = { conn, assigned: 0, idleSince: 0, idleMs: this.#keepAliveMs, turn: SENT };
+      best = { conn, assigned: 0, idleSince: 0, idleMs: this.#keepAliveMs, turn: NO_TURN };
       conn.onFree = this.#onFree;
       this.#slots.push(best);
     }
@@ -232,7 +236,7 @@ export class HTTPConnectionPool {
     const reused = conn.sock !== null;
     let sent = false;
     // Pipelining: this request asks for its answer after the one sent before it on this connection.
-    let myTurn: (() => void) | null = null;
+    let myTurn = noop;
     let previous: Promise<void> | null = null;
     if ((this.#options.pipelining ?? 1) > 1) {
       previous = slot.turn;
@@ -245,12 +249,12 @@ export class HTTPConnectionPool {
       sent = true;
       if (previous !== null) await previous;
       const answer = conn.getResponse();
-      (myTurn as (() => void) | null)?.();
+      myTurn();
       const resp = await answer;
       slot.idleMs = this.#idleLimit(resp);
       return resp;
     } catch (err) {
-      (myTurn as (() => void) | null)?.();
+      myTurn();
       conn.close();
       if (retry && reused && this.#mayRetry(req, err, sent)) return this.#run(slot, req, false);
       this.#release(slot);

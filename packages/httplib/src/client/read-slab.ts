@@ -146,7 +146,9 @@ export class ReadSlab {
   /** The first `n` bytes of `tail` (what {@link ReadSlab.next} returned) were filled: they are now taken. */
   take(tail: Buffer, n: number): Buffer {
     this.#pos += n;
-    this.#reads++;
+    // Counted for the ordinary block only, as #pos is while it is current (reads into an adopted
+    // block are one response's body, not how the ordinary block fills).
+    if (!this.#reserved) this.#reads++;
     return tail.subarray(0, n);
   }
 }
