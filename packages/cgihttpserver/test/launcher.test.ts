@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import type { CgiLauncher, CGIOptions } from "../src/index.js";
 import { rawRequest, runProcess, serveCgi, serverLog, until, type RawResponse, type RunningServer } from "./helpers.js";
 import { helperProgram, setHelperKinds, type HelperProgram } from "../src/helper-program.js";
 import { lookupUser } from "../src/spawn-script.js";
+import { fifoParent } from "../src/script-helper.js";
 
 /** GET over a raw socket, HTTP/1.0 (the answer ends with the close), with these extra fields. */
 const get = (port: number, target: string, headers: Array<[string, string]> = []): Promise<RawResponse> => rawRequest(port, target, { version: "HTTP/1.0", headers });
@@ -346,7 +347,8 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
       process.stdout.write(String(server.serverAddress[1]) + "\\n");
       process.stdin.on("data", () => process.exit(0));
     `;
-    const before = new Set(readdirSync(os.tmpdir()));
+    const fifoDir = fifoParent();
+    const before = new Set(readdirSync(fifoDir));
     const child = spawn(process.execPath, ["--input-type=module", "-e", program], { stdio: ["pipe", "pipe", "inherit"] });
     const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
     const pidFile = path.join(tmp, `exit-tree-${kind}-${how === "exits" ? "exit" : "kill"}.pid`);
@@ -354,7 +356,7 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
     if (asRoot && nobody) chownSync(pidFile, nobody.uid, nobody.gid);
     expect((await get(port, "/cgi-bin/hello.sh")).body.toString()).toBe("hello\n");
     // This server's directory (a directory of an earlier process with the same pid may be there).
-    const dirs = readdirSync(os.tmpdir()).filter((d) => d.startsWith(`stdhttp-cgi-${child.pid}-`) && !before.has(d));
+    const dirs = readdirSync(fifoDir).filter((d) => d.startsWith(`stdhttp-cgi-${child.pid}-`) && !before.has(d));
     expect(dirs.length).toBe(1);
     // A script still running when the server exits (its exit hook kills the script's group) or is
     // killed (no hook runs: the helper, seeing the end of its input, kills it and removes the
@@ -367,7 +369,24 @@ describe.each(helperKinds)("the helper process (%s)", (kind) => {
     else child.kill("SIGKILL");
     await exited;
     await pending;
-    await until(() => !existsSync(path.join(os.tmpdir(), dirs[0])));
+    await until(() => !existsSync(path.join(fifoDir, dirs[0])));
     await until(() => !alive(grandchild));
   }, 30_000);
+});
+
+test("the helpers' FIFOs are made in memory (tmpfs) when the system has a shared tmpfs, else in os.tmpdir(); TMPDIR, when set, wins", () => {
+  const TMPFS = 0x01021994;
+  const isTmpfs = (dir: string): boolean => {
+    try {
+      return statfsSync(dir).type === TMPFS;
+    } catch {
+      return false;
+    }
+  };
+  const sharedShm = isTmpfs("/dev/shm") && (statSync("/dev/shm").mode & 0o1777) === 0o1777;
+  const dir = fifoParent();
+  if ((process.env.TMPDIR ?? "") !== "" || isTmpfs(os.tmpdir())) expect(dir).toBe(os.tmpdir());
+  else if (sharedShm) expect(dir).toBe("/dev/shm");
+  else expect(dir).toBe(os.tmpdir());
+  if ((process.env.TMPDIR ?? "") === "" && (sharedShm || isTmpfs(os.tmpdir()))) expect(isTmpfs(dir)).toBe(true);
 });
