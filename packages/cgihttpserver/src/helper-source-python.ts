@@ -112,7 +112,10 @@ while True:
     if f[0] != b"r":
         continue
     i = f[1].decode()
-    v = [take(int(line())) for _ in range(int(f[2]))]
+    v = take(int(f[3])).split(b"\0")
+    if len(v) != int(f[2]):
+        say("n %s malformed request: %d fields, %s announced\n" % (i, len(v), f[2].decode()))
+        continue
     cwd, fin, fout, ferr, cmd, nargs = v[:6]
     args = v[6:6 + int(nargs)]
     rest = v[6 + int(nargs):]

@@ -11,7 +11,8 @@
  * Reads requests on stdin, answers on stdout, one line each:
  *
  * - `f NAME...` -> makes FIFOs `DIR/NAME` (mode 0600); answers `f ok` or `f err MESSAGE`.
- * - `r ID COUNT` followed by COUNT fields, each `LENGTH\n` and that many bytes: the working
+ * - `r ID COUNT LENGTH` followed by LENGTH bytes: COUNT fields joined by NUL bytes (no field can
+ *   hold one: `exec` would cut it, and the server refuses such requests first): the working
  *   directory, the stdin FIFO (empty: /dev/null), the stdout and stderr FIFOs, the command, the
  *   number of arguments, the arguments, then NAME and VALUE pairs of the environment. The FIFOs
  *   are opened here without blocking (the server already holds its ends) and unlinked; the
@@ -95,8 +96,9 @@ for (;;) {
     next;
   }
   next unless $f[0] eq 'r';
-  my ($id, $count) = ($f[1], $f[2]);
-  my @v = map { take(line()) } 1 .. $count;
+  my ($id, $count, $length) = ($f[1], $f[2], $f[3]);
+  my @v = split /\0/, take($length), -1;
+  if (@v != $count) { print "n $id malformed request: " . scalar(@v) . " fields, $count announced\n"; next; }
   my ($cwd, $in, $out, $err, $cmd, $nargs) = splice(@v, 0, 6);
   my @args = splice(@v, 0, $nargs);
   my %env = @v;

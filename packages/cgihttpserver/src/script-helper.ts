@@ -98,13 +98,16 @@ export class CgiHelperUnavailable extends Error {
 }
 
 /**
- * The `r` request for job `id`: the line, then each field as `LENGTH\n` and its UTF-8 bytes (no
- * quoting, nothing a shell would read). One string, written once (UTF-8, as the lengths count).
+ * The `r` request for job `id`: the line with the number of fields and the byte length of their
+ * block, then the fields joined by NUL bytes (no quoting, nothing a shell would read; the helper
+ * splits the block with one call, where reading a length per field cost the Python helper ~40 us
+ * per script). One string, written once (UTF-8, as the length counts). No field may hold a NUL
+ * (the handler refuses such requests before they get here).
  */
 function startRequest(id: number, values: readonly string[]): string {
-  let s = `r ${id} ${values.length}\n`;
-  for (const v of values) s += `${Buffer.byteLength(v, "utf8")}\n${v}`;
-  return s;
+  if (values.some((v) => v.includes("\0"))) throw new Error("a CGI script's argument or environment holds a NUL byte");
+  const block = values.join("\0");
+  return `r ${id} ${values.length} ${Buffer.byteLength(block, "utf8")}\n${block}`;
 }
 
 /** The helper of one user (the server's, or `nobody` when the server runs as root). */
