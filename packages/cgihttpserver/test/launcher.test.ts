@@ -90,6 +90,7 @@ beforeAll(() => {
   script("cgi-bin/echo.sh", `echo 'Content-Type: application/octet-stream'\necho\ncat`);
   script("cgi-bin/deaf.sh", `echo 'Content-Type: text/plain'\necho\necho not listening`);
   script("cgi-bin/fails.sh", `echo 'oops on stderr' >&2\necho 'Content-Type: text/plain'\necho\necho partial\nexit 3`);
+  script("cgi-bin/noisy.sh", `i=0\nwhile [ $i -lt 300 ]; do printf 'noise %03d \\303\\251 %0250d\\n' $i 0 >&2; i=$((i+1)); done\necho 'Content-Type: text/plain'\necho\necho quiet\nexit 4`);
   script("cgi-bin/tree.sh", `sleep 60 &\necho $! > "$HTTP_X_PID_FILE"\nsleep 60`);
   script("cgi-bin/badinterp.sh", `echo never`, "#!/nonexistent/interpreter");
   writeFileSync(path.join(root, "cgi-bin/plain.txt"), "echo 'Content-Type: text/plain'\necho\necho run by sh\n");
@@ -186,6 +187,16 @@ describe.each(launchers)("cgiLauncher %s", (_name, launcher, kind) => {
     expect(serverLog.some((l) => l.includes("oops on stderr"))).toBe(true);
     const bad = await get(srv.port, "/cgi-bin/badinterp.sh");
     expect(bad.status).toBe(500);
+  });
+
+  test("90 KB of stderr (UTF-8, more than a pipe holds) is logged whole, line by line, before the exit status", async () => {
+    serverLog.length = 0;
+    expect((await get(srv.port, "/cgi-bin/noisy.sh")).body.toString()).toBe("quiet\n");
+    await until(() => serverLog.some((l) => l.includes("exit status") && l.includes("4")));
+    const noise = serverLog.filter((l) => l.includes("noise "));
+    expect(noise.length).toBe(300);
+    noise.forEach((l, i) => expect(l.endsWith(`noise ${String(i).padStart(3, "0")} \u00e9 ${"0".repeat(250)}`)).toBe(true));
+    expect(serverLog.findIndex((l) => l.includes("exit status"))).toBeGreaterThan(serverLog.indexOf(noise[299]));
   });
 
   test("the time limit kills the script and everything it started", async () => {
