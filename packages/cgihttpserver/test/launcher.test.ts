@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import type { CgiLauncher, CGIOptions } from "../src/index.js";
 import { rawRequest, runProcess, serveCgi, serverLog, until, type RawResponse, type RunningServer } from "./helpers.js";
 import { helperProgram, setHelperKinds, type HelperProgram } from "../src/helper-program.js";
-import { lookupUser } from "../src/spawn-script.js";
-import { fifoParent } from "../src/script-helper.js";
+import { lookupUser, type SpawnRequest } from "../src/spawn-script.js";
+import { fifoParent, startWithHelper } from "../src/script-helper.js";
 
 /** GET over a raw socket, HTTP/1.0 (the answer ends with the close), with these extra fields. */
 const get = (port: number, target: string, headers: Array<[string, string]> = []): Promise<RawResponse> => rawRequest(port, target, { version: "HTTP/1.0", headers });
@@ -400,4 +400,23 @@ test("the helpers' FIFOs are made in memory (tmpfs) when the system has a shared
   else if (sharedShm) expect(dir).toBe("/dev/shm");
   else expect(dir).toBe(os.tmpdir());
   if ((process.env.TMPDIR ?? "") === "" && (sharedShm || isTmpfs(os.tmpdir()))) expect(isTmpfs(dir)).toBe(true);
+});
+
+test("a NUL byte in a script's argument or environment is refused before any FIFO is opened", async () => {
+  const fds = (): number => readdirSync("/proc/self/fd").length;
+  // Start the helper first (its pipes are opened once).
+  const warm = await startWithHelper({ command: path.join(root, "cgi-bin/hello.sh"), args: [], env: {}, cwd: root, timeout: 10 }, false);
+  warm.stdout.resume();
+  warm.stderr.resume();
+  await warm.exited;
+  const before = fds();
+  const requests: SpawnRequest[] = [
+    { command: "/bin/true", args: ["a\0b"], env: {}, cwd: root, timeout: 10 },
+    { command: "/bin/true", args: [], env: { X: "a\0b" }, cwd: root, timeout: 10 },
+    { command: "/bin/true", args: [], env: { ["X\0Y"]: "1" }, cwd: root, timeout: 10 },
+  ];
+  for (const req of requests) {
+    await expect(startWithHelper(req, false)).rejects.toThrow(/NUL byte/);
+  }
+  expect(fds()).toBe(before);
 });
