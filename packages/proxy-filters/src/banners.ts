@@ -5,7 +5,7 @@
  * same-size empty box); optional element-hiding CSS is injected after `<head>`.
  * @module
  */
-import { nameIs } from "./hop-by-hop.js";
+import { fieldValue, nameIs } from "./hop-by-hop.js";
 import { ContentCodingError, createDecoder, isSupported, parseContentCodings, type ContentCoding } from "./content-coding.js";
 import { joinedOrNull, type BodyTransform, type Filter, type FilterRequest, type FilterResponse } from "./filter.js";
 import { HtmlCutter, type CutDecision, type HtmlElement } from "./html-cutter.js";
@@ -62,11 +62,6 @@ const HTML_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i;
 function charsetOf(type: string): string | null {
   const m = /;\s*charset\s*=\s*("?)([^";\s]+)\1/i.exec(type);
   return m === null ? null : m[2].toLowerCase();
-}
-
-function header(res: FilterResponse, name: string): string | undefined {
-  const h = res.headers.find(([k]) => nameIs(k, name));
-  return h?.[1];
 }
 
 /** A dimension from an attribute (`468`, `468px`); null when absent or not in pixels. */
@@ -126,7 +121,7 @@ export class BannerFilter implements Filter {
   /** The codings to undo, or null when this response is not one we transform. */
   private plan(res: FilterResponse): ContentCoding[] | null {
     if (res.status === 206) return null; // a range of a page cannot be cut safely
-    const type = header(res, "content-type") ?? "";
+    const type = fieldValue(res.headers, "content-type") ?? "";
     if (!HTML_TYPE.test(type)) return null;
     // Not ASCII-compatible: markup cannot be found byte-wise (the cutter also passes a page with a UTF-16 BOM).
     if (/^(utf-?16|utf-?32|ucs-?2|ucs-?4)/i.test(charsetOf(type) ?? "")) return null;
@@ -153,7 +148,7 @@ export class BannerFilter implements Filter {
       // The proxy sends the head after asking for transforms: drop the coding here too.
       if (codings.length > 0) res.headers = res.headers.filter(([k]) => !/^content-(encoding|length)$/i.test(k));
     }
-    const type = header(res, "content-type") ?? "";
+    const type = fieldValue(res.headers, "content-type") ?? "";
     return this.transform(req.url, codings, /xhtml/i.test(type), charsetOf(type));
   }
 

@@ -3,7 +3,7 @@
  * `$script`, ...): from `Sec-Fetch-Dest`, else from `Accept`, else from the path's extension.
  * @module
  */
-import { nameIs } from "./hop-by-hop.js";
+import { fieldValue } from "./hop-by-hop.js";
 import type { RequestType } from "@ghostery/adblocker";
 
 /** Resource types, named as Adblock Plus options name them. */
@@ -75,11 +75,6 @@ export const ENGINE_TYPE: Record<ResourceType, RequestType> = {
   other: "other",
 };
 
-function header(headers: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
-  for (const [k, v] of headers) if (nameIs(k, name)) return v;
-  return undefined;
-}
-
 function fromAccept(accept: string): ResourceType | null {
   const first = accept.split(",")[0].split(";")[0].trim().toLowerCase();
   if (first.startsWith("image/")) return "image";
@@ -110,16 +105,16 @@ function isAlnum(c: number): boolean {
 
 /** The resource type of a request: `Sec-Fetch-Dest`, else `Accept`, else the extension. */
 export function guessResourceType(url: URL, headers: ReadonlyArray<readonly [string, string]>): ResourceType {
-  const dest = header(headers, "sec-fetch-dest")?.trim().toLowerCase();
+  const dest = fieldValue(headers, "sec-fetch-dest")?.trim().toLowerCase();
   if (dest !== undefined && Object.hasOwn(BY_DEST, dest)) return BY_DEST[dest];
-  const accept = header(headers, "accept");
+  const accept = fieldValue(headers, "accept");
   const byAccept = accept === undefined ? null : fromAccept(accept);
   if (byAccept !== null) return byAccept;
-  if (url.protocol === "ws:" || url.protocol === "wss:" || header(headers, "upgrade")?.toLowerCase() === "websocket") return "websocket";
+  if (url.protocol === "ws:" || url.protocol === "wss:" || fieldValue(headers, "upgrade")?.toLowerCase() === "websocket") return "websocket";
   return typeFromExtension(url);
 }
 
 /** The page a request comes from (`Referer`), or undefined. */
 export function refererOf(headers: ReadonlyArray<readonly [string, string]>): string | undefined {
-  return header(headers, "referer");
+  return fieldValue(headers, "referer");
 }

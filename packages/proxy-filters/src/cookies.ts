@@ -6,7 +6,7 @@
  * decision is reported through `onDecision`, with the cookie value masked.
  * @module
  */
-import { nameIs } from "./hop-by-hop.js";
+import { fieldValue, nameIs } from "./hop-by-hop.js";
 import { stripMetaSetCookie } from "./cookie-meta.js";
 import { lifetimeOf, maskValue, parseCookieHeader, parseSetCookie, rewriteAttributes, serializeSetCookie, type CookieAttributes, type SetCookie } from "./cookie-parse.js";
 import { compilePolicy, decide, isThirdParty, normalizeHost, type CompiledPolicy, type CookieDecision, type CookiePolicy, type RequestContext } from "./cookie-policy.js";
@@ -45,14 +45,10 @@ export interface CookieFilterOptions {
   now?: () => Date;
 }
 
-function field(headers: Array<[string, string]>, name: string): string | undefined {
-  return headers.find(([k]) => nameIs(k, name))?.[1];
-}
-
 /** Whether a request to `host` with these fields is third-party, and its page's site ({@link isThirdParty}). */
 function partyOf(host: string, headers: Array<[string, string]>): { thirdParty: boolean; pageSite: string } {
-  const context: RequestContext = { origin: field(headers, "origin"), secFetchMode: field(headers, "sec-fetch-mode"), secFetchDest: field(headers, "sec-fetch-dest") };
-  return isThirdParty(host, field(headers, "referer"), field(headers, "sec-fetch-site"), context);
+  const context: RequestContext = { origin: fieldValue(headers, "origin"), secFetchMode: fieldValue(headers, "sec-fetch-mode"), secFetchDest: fieldValue(headers, "sec-fetch-dest") };
+  return isThirdParty(host, fieldValue(headers, "referer"), fieldValue(headers, "sec-fetch-site"), context);
 }
 
 /**
@@ -175,9 +171,9 @@ export class CookieFilter implements Filter {
   /** With `stripMetaSetCookie`, a transform that removes `<meta http-equiv="Set-Cookie">` from HTML. */
   onResponseBody(req: FilterRequest, res: FilterResponse): BodyTransform | null {
     if (!this.stripMetaSetCookie) return null;
-    const type = field(res.headers, "content-type") ?? "";
+    const type = fieldValue(res.headers, "content-type") ?? "";
     if (!/^\s*(text\/html|application\/xhtml\+xml)\b/i.test(type)) return null;
-    const encoding = field(res.headers, "content-encoding");
+    const encoding = fieldValue(res.headers, "content-encoding");
     if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
       this.log(`cookies: ${req.url.href} is ${encoding}-encoded: <meta http-equiv="Set-Cookie"> not stripped`);
       return null;

@@ -32,6 +32,12 @@ export function nameIs(name: string, lower: string): boolean {
   return name.length === lower.length && (name === lower || name.toLowerCase() === lower);
 }
 
+/** The value of the first field named `lower` (given in lower case) among `pairs`, if any. */
+export function fieldValue(pairs: ReadonlyArray<readonly [string, string]>, lower: string): string | undefined {
+  for (const [k, v] of pairs) if (nameIs(k, lower)) return v;
+  return undefined;
+}
+
 /** The lengths of the {@link HOP_BY_HOP} names: a field of another length is not one of them. */
 const HOP_BY_HOP_LENGTHS: ReadonlySet<number> = new Set([...HOP_BY_HOP].map((n) => n.length));
 /** The lengths of the names in each `drop` set given to {@link endToEnd}. */

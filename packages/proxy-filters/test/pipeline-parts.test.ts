@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { HTTPMessage } from "@stdhttp/httplib";
 import { endToEnd, HOP_BY_HOP, nameIs, runRequestFilters, type Filter, type FilterRequest } from "../src/index.js";
+import { fieldValue } from "../src/hop-by-hop.js";
 import { firstAnswer } from "../src/filter.js";
 import { PoolRegistry } from "../src/pools.js";
 
@@ -75,6 +76,18 @@ describe("nameIs and endToEnd's length check", () => {
     expect(nameIs("content-length", "content-length")).toBe(true);
     expect(nameIs("Content-Lengths", "content-length")).toBe(false);
     expect(nameIs("Content-Lengtx", "content-length")).toBe(false);
+  });
+
+  test("fieldValue: the first field of that name, in any case; undefined when there is none", () => {
+    const pairs: Array<[string, string]> = [
+      ["Accept", "a"],
+      ["COOKIE", "first"],
+      ["cookie", "second"],
+    ];
+    expect(fieldValue(pairs, "cookie")).toBe("first");
+    expect(fieldValue(pairs, "accept")).toBe("a");
+    expect(fieldValue(pairs, "referer")).toBeUndefined();
+    expect(fieldValue([], "accept")).toBeUndefined();
   });
 
   test("every hop-by-hop name, and every extra name to drop, is dropped in any case; names of other lengths are kept", () => {
