@@ -101,19 +101,13 @@ export class CgiHelperUnavailable extends Error {
  * The `r` request for job `id`: the line with the number of fields and the byte length of their
  * block, then the fields joined by NUL bytes (no quoting, nothing a shell would read; the helper
  * splits the block with one call, where reading a length per field cost the Python helper ~40 us
- * per script). One string, written once (UTF-8, as the length counts). No field may hold a NUL
- * (the handler refuses such requests; {@link holdsNul} checks before anything is opened).
+ * per script). One string, written once (UTF-8, as the length counts). No field may hold a NUL:
+ * the handler refuses such requests (400), and a NUL that got here anyway would split a field, so
+ * the helper, counting the fields, answers `n` (not started) and nothing runs.
  */
 function startRequest(id: number, values: readonly string[]): string {
   const block = values.join("\0");
   return `r ${id} ${values.length} ${Buffer.byteLength(block, "utf8")}\n${block}`;
-}
-
-/** Whether a field of `req` holds a NUL byte (which the start request cannot carry, nor `exec`). */
-function holdsNul(req: SpawnRequest): boolean {
-  if (req.cwd.includes("\0") || req.command.includes("\0") || req.args.some((a) => a.includes("\0"))) return true;
-  for (const name in req.env) if (name.includes("\0") || req.env[name].includes("\0")) return true;
-  return false;
 }
 
 /** The helper of one user (the server's, or `nobody` when the server runs as root). */
@@ -243,7 +237,6 @@ class ScriptHelper {
    * helper could not start or exited before that.
    */
   async start(req: SpawnRequest, hasInput: boolean): Promise<RunningScript> {
-    if (holdsNul(req)) throw new Error("a CGI script's argument or environment holds a NUL byte");
     let names: string[];
     try {
       names = await this.takeFifos(hasInput ? 3 : 2);

@@ -402,21 +402,27 @@ test("the helpers' FIFOs are made in memory (tmpfs) when the system has a shared
   if ((process.env.TMPDIR ?? "") === "" && (sharedShm || isTmpfs(os.tmpdir()))) expect(isTmpfs(dir)).toBe(true);
 });
 
-test("a NUL byte in a script's argument or environment is refused before any FIFO is opened", async () => {
-  const fds = (): number => readdirSync("/proc/self/fd").length;
-  // Start the helper first (its pipes are opened once).
-  const warm = await startWithHelper({ command: path.join(root, "cgi-bin/hello.sh"), args: [], env: {}, cwd: root, timeout: 10 }, false);
-  warm.stdout.resume();
-  warm.stderr.resume();
-  await warm.exited;
-  const before = fds();
-  const requests: SpawnRequest[] = [
-    { command: "/bin/true", args: ["a\0b"], env: {}, cwd: root, timeout: 10 },
-    { command: "/bin/true", args: [], env: { X: "a\0b" }, cwd: root, timeout: 10 },
-    { command: "/bin/true", args: [], env: { ["X\0Y"]: "1" }, cwd: root, timeout: 10 },
-  ];
-  for (const req of requests) {
-    await expect(startWithHelper(req, false)).rejects.toThrow(/NUL byte/);
+test.each(helperKinds)("a NUL byte that reaches the %s helper splits a field: the start is refused (not run), nothing left open", async (kind) => {
+  setHelperKinds([kind]);
+  try {
+    const fds = (): number => readdirSync("/proc/self/fd").length;
+    const run = async (req: SpawnRequest): Promise<unknown> => {
+      const script = await startWithHelper(req, false);
+      script.stdout.resume();
+      script.stderr.resume();
+      return script.exited;
+    };
+    // The helper started (its pipes are opened once), and a script with a clean request runs.
+    await expect(run({ command: path.join(root, "cgi-bin/hello.sh"), args: [], env: {}, cwd: root, timeout: 10 })).resolves.toBe(0);
+    const before = fds();
+    const requests: SpawnRequest[] = [
+      { command: "/bin/true", args: ["a\0b"], env: {}, cwd: root, timeout: 10 },
+      { command: "/bin/true", args: [], env: { X: "a\0b" }, cwd: root, timeout: 10 },
+      { command: "/bin/true", args: [], env: { ["X\0Y"]: "1" }, cwd: root, timeout: 10 },
+    ];
+    for (const req of requests) await expect(run(req)).rejects.toThrow(/malformed request/);
+    await until(() => fds() === before);
+  } finally {
+    setHelperKinds(helperKinds);
   }
-  expect(fds()).toBe(before);
 });
