@@ -20,7 +20,7 @@ import {
   type InformationalResponse,
 } from "../src/index.js";
 import { connectProxy } from "./helpers/proxy.js";
-import { nodeServer, rawServer } from "./helpers/servers.js";
+import { bodyEchoServer, nodeServer, rawServer } from "./helpers/servers.js";
 
 function reply(body: string, extra = ""): string {
   return `HTTP/1.1 200 OK\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -98,11 +98,7 @@ describe("HTTPConnectionPool", () => {
   });
 
   test("pipelining pool: each request gets its own answer when an earlier one takes longer to send (streamed body) than later ones", async () => {
-    const server = await nodeServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on("data", (d: Buffer) => parts.push(d));
-      req.on("end", () => res.end(`${req.url} ${Buffer.concat(parts).toString()}`));
-    });
+    const server = await bodyEchoServer((req, body) => `${req.url} ${body}`);
     const pool = new HTTPConnectionPool("127.0.0.1", server.port, { connections: 1, pipelining: 6 });
     async function* slowly(): AsyncGenerator<Buffer> {
       for (const piece of ["s", "l", "o", "w"]) {
@@ -125,11 +121,7 @@ describe("HTTPConnectionPool", () => {
   });
 
   test("pipelining pool, POST bodies, and PoolClosed after close()", async () => {
-    const server = await nodeServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on("data", (d: Buffer) => parts.push(d));
-      req.on("end", () => res.end(`${req.method} ${Buffer.concat(parts).toString()}`));
-    });
+    const server = await bodyEchoServer((req, body) => `${req.method} ${body}`);
     const pool = new HTTPConnectionPool("127.0.0.1", server.port, { connections: 1, pipelining: 4 });
     try {
       const results = await Promise.all(

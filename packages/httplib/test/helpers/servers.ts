@@ -95,6 +95,15 @@ export async function nodeServer(handler: http.RequestListener): Promise<TestSer
   };
 }
 
+/** A node:http server answering each request, once its body has arrived, with `answer(req, body)`. */
+export function bodyEchoServer(answer: (req: http.IncomingMessage, body: string) => string): ReturnType<typeof nodeServer> {
+  return nodeServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("end", () => res.end(answer(req, Buffer.concat(parts).toString())));
+  });
+}
+
 /**
  * Starts `python3 -u <args>` and resolves once a stdout line matches `portLine` (its first group
  * is the port); rejects with what the child printed if it exits first. `close()` kills it.
