@@ -7,6 +7,7 @@
  * @module
  */
 import type { Writable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
 import { encodeChunk, HTTPStatus } from "@stdhttp/httplib";
 import { headEnd, MalformedOutput, MAX_CGI_HEAD, parseCgiHead } from "./output.js";
@@ -58,7 +59,8 @@ function drainedOrClosed(stream: Writable): Promise<void> {
 }
 
 /** Write the request body to the script's stdin; never throws (a script may not read its input). */
-async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null): Promise<void> {
+async function feedStdin(h: CgiResponder, stdin: Writable | null, body: Buffer | null): Promise<void> {
+  if (stdin === null) return;
   stdin.on("error", () => undefined); // EPIPE: the script closed its input early
   try {
     if (body !== null) stdin.write(body);
@@ -75,25 +77,27 @@ async function feedStdin(h: CgiResponder, stdin: Writable, body: Buffer | null):
   }
 }
 
-/** Log the script's stderr line by line (bounded). */
-function logStderr(h: CgiResponder, script: RunningScript): void {
+/** Log the script's stderr line by line (bounded); resolves at its end. */
+async function logStderr(h: CgiResponder, script: RunningScript): Promise<void> {
+  let decoder: StringDecoder | null = null;
   let pending = "";
   let logged = 0;
-  script.stderr.setEncoding("utf8");
-  script.stderr.on("data", (text: string) => {
-    pending += text;
-    let nl: number;
-    while ((nl = pending.indexOf("\n")) >= 0) {
-      if (logged++ < 1000) h.logError("CGI script stderr: %s", pending.slice(0, nl).slice(0, 4096));
-      pending = pending.slice(nl + 1);
+  try {
+    for (let chunk = await script.stderr.read(); chunk !== null; chunk = await script.stderr.read()) {
+      decoder ??= new StringDecoder("utf8");
+      pending += decoder.write(chunk);
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        if (logged++ < 1000) h.logError("CGI script stderr: %s", pending.slice(0, nl).slice(0, 4096));
+        pending = pending.slice(nl + 1);
+      }
+      if (pending.length > 4096) pending = pending.slice(0, 4096);
     }
-    if (pending.length > 4096) pending = pending.slice(0, 4096);
-  });
-  script.stderr.on("end", () => {
-    if (pending !== "" && logged < 1000) h.logError("CGI script stderr: %s", pending);
-  });
-  // Flowing in any case: a 'data' listener does not restart a stream that was paused explicitly.
-  script.stderr.resume();
+    if (decoder !== null) pending += decoder.end();
+  } catch {
+    // Cut at the time limit: what came is logged.
+  }
+  if (pending !== "" && logged < 1000) h.logError("CGI script stderr: %s", pending);
 }
 
 /**
@@ -102,7 +106,7 @@ function logStderr(h: CgiResponder, script: RunningScript): void {
  */
 export async function relayOutput(h: CgiResponder, script: RunningScript, body: Buffer | null, compat: boolean, nph: boolean): Promise<string | null> {
   const feeding = feedStdin(h, script.stdin, body);
-  logStderr(h, script);
+  const stderrLogged = logStderr(h, script);
   try {
     if (nph || compat) {
       if (!nph) {
@@ -122,8 +126,8 @@ export async function relayOutput(h: CgiResponder, script: RunningScript, body: 
     await feeding;
     // The answer ends with the script's output (RFC 3875 6), not with the script: one that closes
     // its stdout and works on holds neither the client nor the connection. Its exit status (and
-    // the time limit, which still applies) is logged when it comes.
-    void script.exited.then(
+    // the time limit, which still applies) is logged when it comes, after the script's stderr.
+    void stderrLogged.then(() => script.exited).then(
       (status) => {
         if (script.timedOut) h.logError("CGI script killed after its time limit");
         else if (status !== 0) h.logError("CGI script exit status %s", status);
@@ -138,11 +142,11 @@ export async function relayOutput(h: CgiResponder, script: RunningScript, body: 
  * process that escaped the kill) ends like output the script closed: the caller then sees
  * `script.timedOut`.
  */
-async function nextOutput(iterator: AsyncIterator<Buffer>, script: RunningScript): Promise<IteratorResult<Buffer>> {
+async function nextOutput(script: RunningScript): Promise<Buffer | null> {
   try {
-    return await iterator.next();
+    return await script.stdout.read();
   } catch (err) {
-    if (script.timedOut) return { done: true, value: undefined };
+    if (script.timedOut) return null;
     throw err;
   }
 }
@@ -160,13 +164,12 @@ function blankLineAfter(head: Buffer): string {
  * that never ends is ended with a blank line once the output ends.
  */
 async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
-  const iterator = (script.stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let head: Buffer | null = h.command === "HEAD" ? Buffer.alloc(0) : null;
-  for (let n = await nextOutput(iterator, script); n.done !== true; n = await nextOutput(iterator, script)) {
-    if (h.command !== "HEAD") h.wfile.write(n.value);
+  for (let chunk = await nextOutput(script); chunk !== null; chunk = await nextOutput(script)) {
+    if (h.command !== "HEAD") h.wfile.write(chunk);
     else {
       if (head === null) continue; // past the header block: the body is read, not sent
-      head = Buffer.concat([head, n.value]);
+      head = Buffer.concat([head, chunk]);
       const end = headEnd(head);
       if (end < 0 && head.length <= MAX_CGI_HEAD) continue;
       h.wfile.write(end < 0 ? head : head.subarray(0, end));
@@ -180,14 +183,12 @@ async function pipeRaw(h: CgiResponder, script: RunningScript): Promise<void> {
 
 /** The standard path: parse the header block, answer its status and fields, stream the body. */
 async function relayParsed(h: CgiResponder, script: RunningScript): Promise<string | null> {
-  const stdout = script.stdout as AsyncIterable<Buffer>;
-  const iterator = stdout[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let end = -1;
   while (end < 0) {
-    const next = await nextOutput(iterator, script);
-    if (next.done === true) break;
-    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+    const chunk = await nextOutput(script);
+    if (chunk === null) break;
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     end = headEnd(head);
     if (end < 0 && head.length > MAX_CGI_HEAD) return failed(h, script, "header block too long");
   }
@@ -213,7 +214,7 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   }
   if (parsed.kind === "local-redirect") {
     // The script's body, if any, is not sent: read it to the end.
-    for (let n = await nextOutput(iterator, script); n.done !== true; n = await nextOutput(iterator, script));
+    while ((await nextOutput(script)) !== null);
     return parsed.location;
   }
 
@@ -250,15 +251,17 @@ async function relayParsed(h: CgiResponder, script: RunningScript): Promise<stri
   // answer then leaves in one write, head, body and last chunk together.
   let held: Buffer | null = head.length > end ? head.subarray(end) : null;
   for (;;) {
-    const next = nextOutput(iterator, script);
-    if (held !== null && (await nextWithin(next)) === HELD_TOO_LONG) {
+    // Output already here (a script read when it had exited) needs no wait.
+    const ready = script.stdout.ready;
+    const next = nextOutput(script);
+    if (held !== null && !ready && (await nextWithin(next)) === HELD_TOO_LONG) {
       await send(held, false);
       held = null;
     }
-    const n = await next;
-    if (n.done === true) break;
+    const chunk = await next;
+    if (chunk === null) break;
     if (held !== null) await send(held, false);
-    held = n.value;
+    held = chunk;
   }
   // The end of output. A script killed by its time limit was marked so before the kill: its
   // body must not look complete (no last chunk, and the connection closes); nor must a body

@@ -8,6 +8,7 @@
  * @module
  */
 import { readdirSync, readFileSync } from "node:fs";
+import type { ScriptOutput } from "./script-output.js";
 
 const running = new Set<number>();
 let exitHookInstalled = false;
@@ -120,9 +121,9 @@ const CUT_OUTPUTS_MS = 200;
  * process that escaped the kill, e.g. started with `setsid` by a script that had exited, holds
  * them), so that the answer ends at the limit whatever the script left running.
  */
-function cutOutputs(...outputs: Array<{ readableEnded: boolean; destroyed: boolean; destroy(): void }>): void {
+function cutOutputs(outputs: ReadonlyArray<ScriptOutput>): void {
   setTimeout(() => {
-    for (const o of outputs) if (!o.readableEnded && !o.destroyed) o.destroy();
+    for (const o of outputs) o.cut();
   }, CUT_OUTPUTS_MS).unref();
 }
 
@@ -138,13 +139,13 @@ export class TimeLimit {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly deadline: number = 0;
 
-  constructor(seconds: number | null, kill: () => void, outputs: ReadonlyArray<Parameters<typeof cutOutputs>[0]>) {
+  constructor(seconds: number | null, kill: () => void, outputs: ReadonlyArray<ScriptOutput>) {
     if (seconds === null || seconds <= 0) return;
     this.deadline = Date.now() + seconds * 1000;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       kill();
-      cutOutputs(...outputs);
+      cutOutputs(outputs);
     }, seconds * 1000);
     this.timer.unref();
   }

@@ -16,10 +16,11 @@ import { Socket } from "node:net";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { PassThrough, Writable } from "node:stream";
+import { PassThrough, type Writable } from "node:stream";
 import { helperProgram, markBroken, type HelperProgram } from "./helper-program.js";
 import { groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
+import { FifoOutput } from "./script-output.js";
 
 /** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
 const EXIT_REPORT_GRACE_MS = 1000;
@@ -65,6 +66,15 @@ export function fifoParent(): string {
   }
   return fifoParentDir;
 }
+
+/**
+ * How long a script runs before its outputs are read as they come (through sockets) rather than
+ * all at once when it has exited. A short script (most CGI answers) is never given a socket; a
+ * longer one gets its output this much later at most, and a script that fills a FIFO (64 KiB)
+ * waits that long once. Under load a short script can take longer than this: it is then read
+ * as a longer one is.
+ */
+const STREAM_AFTER_MS = 20;
 
 /** FIFOs made per batch, and the stock below which the next batch is asked for. */
 const BATCH = 48;
@@ -268,8 +278,11 @@ class ScriptHelper {
       else limit.clear();
       if (exitWatch !== null) clearTimeout(exitWatch);
     };
+    let settled = false;
     const settle = (): void => {
+      if (settled) return;
       if (exitStatus !== null && outputsOpen === 0) {
+        settled = true;
         finish();
         resolveExit(exitStatus);
       } else if (exitStatus === null && outputsOpen === 0 && exitWatch === null && !job.exited) {
@@ -295,20 +308,29 @@ class ScriptHelper {
     };
 
     // Non-blocking read ends open at once; epoll reports nothing until the script has opened its
-    // end, so no early EOF.
-    const readEnd = (name: string): Socket => {
-      const fd = openSync(join(this.dir, name), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-      const socket = new Socket({ fd, readable: true, writable: false });
-      socket.once("close", () => {
-        outputsOpen--;
-        settle();
-      });
-      return socket;
+    // end, so no early EOF. They are read when the script has exited, or through sockets once it
+    // has run for STREAM_AFTER_MS (FifoOutput).
+    const outputClosed = (): void => {
+      outputsOpen--;
+      settle();
     };
-    const stdout = readEnd(out);
-    const stderr = readEnd(err);
+    const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+    const stdout = new FifoOutput(openSync(join(this.dir, out), flags), outputClosed);
+    const stderr = new FifoOutput(openSync(join(this.dir, err), flags), outputClosed);
+    const streamOutputs = (): void => {
+      streamTimer = null;
+      stdout.stream();
+      stderr.stream();
+    };
+    let streamTimer: ReturnType<typeof setTimeout> | null = setTimeout(streamOutputs, STREAM_AFTER_MS);
+    const collectOutputs = (): void => {
+      if (streamTimer !== null) clearTimeout(streamTimer);
+      streamTimer = null;
+      stdout.collect();
+      stderr.collect();
+    };
     let fifoIn: Socket | null = null;
-    let stdin: Writable;
+    let stdin: Writable | null = null;
     if (input !== undefined) {
       // Read-write: the helper's read open does not wait for a writer. The body waits in the
       // FIFO until the script reads it; the end of input is our close.
@@ -329,7 +351,7 @@ class ScriptHelper {
       started.catch(() => undefined);
       pass.once("end", () => void started.then(() => inputSocket.end(), () => inputSocket.destroy()));
       stdin = pass;
-    } else stdin = new Writable({ write: (_chunk, _enc, done) => done() });
+    }
 
     const job: Job = {
       pid: null,
@@ -347,8 +369,10 @@ class ScriptHelper {
         finish();
         startFailed?.();
         // Nobody ever opened their write ends: they end here (the reader sees no output).
-        stdout.push(null);
-        stderr.push(null);
+        if (streamTimer !== null) clearTimeout(streamTimer);
+        streamTimer = null;
+        stdout.end();
+        stderr.end();
         fifoIn?.destroy();
         rejectExit(new Error(message));
       },
@@ -359,12 +383,17 @@ class ScriptHelper {
         // A script that ends without reading its input: the rest of the body goes nowhere.
         fifoIn?.destroy();
         exitStatus = signal !== 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : code;
+        // What the script wrote is in its FIFOs now: read at once, unless something holds them open.
+        collectOutputs();
         settle();
       },
       orphan() {
         if (exitStatus !== null) return;
         startFailed?.();
         exitStatus = "unknown (the CGI helper exited)";
+        // No exit report will come: the outputs end when the script (and what it started) closes them.
+        if (streamTimer !== null) clearTimeout(streamTimer);
+        streamOutputs();
         settle();
       },
     };

@@ -6,18 +6,19 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { readFileSync } from "node:fs";
 import { groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
+import { ScriptOutput } from "./script-output.js";
 
 /** A running script. */
 export interface RunningScript {
-  /** Its standard input (end it when the body is sent). */
-  stdin: Writable;
+  /** Its standard input (end it when the body is sent); null when it reads /dev/null. */
+  stdin: Writable | null;
   /** Its standard output. */
-  stdout: Readable;
+  stdout: ScriptOutput;
   /** Its standard error. */
-  stderr: Readable;
+  stderr: ScriptOutput;
   /** Resolves with the exit code (or the signal's name) once the process has exited and its pipes closed. */
   exited: Promise<number | string>;
   /** True once the time limit killed it. */
@@ -82,7 +83,9 @@ export function spawnScript(req: SpawnRequest): RunningScript {
   };
   const pid = child.pid;
   if (pid !== undefined) groupStarted(pid);
-  const limit = new TimeLimit(req.timeout, kill, [child.stdout, child.stderr]);
+  const stdout = ScriptOutput.from(child.stdout);
+  const stderr = ScriptOutput.from(child.stderr);
+  const limit = new TimeLimit(req.timeout, kill, [stdout, stderr]);
   const exited = new Promise<number | string>((resolve, reject) => {
     child.once("error", (err) => {
       limit.clear();
@@ -100,8 +103,8 @@ export function spawnScript(req: SpawnRequest): RunningScript {
   exited.catch(() => undefined);
   return {
     stdin: child.stdin,
-    stdout: child.stdout,
-    stderr: child.stderr,
+    stdout,
+    stderr,
     exited,
     get timedOut() {
       return limit.timedOut;

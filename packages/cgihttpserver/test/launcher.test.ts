@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +101,9 @@ beforeAll(() => {
   // on through exec. (Reading the shell's status from a child raced with dash blocking every
   // signal around its fork of that child, and failed once under CI load.)
   script("cgi-bin/signals.sh", `echo 'Content-Type: text/plain'\necho\nexec grep -E '^Sig(Blk|Ign):' /proc/self/status`);
+  script("cgi-bin/big.sh", `echo 'Content-Type: application/octet-stream'\necho\nyes 0123456789abcdef | head -c 600000`);
+  // Answers in part, then waits (at most 20 s) for the file named by X-Go before it ends.
+  script("cgi-bin/waits.sh", `printf 'Content-Type: text/plain\\r\\n\\r\\nfirst\\n'\ni=0\nwhile [ ! -e "$HTTP_X_GO" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\necho second`);
   script("cgi-bin/detach.sh", `(sleep 3 >/dev/null 2>&1 </dev/null &)\necho 'Content-Type: text/plain'\necho\necho detached`);
   if (asRoot && nobody) for (const d of [root, path.join(root, "cgi-bin")]) chownSync(d, nobody.uid, nobody.gid);
 });
@@ -197,6 +201,30 @@ describe.each(launchers)("cgiLauncher %s", (_name, launcher, kind) => {
     expect(noise.length).toBe(300);
     noise.forEach((l, i) => expect(l.endsWith(`noise ${String(i).padStart(3, "0")} \u00e9 ${"0".repeat(250)}`)).toBe(true));
     expect(serverLog.findIndex((l) => l.includes("exit status"))).toBeGreaterThan(serverLog.indexOf(noise[299]));
+  });
+
+  test("600 KB of output (more than a FIFO holds) written before the script exits arrives whole", async () => {
+    const big = await get(srv.port, "/cgi-bin/big.sh");
+    expect(big.status).toBe(200);
+    expect(big.body.length).toBe(600_000);
+    expect(big.body.toString("latin1")).toBe("0123456789abcdef\n".repeat(40_000).slice(0, 600_000));
+  });
+
+  test("a script that runs on is streamed: its first part reaches the client while it waits", async () => {
+    const go = path.join(tmp, `go-${launcher}-${kind ?? "spawn"}`);
+    rmSync(go, { force: true });
+    const socket = net.connect(srv.port, "127.0.0.1");
+    let received = "";
+    socket.setEncoding("latin1").on("data", (text: string) => (received += text));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(`GET /cgi-bin/waits.sh HTTP/1.1\r\nHost: x\r\nX-Go: ${go}\r\nConnection: close\r\n\r\n`);
+    // The script ends only once the client has its first part: no streaming, no "second".
+    await until(() => received.includes("first\n"), 15_000);
+    expect(received).not.toContain("second");
+    writeFileSync(go, "");
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.[01] 200 /);
+    expect(received).toContain("second\n");
   });
 
   test("the time limit kills the script and everything it started", async () => {
@@ -408,8 +436,6 @@ test.each(helperKinds)("a NUL byte that reaches the %s helper splits a field: th
     const fds = (): number => readdirSync("/proc/self/fd").length;
     const run = async (req: SpawnRequest): Promise<unknown> => {
       const script = await startWithHelper(req, false);
-      script.stdout.resume();
-      script.stderr.resume();
       return script.exited;
     };
     // The helper started (its pipes are opened once), and a script with a clean request runs.

@@ -8,6 +8,7 @@ import { PassThrough, Writable } from "node:stream";
 import type { HTTPSocketWriter, IncomingBody } from "@stdhttp/basehttpserver";
 import { relayOutput, type CgiResponder } from "../src/respond.js";
 import type { RunningScript } from "../src/spawn-script.js";
+import { ScriptOutput } from "../src/script-output.js";
 
 /** A handler stub: each call in order, and each `wfile.write` as one entry. */
 function stubHandler(): { h: CgiResponder; calls: string[] } {
@@ -43,8 +44,8 @@ function stubScript(stdout: PassThrough): RunningScript {
   stderr.end();
   return {
     stdin: new Writable({ write: (_c, _e, done) => done() }),
-    stdout,
-    stderr,
+    stdout: ScriptOutput.from(stdout),
+    stderr: ScriptOutput.from(stderr),
     exited: Promise.resolve(0),
     timedOut: false,
     kill: () => undefined,

@@ -1,0 +1,180 @@
+/**
+ * A running script's stdout or stderr as the server reads it: chunks in order, then the end,
+ * taken one at a time with `read()` (the producer is paused while a chunk waits). The helper
+ * launcher's `FifoOutput` reads a script that has exited straight from its FIFO (no stream object
+ * at all), a running one through a socket; the spawn launcher's from the child's pipes.
+ * @module
+ */
+import { closeSync, readSync } from "node:fs";
+import { Socket } from "node:net";
+import type { Readable } from "node:stream";
+
+/** Why a script's output ended before its end: the time limit cut it, or it was abandoned. */
+export class OutputCut extends Error {
+  override name = "OutputCut";
+  /** Stable code: `ERR_CGI_OUTPUT_CUT`. */
+  readonly code = "ERR_CGI_OUTPUT_CUT";
+}
+
+/** One output of a running script. @internal */
+export class ScriptOutput {
+  private readonly chunks: Buffer[] = [];
+  private done: "no" | "ended" | "failed" = "no";
+  private failure: Error | null = null;
+  private waiting: { resolve: (chunk: Buffer | null) => void; reject: (err: Error) => void } | null = null;
+  private source: Readable | null = null;
+
+  /** True when `read()` would settle at once (a chunk, the end or a failure is there). */
+  get ready(): boolean {
+    return this.chunks.length > 0 || this.done !== "no";
+  }
+
+  /** True once nothing more will come (ended, failed or cut). */
+  get finished(): boolean {
+    return this.done !== "no";
+  }
+
+  /** The next chunk, or null at the end; rejects when the output failed or was cut. */
+  read(): Promise<Buffer | null> {
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) {
+      if (this.chunks.length === 0) this.source?.resume();
+      return Promise.resolve(chunk);
+    }
+    if (this.done === "ended") return Promise.resolve(null);
+    if (this.failure !== null) return Promise.reject(this.failure);
+    this.source?.resume();
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** Producer: a chunk of output. */
+  push(chunk: Buffer): void {
+    if (this.done !== "no") return;
+    const waiting = this.waiting;
+    if (waiting !== null) {
+      this.waiting = null;
+      waiting.resolve(chunk);
+      return;
+    }
+    this.chunks.push(chunk);
+    this.source?.pause();
+  }
+
+  /** Producer: the end of output. */
+  end(): void {
+    if (this.done !== "no") return;
+    this.done = "ended";
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.resolve(null);
+  }
+
+  /** Producer: the output failed (or was cut): what was queued is dropped, and reads reject. */
+  fail(err: Error): void {
+    if (this.done !== "no") return;
+    this.done = "failed";
+    this.failure = err;
+    this.chunks.length = 0;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(err);
+  }
+
+  /** End the output now, whatever is still to come (the time limit): reads reject with {@link OutputCut}. */
+  cut(): void {
+    if (this.done !== "no") return;
+    this.fail(new OutputCut("output cut at the time limit"));
+    this.source?.destroy();
+  }
+
+  /** Read `readable` from now on: its data, its end, its error (closed before its end: cut). */
+  protected attach(readable: Readable): void {
+    this.source = readable;
+    readable.on("data", (chunk: Buffer) => this.push(chunk));
+    readable.once("end", () => this.end());
+    readable.once("error", (err) => this.fail(err));
+    readable.once("close", () => this.fail(new OutputCut("output closed before its end")));
+    if (this.chunks.length > 0) readable.pause();
+  }
+
+  /** An output read from `readable` (the spawn launcher's pipes). */
+  static from(readable: Readable): ScriptOutput {
+    const output = new ScriptOutput();
+    output.attach(readable);
+    return output;
+  }
+}
+
+/** Where a FIFO's content is read to before it is copied out (one read holds what a pipe holds). */
+const scratch = Buffer.allocUnsafe(65536);
+
+/**
+ * An output that arrives through a FIFO (the helper launcher). It is read without any stream
+ * object while it can be: when the script has exited (`collect()`), what it wrote is all in the
+ * FIFO, and a few `read(2)` calls take it to its end. Only a script still running after a moment
+ * (`stream()`), or an end still held open by something the script left running, is read through
+ * a `net.Socket`. A socket per output was ~50 us of the server's CPU per script (made, watched
+ * by epoll, closed), a third of what the server spent starting and answering a short script.
+ * @internal
+ */
+export class FifoOutput extends ScriptOutput {
+  private socket: Socket | null = null;
+
+  /** `fd`: the FIFO's read end (non-blocking); `closed` runs once when it is closed. */
+  constructor(
+    private fd: number,
+    private readonly closed: () => void,
+  ) {
+    super();
+  }
+
+  /**
+   * The script has exited: read what the FIFO holds. At its end (no writer left) the output ends
+   * and the FIFO is closed; if something still holds it open, the rest is streamed.
+   */
+  collect(): void {
+    while (this.fd >= 0) {
+      let n: number;
+      try {
+        n = readSync(this.fd, scratch, 0, scratch.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") this.stream();
+        else {
+          this.fail(err as Error);
+          this.close();
+        }
+        return;
+      }
+      if (n === 0) return this.end();
+      this.push(Buffer.from(scratch.subarray(0, n)));
+    }
+  }
+
+  /** Read through a socket from now on (a script that runs on, or whose output is held open). */
+  stream(): void {
+    if (this.fd < 0 || this.socket !== null || this.finished) return;
+    const socket = new Socket({ fd: this.fd, readable: true, writable: false });
+    this.socket = socket;
+    this.fd = -1;
+    socket.once("close", () => this.closed());
+    this.attach(socket);
+  }
+
+  /** Nobody will write (the script never started): the output ends empty. */
+  override end(): void {
+    super.end();
+    this.close();
+  }
+
+  override cut(): void {
+    super.cut();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+    this.closed();
+  }
+}
