@@ -111,10 +111,12 @@ const scratch = Buffer.allocUnsafe(65536);
 /**
  * An output that arrives through a FIFO (the helper launcher). It is read without any stream
  * object while it can be: when the script has exited (`collect()`), what it wrote is all in the
- * FIFO, and a few `read(2)` calls take it to its end. Only a script still running after a moment
- * (`stream()`), or an end still held open by something the script left running, is read through
- * a `net.Socket`. A socket per output was ~50 us of the server's CPU per script (made, watched
- * by epoll, closed), a third of what the server spent starting and answering a short script.
+ * FIFO, and a few `read(2)` calls take it to its end; while it runs, `poll()` now and then takes
+ * what is there. Only a script that writes faster than that (a read that fills a FIFO's worth),
+ * one that runs long, or an end still held open by something the script left running, is read
+ * through a `net.Socket` (`stream()`). A socket per output was ~50 us of the server's CPU per
+ * script (made, watched by epoll, closed), a third of what the server spent starting and
+ * answering a short script.
  * @internal
  */
 export class FifoOutput extends ScriptOutput {
@@ -133,21 +135,41 @@ export class FifoOutput extends ScriptOutput {
    * and the FIFO is closed; if something still holds it open, the rest is streamed.
    */
   collect(): void {
+    if (this.take()) this.stream();
+  }
+
+  /**
+   * The script runs: take what the FIFO holds now (its end, if the script closed it). A writer
+   * that filled it is read through a socket from now on, as fast as it writes.
+   */
+  poll(): void {
+    if (this.take() && this.filled) this.stream();
+  }
+
+  /** Whether the last `take()` read a whole scratch buffer (the writer may be waiting for room). */
+  private filled = false;
+
+  /** Read until the FIFO is empty (true: a writer still holds it) or at its end (false). */
+  private take(): boolean {
+    this.filled = false;
     while (this.fd >= 0) {
       let n: number;
       try {
         n = readSync(this.fd, scratch, 0, scratch.length, null);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EAGAIN") this.stream();
-        else {
-          this.fail(err as Error);
-          this.close();
-        }
-        return;
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") return true;
+        this.fail(err as Error);
+        this.close();
+        return false;
       }
-      if (n === 0) return this.end();
+      if (n === 0) {
+        this.end();
+        return false;
+      }
+      if (n === scratch.length) this.filled = true;
       this.push(Buffer.from(scratch.subarray(0, n)));
     }
+    return false;
   }
 
   /** Read through a socket from now on (a script that runs on, or whose output is held open). */

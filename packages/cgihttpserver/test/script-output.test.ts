@@ -133,6 +133,44 @@ describe("FifoOutput", () => {
     await until(() => closed === 1);
   });
 
+  test("polled while it runs: what is there, without a socket; a poll that finds it full streams the rest", async () => {
+    const { reader, writer } = fifo();
+    let closed = 0;
+    const output = new FifoOutput(reader, () => closed++);
+    output.poll(); // nothing written yet: nothing happens
+    expect(output.ready).toBe(false);
+    writeSync(writer, "progress ");
+    output.poll();
+    expect(await output.read()).toEqual(Buffer.from("progress "));
+    // Not streaming: what is written now waits for the next poll.
+    writeSync(writer, "more ");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(output.ready).toBe(false);
+    output.poll();
+    expect(await output.read()).toEqual(Buffer.from("more "));
+    // A FIFO found full: from now on it is read as it is written, without polls.
+    const full = Buffer.alloc(65536, 0x61);
+    expect(writeSync(writer, full)).toBe(65536);
+    output.poll();
+    expect((await output.read())?.length).toBe(65536);
+    writeSync(writer, "streamed");
+    expect(await output.read()).toEqual(Buffer.from("streamed"));
+    closeSync(writer);
+    expect(await output.read()).toBeNull();
+    await until(() => closed === 1);
+  });
+
+  test("a poll that finds its end (the script closed it and works on) ends it and closes it", async () => {
+    const { reader, writer } = fifo();
+    writeSync(writer, "all of it");
+    closeSync(writer);
+    let closed = 0;
+    const output = new FifoOutput(reader, () => closed++);
+    output.poll();
+    expect(closed).toBe(1);
+    expect(await readAll(output)).toBe("all of it");
+  });
+
   test("end() (the script never started) and cut() (the time limit) close it once", async () => {
     const before = fds();
     const a = fifo();
