@@ -135,7 +135,7 @@ export class FifoOutput extends ScriptOutput {
    * and the FIFO is closed; if something still holds it open, the rest is streamed.
    */
   collect(): void {
-    if (this.take()) this.stream();
+    if (this.take() !== "ended") this.stream();
   }
 
   /**
@@ -143,33 +143,32 @@ export class FifoOutput extends ScriptOutput {
    * that filled it is read through a socket from now on, as fast as it writes.
    */
   poll(): void {
-    if (this.take() && this.filled) this.stream();
+    if (this.take() === "full") this.stream();
   }
 
-  /** Whether the last `take()` read a whole scratch buffer (the writer may be waiting for room). */
-  private filled = false;
-
-  /** Read until the FIFO is empty (true: a writer still holds it) or at its end (false). */
-  private take(): boolean {
-    this.filled = false;
+  /**
+   * Read until the FIFO is empty, at its end, or after a read that filled the scratch buffer (a
+   * writer that keeps it full is left to a socket's backpressure, not read here without end).
+   */
+  private take(): "empty" | "ended" | "full" {
     while (this.fd >= 0) {
       let n: number;
       try {
         n = readSync(this.fd, scratch, 0, scratch.length, null);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EAGAIN") return true;
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") return "empty";
         this.fail(err as Error);
         this.close();
-        return false;
+        return "ended";
       }
       if (n === 0) {
         this.end();
-        return false;
+        return "ended";
       }
-      if (n === scratch.length) this.filled = true;
       this.push(Buffer.from(scratch.subarray(0, n)));
+      if (n === scratch.length) return "full";
     }
-    return false;
+    return "ended";
   }
 
   /** Read through a socket from now on (a script that runs on, or whose output is held open). */

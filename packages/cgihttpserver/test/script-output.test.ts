@@ -3,7 +3,7 @@
  * the end, cuts; a FIFO read at once when its writer is gone, streamed while one holds it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -169,6 +169,23 @@ describe("FifoOutput", () => {
     output.poll();
     expect(closed).toBe(1);
     expect(await readAll(output)).toBe("all of it");
+  });
+
+  test("collected while something the script left running writes without pause: collect() returns, the rest is streamed with backpressure", async () => {
+    const name = path.join(dir, `f${n++}`);
+    execFileSync("mkfifo", [name]);
+    const reader = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = spawn("sh", ["-c", `exec yes > '${name}'`], { stdio: "ignore" });
+    let closed = 0;
+    const output = new FifoOutput(reader, () => closed++);
+    // Once the writer has the FIFO open and has filled it, collect() must not read on forever.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    output.collect();
+    let got = 0;
+    while (got < 1_000_000) got += (await output.read())?.length ?? 0;
+    writer.kill("SIGKILL");
+    while ((await output.read()) !== null);
+    await until(() => closed === 1);
   });
 
   test("end() (the script never started) and cut() (the time limit) close it once", async () => {
