@@ -1,8 +1,9 @@
 /**
  * A running script's stdout or stderr as the server reads it: chunks in order, then the end,
  * taken one at a time with `read()` (the producer is paused while a chunk waits). The helper
- * launcher's `FifoOutput` reads a script that has exited straight from its FIFO (no stream object
- * at all), a running one through a socket; the spawn launcher's from the child's pipes.
+ * launcher's `FifoOutput` reads a script straight from its FIFO (no stream object at all) when it
+ * has exited and now and then while it runs, and through a socket only when it runs long or
+ * writes fast; the spawn launcher's outputs come from the child's pipes.
  * @module
  */
 import { closeSync, readSync } from "node:fs";
