@@ -108,36 +108,123 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
   }
 
   /** Handle requests until `closeConnection` is true (CPython's `handle`). */
-  override async handle(): Promise<void> {
+  override handle(): Promise<void> {
     this.closeConnection = true;
-    if (this.handleOneRequest !== BaseHTTPRequestHandler.prototype.handleOneRequest) {
-      // A subclass (or instance) replaced handleOneRequest: call it, as CPython's loop does.
-      await this.handleOneRequest();
-      while (!this.closeConnection) await this.handleOneRequest();
-      return;
-    }
-    // The same loop without an async frame per request: a request whose steps all complete
-    // synchronously costs no promise; the only wait is for the client's next request.
-    for (;;) {
-      const rest = this.serveRequest();
-      if (rest !== undefined) await rest;
-      if (this.closeConnection) return;
-      if (this.rfile.buffered > 0) continue;
-      this.releaseRequest();
-      // Wait for the next request here rather than in a helper: one promise hop per request.
-      const next = this.awaitNextRequest();
-      if (next === null) return;
-      let more: boolean;
-      try {
-        more = await next;
-      } catch {
-        more = false;
-      } finally {
-        this.awaitingRequest = false;
-        this.keepAliveSweep = -1;
+    if (this.handleOneRequest !== BaseHTTPRequestHandler.prototype.handleOneRequest) return this.handleEachRequest();
+    // The same loop without an async frame: a request whose steps all complete synchronously
+    // costs no promise, and a connection waiting for its next request keeps no suspended
+    // function, only the reader's waiter (this handler: `readerFilled()`): the memory of an idle
+    // keep-alive connection is what matters when thousands of them wait.
+    BaseHTTPRequestHandler.starting = this;
+    const handled = new Promise<void>(BaseHTTPRequestHandler.executor);
+    BaseHTTPRequestHandler.starting = null;
+    this.serveRequests();
+    return handled;
+  }
+
+  /** A subclass (or instance) replaced handleOneRequest: call it, as CPython's loop does. */
+  private async handleEachRequest(): Promise<void> {
+    await this.handleOneRequest();
+    while (!this.closeConnection) await this.handleOneRequest();
+  }
+
+  /** The handler that {@link BaseHTTPRequestHandler.executor} is making `handle()`'s promise for. */
+  private static starting: BaseHTTPRequestHandler<unknown> | null = null;
+  /** One promise executor for every handler (no closure per connection). */
+  private static executor(this: void, resolve: () => void, reject: (err: unknown) => void): void {
+    const handler = BaseHTTPRequestHandler.starting!;
+    handler.handled = resolve;
+    handler.handleFailed = reject;
+  }
+  /** The functions of `handle()`'s promise while the default loop runs. */
+  private handled: (() => void) | null = null;
+  private handleFailed: ((err: unknown) => void) | null = null;
+
+  /** Serve requests until one waits (it continues when its promise settles), the connection waits for the next request, or it ends. */
+  private serveRequests(): void {
+    try {
+      for (;;) {
+        const rest = this.serveRequest();
+        if (rest !== undefined) {
+          rest.then(
+            () => this.afterRequest(),
+            (err: unknown) => this.endHandle(err),
+          );
+          return;
+        }
+        if (!this.nextRequestNow()) return;
       }
-      if (!more) return;
+    } catch (err) {
+      this.endHandle(err);
     }
+  }
+
+  /** A request that waited is done: go on with the next. */
+  private afterRequest(): void {
+    try {
+      if (this.nextRequestNow()) this.serveRequests();
+    } catch (err) {
+      this.endHandle(err);
+    }
+  }
+
+  /**
+   * After a request: true when the next one can be served now (its bytes are buffered); else the
+   * connection ends, or waits for its next request under the keep-alive timeout (shutdown
+   * closes it at once), resumed by {@link readerFilled}.
+   */
+  private nextRequestNow(): boolean {
+    if (this.closeConnection) return this.endHandle();
+    const rfile = this.rfile;
+    if (rfile.buffered > 0) return true;
+    this.releaseRequest();
+    const state = this.state;
+    if (state.closing || rfile.atEof) return this.endHandle();
+    this.releaseBatch();
+    // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
+    rfile.enterPhase("idle");
+    this.awaitingRequest = true;
+    if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
+    let waiting: false | null;
+    try {
+      waiting = rfile.fillThen(this);
+    } catch {
+      waiting = false;
+    }
+    if (waiting === null) return false;
+    this.idleWaitOver();
+    return this.endHandle();
+  }
+
+  /**
+   * @internal The wait for the next request is over (the reader calls this: `FillWaiter`): serve
+   * it, or end at end of stream (also when the keep-alive sweeper or a shutdown closed the reader).
+   */
+  readerFilled(more: boolean): void {
+    this.idleWaitOver();
+    if (more) this.serveRequests();
+    else this.endHandle();
+  }
+
+  /** @internal The wait for the next request failed (a socket error, a timeout): the connection ends. */
+  readerFailed(): void {
+    this.idleWaitOver();
+    this.endHandle();
+  }
+
+  private idleWaitOver(): void {
+    this.awaitingRequest = false;
+    this.keepAliveSweep = -1;
+  }
+
+  /** Settle `handle()`'s promise (with `err`: rejected). Returns false, for the loop. */
+  private endHandle(err?: unknown): false {
+    const handled = this.handled;
+    const handleFailed = this.handleFailed;
+    this.handled = this.handleFailed = null;
+    if (err !== undefined) handleFailed?.(err);
+    else handled?.();
+    return false;
   }
 
   /**
@@ -276,25 +363,6 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
   private requestLogged(): undefined {
     if (this.status !== 0) this.logAccess(this.status, this.wfile.bytesWritten);
     return undefined;
-  }
-
-  /**
-   * Between keep-alive requests, with nothing buffered: start waiting for the client's next
-   * bytes under the keep-alive timeout (`rfile.fill()`: false at end of stream or when the
-   * sweeper expires the wait; rejects on a socket error). `null` when the connection should
-   * close now (shutdown, end of stream). A shutdown closes the waiting connection at once.
-   */
-  private awaitNextRequest(): Promise<boolean> | null {
-    const state = this.state;
-    const rfile = this.rfile;
-    if (state.closing || rfile.atEof) return null;
-    this.releaseBatch();
-    // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
-    rfile.enterPhase("idle");
-    this.awaitingRequest = true;
-    if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
-    // The caller clears both marks once the promise settles.
-    return rfile.fill();
   }
 
   /**

@@ -30,7 +30,7 @@ export {
   ForkingUnixDatagramServer,
 } from "./servers.js";
 export { BaseRequestHandler, StreamRequestHandler, DatagramRequestHandler } from "./handlers.js";
-export { SocketReader, type SocketReaderOptions } from "./socket-reader.js";
+export { SocketReader, type SocketReaderOptions, type FillWaiter } from "./socket-reader.js";
 export { SocketWriter } from "./socket-writer.js";
 export { BytesReader, BytesWriter } from "./bytes-io.js";
 export {

@@ -18,6 +18,14 @@ import { iterateLines, readAllLines } from "./lines.js";
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 
+/** What {@link SocketReader.fillThen} calls back: once, with the outcome of the wait. */
+export interface FillWaiter {
+  /** More bytes arrived (`true`), or the stream ended or the reader was closed (`false`). */
+  readerFilled(more: boolean): void;
+  /** The socket failed, or the wait timed out ({@link SocketTimeout}). */
+  readerFailed(err: Error): void;
+}
+
 /** What the one read that may wait is (see `SocketReader.attempt`). */
 const Wait = { None: 0, Read: 1, Read1: 2, Peek: 3, Readline: 4, Fill: 5 } as const;
 type Wait = (typeof Wait)[keyof typeof Wait];
@@ -140,6 +148,8 @@ export class SocketReader {
   private scanned = 0;
   private resolveWait: ((value: Buffer | boolean) => void) | null = null;
   private rejectWait: ((err: Error) => void) | null = null;
+  /** The waiting `fillThen()`'s waiter (instead of a promise's functions). */
+  private waiter: FillWaiter | null = null;
 
   /** The reader that {@link SocketReader.executor} is making a promise for. */
   private static starting: SocketReader | null = null;
@@ -246,6 +256,29 @@ export class SocketReader {
     if (this.wait !== Wait.None) return busy();
     this.waitN = -1;
     return this.start(Wait.Fill) as Promise<boolean>;
+  }
+
+  /**
+   * `fill()` without a promise, for a server that keeps many connections waiting for their next
+   * request: the wait is two fields of the reader, and `waiter`'s methods are called once, from
+   * the socket's events (`readerFilled(true)` when more bytes arrived, `readerFilled(false)` at end of stream
+   * or when the reader is closed, `readerFailed(err)` on a socket error or timeout). Returns `null`
+   * when it waits, `false` at once when the stream has already ended; throws when the socket has
+   * already failed, or when another read is waiting.
+   */
+  fillThen(waiter: FillWaiter): false | null {
+    if (this.wait !== Wait.None) throw new ServerStateError("another read is already waiting on this rfile");
+    this.waitN = -1;
+    // The first attempt only sees the end of stream (false) or a failure (thrown).
+    if (this.attempt(Wait.Fill) === false) return false;
+    this.wait = Wait.Fill;
+    this.waiter = waiter;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
+    return null;
   }
 
   /** True once the peer has closed its side (buffered bytes may remain). */
@@ -436,21 +469,31 @@ export class SocketReader {
     try {
       value = this.attempt(kind);
     } catch (err) {
-      const reject = this.rejectWait!;
-      this.settled();
-      reject(err as Error);
+      this.failWait(err as Error);
       return;
     }
     if (value === undefined) return;
-    const resolve = this.resolveWait!;
+    const waiter = this.waiter;
+    const resolve = this.resolveWait;
     this.settled();
-    resolve(value);
+    if (waiter !== null) waiter.readerFilled(value as boolean);
+    else resolve!(value);
+  }
+
+  /** End the waiting read with `err`. */
+  private failWait(err: Error): void {
+    const waiter = this.waiter;
+    const reject = this.rejectWait;
+    this.settled();
+    if (waiter !== null) waiter.readerFailed(err);
+    else reject!(err);
   }
 
   private settled(): void {
     this.wait = Wait.None;
     this.resolveWait = null;
     this.rejectWait = null;
+    this.waiter = null;
   }
 
   /** Consume `n` buffered bytes (n <= buffered): the chunk itself, a view of it, or one copy across chunks. */
@@ -551,9 +594,7 @@ export class SocketReader {
   /** @internal Called by the sweeper: fail the waiting read if it has waited more than `needed` sweeps. */
   sweepWait(now: number, needed: number): void {
     if (this.wait === Wait.None || now - this.waitTick <= needed) return;
-    const reject = this.rejectWait!;
-    this.settled();
-    reject(new SocketTimeout(this.timeoutSeconds ?? 0));
+    this.failWait(new SocketTimeout(this.timeoutSeconds ?? 0));
   }
 
   /** @internal A chunk arrived (the socket's 'data' listener). */

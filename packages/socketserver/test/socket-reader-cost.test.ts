@@ -157,3 +157,65 @@ describe("SocketReader: one read at a time", () => {
     expect((await line).toString()).toBe("a whole line, longer than five bytes\n");
   });
 });
+
+describe("SocketReader: fillThen(), the wait without a promise", () => {
+  /** A waiter that records what it was told. */
+  function recorder(): { calls: string[]; waiter: { readerFilled(more: boolean): void; readerFailed(err: Error): void } } {
+    const calls: string[] = [];
+    return { calls, waiter: { readerFilled: (more) => calls.push(`filled ${more}`), readerFailed: (err) => calls.push(`failed ${err.name}`) } };
+  }
+
+  test("more bytes: readerFilled(true) once, from the socket's event; the bytes are buffered for the caller", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const { calls, waiter } = recorder();
+    expect(rfile.fillThen(waiter)).toBeNull();
+    expect(calls).toEqual([]);
+    stream.write("GET / HTTP/1.1\r\n");
+    await tick();
+    expect(calls).toEqual(["filled true"]);
+    expect(rfile.peekBuffered().toString()).toBe("GET / HTTP/1.1\r\n");
+    stream.write("more");
+    await tick();
+    expect(calls).toEqual(["filled true"]); // once: the wait is over
+    rfile.close();
+  });
+
+  test("end of stream and close() call readerFilled(false); an already ended stream answers false at once", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const a = recorder();
+    expect(rfile.fillThen(a.waiter)).toBeNull();
+    stream.end();
+    await tick();
+    expect(a.calls).toEqual(["filled false"]);
+    expect(rfile.fillThen(recorder().waiter)).toBe(false);
+
+    const other = new SocketReader(new PassThrough());
+    const b = recorder();
+    expect(other.fillThen(b.waiter)).toBeNull();
+    other.close();
+    expect(b.calls).toEqual(["filled false"]);
+  });
+
+  test("a socket error and the read timeout call readerFailed(); a second wait is refused", async () => {
+    const stream = new PassThrough();
+    const rfile = new SocketReader(stream);
+    const a = recorder();
+    expect(rfile.fillThen(a.waiter)).toBeNull();
+    expect(() => rfile.fillThen(recorder().waiter)).toThrow("another read is already waiting");
+    await expect(rfile.fill()).rejects.toThrow("another read is already waiting");
+    stream.destroy(new Error("ECONNRESET"));
+    await tick();
+    expect(a.calls).toEqual(["failed Error"]);
+    // The socket closed after its error: the stream is over, as fill() would say.
+    expect(rfile.fillThen(recorder().waiter)).toBe(false);
+
+    const slow = new SocketReader(new PassThrough(), { timeout: 0.05 });
+    const b = recorder();
+    expect(slow.fillThen(b.waiter)).toBeNull();
+    for (const deadline = Date.now() + 5000; b.calls.length === 0 && Date.now() < deadline; ) await sleep(10);
+    expect(b.calls).toEqual([`failed ${new SocketTimeout(0.05).name}`]);
+    slow.close();
+  });
+});
