@@ -1,8 +1,9 @@
 /**
  * `BaseHTTPRequestHandler`: CPython's http.server request handler, async, with a byte-level
- * head parser, decoded request bodies and strict RFC 9112 rules. The request loop, dispatch to
- * `do_*` and the end of each request live here; the request's fields and `parseRequest()` in
- * `request-reader.ts`, writing the answer in `responder.ts`; finding the head in `head-reader.ts`
+ * head parser, decoded request bodies and strict RFC 9112 rules. One request's steps (read the
+ * head, parse, dispatch to `do_*`, end it) live here; the loop over a connection's requests in
+ * `connection-loop.ts`; the request's fields and `parseRequest()` in `request-reader.ts`, writing
+ * the answer in `responder.ts`; finding the head in `head-reader.ts`
  * and parsing it in `parse.ts` (both return plain values: a head, a parsed request or a refusal,
  * answered by `refusal.ts`).
  * @module
@@ -16,7 +17,8 @@ import { readHead, type HeadResult } from "./head-reader.js";
 import { HTTPSocketReader, HTTPSocketWriter } from "./io.js";
 import { addConnection, removeConnection } from "./keep-alive.js";
 import { serverState } from "./options.js";
-import { HTTPRequestReader, NO_HEADERS } from "./request-reader.js";
+import { HTTPConnectionLoop } from "./connection-loop.js";
+import { NO_HEADERS } from "./request-reader.js";
 import type { HTTPServer } from "./server.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -74,7 +76,7 @@ function methodName(command: string): string {
  * await using httpd = new HTTPServer(["", 8000], WelcomeHandler);
  * await httpd.serveForever();
  */
-export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestReader<TServer> {
+export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPConnectionLoop<TServer> {
   private tookConnection = false;
   private batching = false;
 
@@ -107,141 +109,12 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
     addConnection(this.state, this);
   }
 
-  /** Handle requests until `closeConnection` is true (CPython's `handle`). */
-  override handle(): Promise<void> {
-    this.closeConnection = true;
-    if (this.handleOneRequest !== BaseHTTPRequestHandler.prototype.handleOneRequest) return this.handleEachRequest();
-    // The same loop without an async frame: a request whose steps all complete synchronously
-    // costs no promise, and a connection waiting for its next request keeps no suspended
-    // function, only the reader's waiter (this handler: `readerFilled()`): the memory of an idle
-    // keep-alive connection is what matters when thousands of them wait.
-    BaseHTTPRequestHandler.starting = this;
-    const handled = new Promise<void>(BaseHTTPRequestHandler.executor);
-    BaseHTTPRequestHandler.starting = null;
-    this.serveRequests();
-    return handled;
-  }
-
-  /** A subclass (or instance) replaced handleOneRequest: call it, as CPython's loop does. */
-  private async handleEachRequest(): Promise<void> {
-    await this.handleOneRequest();
-    while (!this.closeConnection) await this.handleOneRequest();
-  }
-
-  /** The handler that {@link BaseHTTPRequestHandler.executor} is making `handle()`'s promise for. */
-  private static starting: BaseHTTPRequestHandler<unknown> | null = null;
-  /** One promise executor for every handler (no closure per connection). */
-  private static executor(this: void, resolve: () => void, reject: (err: unknown) => void): void {
-    const handler = BaseHTTPRequestHandler.starting!;
-    handler.handled = resolve;
-    handler.handleFailed = reject;
-  }
-  /** The functions of `handle()`'s promise while the default loop runs. */
-  private handled: (() => void) | null = null;
-  private handleFailed: ((err: unknown) => void) | null = null;
-
-  /** Serve requests until one waits (it continues when its promise settles), the connection waits for the next request, or it ends. */
-  private serveRequests(): void {
-    try {
-      for (;;) {
-        const rest = this.serveRequest();
-        if (rest !== undefined) {
-          rest.then(
-            () => this.afterRequest(),
-            (err: unknown) => this.endHandle(err),
-          );
-          return;
-        }
-        if (!this.nextRequestNow()) return;
-      }
-    } catch (err) {
-      this.endHandle(err);
-    }
-  }
-
-  /** A request that waited is done: go on with the next. */
-  private afterRequest(): void {
-    try {
-      if (this.nextRequestNow()) this.serveRequests();
-    } catch (err) {
-      this.endHandle(err);
-    }
-  }
-
-  /**
-   * After a request: true when the next one can be served now (its bytes are buffered); else the
-   * connection ends, or waits for its next request under the keep-alive timeout (shutdown
-   * closes it at once), resumed by {@link readerFilled}.
-   */
-  private nextRequestNow(): boolean {
-    if (this.closeConnection) return this.endHandle();
-    const rfile = this.rfile;
-    if (rfile.buffered > 0) return true;
-    this.releaseRequest();
-    const state = this.state;
-    if (state.closing || rfile.atEof) return this.endHandle();
-    this.releaseBatch();
-    // The server's sweeper bounds this wait (keep-alive.ts): no socket timer to re-arm per request.
-    rfile.enterPhase("idle");
-    this.awaitingRequest = true;
-    if (state.settings.keepAliveTimeout !== null) this.keepAliveSweep = state.sweeps;
-    let waiting: false | null;
-    try {
-      waiting = rfile.fillThen(this);
-    } catch {
-      waiting = false;
-    }
-    if (waiting === null) return false;
-    this.idleWaitOver();
-    return this.endHandle();
-  }
-
-  /**
-   * @internal The wait for the next request is over (the reader calls this: `FillWaiter`): serve
-   * it, or end at end of stream (also when the keep-alive sweeper or a shutdown closed the reader).
-   */
-  readerFilled(more: boolean): void {
-    this.idleWaitOver();
-    if (more) this.serveRequests();
-    else this.endHandle();
-  }
-
-  /** @internal The wait for the next request failed (a socket error, a timeout): the connection ends. */
-  readerFailed(): void {
-    this.idleWaitOver();
-    this.endHandle();
-  }
-
-  private idleWaitOver(): void {
-    this.awaitingRequest = false;
-    this.keepAliveSweep = -1;
-  }
-
-  /** Settle `handle()`'s promise (with `err`: rejected). Returns false, for the loop. */
-  private endHandle(err?: unknown): false {
-    const handled = this.handled;
-    const handleFailed = this.handleFailed;
-    this.handled = this.handleFailed = null;
-    if (err !== undefined) handleFailed?.(err);
-    else handled?.();
-    return false;
-  }
-
-  /**
-   * Read, parse and answer one request. You normally do not override this: write `do_*` methods.
-   * A timeout, a bad body or a vanished client ends the connection; other errors propagate to
-   * the server's `handleError` (the connection is closed).
-   */
-  async handleOneRequest(): Promise<void> {
-    const rest = this.serveRequest();
-    if (rest !== undefined) await rest;
-  }
-
   /**
    * One request, run synchronously as long as each step completes at once (head buffered,
    * synchronous `do_*`, nothing to wait for); returns the promise of the rest otherwise.
    */
-  private serveRequest(): Promise<void> | undefined {
+  /** @internal */
+  protected serveRequest(): Promise<void> | undefined {
     this.beginRequest();
     let step: Step = HEAD;
     let pending: Promise<unknown> | undefined;
@@ -347,7 +220,8 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPRequestRea
    * by the next request anyway), so that an idle keep-alive connection does not keep the socket's
    * last read buffer alive: young-generation survivors make every scavenge slower.
    */
-  private releaseRequest(): void {
+  /** @internal */
+  protected releaseRequest(): void {
     this.head = EMPTY;
     this.rawRequestLine = EMPTY;
     this.headers = NO_HEADERS;

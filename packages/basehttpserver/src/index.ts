@@ -21,6 +21,7 @@
 export { BaseHTTPRequestHandler } from "./handler.js";
 export { HTTPResponder, RESPONSES, VERSION } from "./responder.js";
 export { HTTPRequestReader } from "./request-reader.js";
+export { HTTPConnectionLoop } from "./connection-loop.js";
 export { HTTPServer, ThreadingHTTPServer } from "./server.js";
 export { HTTPSServer, ThreadingHTTPSServer, type HTTPSServerOptions } from "./https-server.js";
 export { IncomingBody, type IncomingBodyKind } from "./incoming-body.js";

@@ -2,7 +2,8 @@
  * The reading half of `BaseHTTPRequestHandler`, in CPython's order: the request's fields
  * (`headers`, `body`, `rawRequestLine`, ...), `parseRequest()` over the head the head reader found,
  * the keep-alive decision, the body's start, `Expect: 100-continue`, and the answer to a refused
- * head. The request loop and dispatch are in `handler.ts`, the writing half in `responder.ts`.
+ * head. The request loop is in `connection-loop.ts`, dispatch in `handler.ts`, the writing half in
+ * `responder.ts`.
  * Extend `BaseHTTPRequestHandler`, not this class.
  * @module
  */

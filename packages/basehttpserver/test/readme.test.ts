@@ -5,7 +5,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { BaseHTTPRequestHandler, HTTP_DEFAULTS, HTTPRequestReader, HTTPResponder } from "../src/index.js";
+import { BaseHTTPRequestHandler, HTTP_DEFAULTS, HTTPConnectionLoop, HTTPRequestReader, HTTPResponder } from "../src/index.js";
 import { raw } from "./helpers.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -16,7 +16,7 @@ describe("README", () => {
   });
 
   const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "handleEachRequest", "serveRequests", "afterRequest", "nextRequestNow", "readerFilled", "readerFailed", "idleWaitOver", "endHandle", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
-  const prototypes = [BaseHTTPRequestHandler.prototype, HTTPRequestReader.prototype, HTTPResponder.prototype] as object[];
+  const prototypes = [BaseHTTPRequestHandler.prototype, HTTPConnectionLoop.prototype, HTTPRequestReader.prototype, HTTPResponder.prototype] as object[];
   const own = prototypes.flatMap((proto) => Object.getOwnPropertyNames(proto).map((n) => [n, Object.getOwnPropertyDescriptor(proto, n)!] as const));
   // CPython's class attributes live on the prototype here (sysVersion, protocolVersion, MessageClass, ...).
   const isClassProperty = (n: string, d: PropertyDescriptor): boolean => d.value !== undefined && (typeof d.value !== "function" || n === "MessageClass");
