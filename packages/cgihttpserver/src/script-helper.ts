@@ -20,7 +20,7 @@ import { PassThrough, type Writable } from "node:stream";
 import { helperProgram, markBroken, type HelperProgram } from "./helper-program.js";
 import { groupEnded, groupStarted, killTree, TimeLimit } from "./script-groups.js";
 import type { RunningScript, SpawnRequest } from "./spawn-script.js";
-import { FifoOutput } from "./script-output.js";
+import { FifoOutputs } from "./script-output.js";
 
 /** How long a script whose outputs are closed may go without an exit report between two checks of its pid. */
 const EXIT_REPORT_GRACE_MS = 1000;
@@ -66,18 +66,6 @@ export function fifoParent(): string {
   }
   return fifoParentDir;
 }
-
-/**
- * While a script runs, its outputs are polled (read without waiting) POLL_FIRST_MS after it
- * started, then at twice the previous interval (20, 60 and 140 ms); from STREAM_AFTER_MS on, or as
- * soon as a poll finds a FIFO full, they are read through sockets as they come. A short script
- * (most CGI answers) is read once, when it has exited, also when load makes it take a few polls;
- * output that a script writes and then works on reaches the client at the next poll (within
- * 160 ms at worst, 20 ms in its first 20 ms); a script that fills a FIFO (64 KiB) before the first
- * poll waits for it once.
- */
-const POLL_FIRST_MS = 20;
-const STREAM_AFTER_MS = 300;
 
 /** FIFOs made per batch, and the stock below which the next batch is asked for. */
 const BATCH = 48;
@@ -313,41 +301,14 @@ class ScriptHelper {
     // Non-blocking read ends open at once; epoll reports nothing until the script has opened its
     // end, so no early EOF (a read would: the outputs are polled only once the script started).
     // They are read when the script has exited, polled while it runs, and read through sockets
-    // after STREAM_AFTER_MS (FifoOutput).
+    // when it runs long (FifoOutputs).
     const outputClosed = (): void => {
       outputsOpen--;
       settle();
     };
     const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
-    const stdout = new FifoOutput(openSync(join(this.dir, out), flags), outputClosed);
-    const stderr = new FifoOutput(openSync(join(this.dir, err), flags), outputClosed);
-    let pollTimer: ReturnType<typeof setTimeout> | null = null;
-    let pollAfter = POLL_FIRST_MS;
-    let polled = 0;
-    const stopPolling = (): void => {
-      if (pollTimer !== null) clearTimeout(pollTimer);
-      pollTimer = null;
-    };
-    const streamOutputs = (): void => {
-      stopPolling();
-      stdout.stream();
-      stderr.stream();
-    };
-    const pollOutputs = (): void => {
-      pollTimer = null;
-      polled += pollAfter;
-      if (polled >= STREAM_AFTER_MS) return streamOutputs();
-      stdout.poll();
-      stderr.poll();
-      if (stdout.finished && stderr.finished) return;
-      pollAfter *= 2;
-      pollTimer = setTimeout(pollOutputs, pollAfter);
-    };
-    const collectOutputs = (): void => {
-      stopPolling();
-      stdout.collect();
-      stderr.collect();
-    };
+    const outputs = new FifoOutputs(openSync(join(this.dir, out), flags), openSync(join(this.dir, err), flags), outputClosed);
+    const { stdout, stderr } = outputs;
     let fifoIn: Socket | null = null;
     let stdin: Writable | null = null;
     if (input !== undefined) {
@@ -379,8 +340,7 @@ class ScriptHelper {
       startError: null,
       started(pid) {
         job.pid = pid;
-        // The script holds the FIFOs' write ends from now on: before, a read would see their end.
-        if (!job.exited) pollTimer = setTimeout(pollOutputs, pollAfter);
+        if (!job.exited) outputs.started();
         groupStarted(pid);
         startKnown?.();
         if (job.killRequested) killTree(pid);
@@ -390,9 +350,7 @@ class ScriptHelper {
         finish();
         startFailed?.();
         // Nobody ever opened their write ends: they end here (the reader sees no output).
-        stopPolling();
-        stdout.end();
-        stderr.end();
+        outputs.end();
         fifoIn?.destroy();
         rejectExit(new Error(message));
       },
@@ -404,7 +362,7 @@ class ScriptHelper {
         fifoIn?.destroy();
         exitStatus = signal !== 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : code;
         // What the script wrote is in its FIFOs now: read at once, unless something holds them open.
-        collectOutputs();
+        outputs.collect();
         settle();
       },
       orphan() {
@@ -412,7 +370,7 @@ class ScriptHelper {
         startFailed?.();
         exitStatus = "unknown (the CGI helper exited)";
         // No exit report will come: the outputs end when the script (and what it started) closes them.
-        streamOutputs();
+        outputs.stream();
         settle();
       },
     };
