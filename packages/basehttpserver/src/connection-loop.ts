@@ -7,7 +7,6 @@
  * not this class.
  * @module
  */
-import type { FillWaiter } from "@stdhttp/socketserver";
 import { HTTPRequestReader } from "./request-reader.js";
 import type { HTTPServer } from "./server.js";
 
@@ -15,7 +14,7 @@ import type { HTTPServer } from "./server.js";
  * Serves the requests of a connection (the loop of {@link BaseHTTPRequestHandler}, which
  * documents every member). May be overridden: `handle()`, `handleOneRequest()`.
  */
-export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPRequestReader<TServer> implements FillWaiter {
+export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPRequestReader<TServer> {
   /** Handle requests until `closeConnection` is true (CPython's `handle`). */
   override handle(): Promise<void> {
     this.closeConnection = true;
@@ -106,7 +105,9 @@ export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPReque
   }
 
   /**
-   * @internal The wait for the next request is over (the reader calls this: `FillWaiter`): serve
+   * @internal The wait for the next request is over (the reader calls this: the handler is the
+   * `FillWaiter` of `rfile.fillThen()`; not declared with `implements`, as these two members are
+   * stripped from the published types): serve
    * it, or end at end of stream (also when the keep-alive sweeper or a shutdown closed the reader).
    */
   readerFilled(more: boolean): void {
