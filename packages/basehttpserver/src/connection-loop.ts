@@ -105,10 +105,10 @@ export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPReque
   }
 
   /**
-   * @internal The wait for the next request is over (the reader calls this: the handler is the
-   * `FillWaiter` of `rfile.fillThen()`; not declared with `implements`, as these two members are
-   * stripped from the published types): serve
-   * it, or end at end of stream (also when the keep-alive sweeper or a shutdown closed the reader).
+   * @internal The wait for the next request is over: serve it, or end at end of stream (also when
+   * the keep-alive sweeper or a shutdown closed the reader). The handler is the `FillWaiter` of
+   * `rfile.fillThen()`, not declared with `implements`: these two members are stripped from the
+   * published types.
    */
   readerFilled(more: boolean): void {
     this.idleWaitOver();
