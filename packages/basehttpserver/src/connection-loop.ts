@@ -56,14 +56,14 @@ export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPReque
         if (rest !== undefined) {
           rest.then(
             () => this.afterRequest(),
-            (err: unknown) => this.endHandle(err),
+            (err: unknown) => this.failHandle(err),
           );
           return;
         }
         if (!this.nextRequestNow()) return;
       }
     } catch (err) {
-      this.endHandle(err);
+      this.failHandle(err);
     }
   }
 
@@ -72,7 +72,7 @@ export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPReque
     try {
       if (this.nextRequestNow()) this.serveRequests();
     } catch (err) {
-      this.endHandle(err);
+      this.failHandle(err);
     }
   }
 
@@ -127,14 +127,19 @@ export abstract class HTTPConnectionLoop<TServer = HTTPServer> extends HTTPReque
     this.keepAliveSweep = -1;
   }
 
-  /** Settle `handle()`'s promise (with `err`: rejected). Returns false, for the loop. */
-  private endHandle(err?: unknown): false {
+  /** Resolve `handle()`'s promise. Returns false, for the loop. */
+  private endHandle(): false {
     const handled = this.handled;
+    this.handled = this.handleFailed = null;
+    handled?.();
+    return false;
+  }
+
+  /** Reject `handle()`'s promise with `err` (the server's `handleError` then sees it). */
+  private failHandle(err: unknown): void {
     const handleFailed = this.handleFailed;
     this.handled = this.handleFailed = null;
-    if (err !== undefined) handleFailed?.(err);
-    else handled?.();
-    return false;
+    handleFailed?.(err);
   }
 
   /**

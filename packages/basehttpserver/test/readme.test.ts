@@ -15,7 +15,7 @@ describe("README", () => {
     expect(readme).toContain(`| \`${name}\` |`);
   });
 
-  const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "handleEachRequest", "serveRequests", "afterRequest", "nextRequestNow", "readerFilled", "readerFailed", "idleWaitOver", "endHandle", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
+  const internal = ["releaseBatch", "closeIdle", "trySendError", "resetResponse", "setup", "finish", "beginRequest", "endRequest", "endRequestSlow", "requestFailed", "serveRequest", "serveRequestLater", "dispatch", "requestClosed", "requestLogged", "handleEachRequest", "serveRequests", "afterRequest", "nextRequestNow", "readerFilled", "readerFailed", "idleWaitOver", "endHandle", "failHandle", "expireIdle", "releaseRequest", "startRequest", "applyConnection", "startBody", "refuseHead"];
   const prototypes = [BaseHTTPRequestHandler.prototype, HTTPConnectionLoop.prototype, HTTPRequestReader.prototype, HTTPResponder.prototype] as object[];
   const own = prototypes.flatMap((proto) => Object.getOwnPropertyNames(proto).map((n) => [n, Object.getOwnPropertyDescriptor(proto, n)!] as const));
   // CPython's class attributes live on the prototype here (sysVersion, protocolVersion, MessageClass, ...).
