@@ -18,7 +18,10 @@ import { iterateLines, readAllLines } from "./lines.js";
 const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 
-/** What {@link SocketReader.fillThen} calls back: once, with the outcome of the wait. */
+/**
+ * What {@link SocketReader.fillThen} calls back: once, with the outcome of the wait, from inside
+ * the socket's event (neither method may throw).
+ */
 export interface FillWaiter {
   /** More bytes arrived (`true`), or the stream ended or the reader was closed (`false`). */
   readerFilled(more: boolean): void;
@@ -260,11 +263,12 @@ export class SocketReader {
 
   /**
    * `fill()` without a promise, for a server that keeps many connections waiting for their next
-   * request: the wait is two fields of the reader, and `waiter`'s methods are called once, from
-   * the socket's events (`readerFilled(true)` when more bytes arrived, `readerFilled(false)` at end of stream
-   * or when the reader is closed, `readerFailed(err)` on a socket error or timeout). Returns `null`
-   * when it waits, `false` at once when the stream has already ended; throws when the socket has
-   * already failed, or when another read is waiting.
+   * request: the wait is two fields of the reader, and one of `waiter`'s methods is called once,
+   * from the socket's events (`readerFilled(true)` when more bytes arrived, `readerFilled(false)`
+   * at end of stream or when the reader is closed, `readerFailed(err)` on a socket error or
+   * timeout); it runs inside that event, so it must not throw. Returns `null` when it waits,
+   * `false` at once when the stream has already ended; throws when the socket has already
+   * failed, or when another read is waiting.
    */
   fillThen(waiter: FillWaiter): false | null {
     if (this.wait !== Wait.None) throw new ServerStateError("another read is already waiting on this rfile");
