@@ -37,12 +37,32 @@ early = {}
 out = []
 def say(s):
     out.append(s)
+def gone():
+    # The server is gone (or exiting): its scripts go too, also those it has not heard of yet,
+    # and so does the FIFO directory.
+    for pid in ids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        for name in os.listdir(d):
+            os.unlink(d + b"/" + name)
+        os.rmdir(d)
+    except OSError:
+        pass
+    os._exit(0)
 def flush():
     # The answers of one turn leave in one write, before the helper blocks again.
     b = "".join(out).encode("utf-8", "replace")
     out.clear()
-    while b:
-        b = b[os.write(1, b):]
+    try:
+        while b:
+            b = b[os.write(1, b):]
+    except OSError:
+        # EPIPE: the server died without closing our input first (a script's exit came before
+        # the end of input was seen).
+        gone()
 def reap():
     while True:
         try:
@@ -74,20 +94,7 @@ def fill():
         if 0 in r:
             b = os.read(0, 65536)
             if not b:
-                # The server is gone (or exiting): its scripts go too, also those it has not
-                # heard of yet.
-                for pid in ids:
-                    try:
-                        os.killpg(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                try:
-                    for name in os.listdir(d):
-                        os.unlink(d + b"/" + name)
-                    os.rmdir(d)
-                except OSError:
-                    pass
-                os._exit(0)
+                gone()
             buf.extend(b)
             return
 def line():

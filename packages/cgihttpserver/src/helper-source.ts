@@ -51,6 +51,19 @@ sub reap {
   }
 }
 $SIG{CHLD} = \&reap;
+# The server is gone (the end of its input, or EPIPE on a line for it: it died without closing
+# our input first): its scripts go too, and so does the FIFO directory. A handler, not IGNORE:
+# handled signals are back at their defaults in the scripts (ignored ones would outlive exec).
+sub gone {
+  # No more exit reports (nobody reads them).
+  $SIG{CHLD} = 'DEFAULT';
+  $SIG{PIPE} = 'IGNORE';
+  kill('KILL', map { -$_ } keys %ids) if %ids;
+  unlink(glob("$dir/*"));
+  rmdir($dir);
+  POSIX::_exit(0);
+}
+$SIG{PIPE} = \&gone;
 my $buf = '';
 # Perl runs signal handlers between its own steps: a SIGCHLD that lands just before a blocking
 # read would wait for the next request. So while scripts run, the wait is a select() that wakes
@@ -65,13 +78,7 @@ sub fill {
     my $n = sysread(STDIN, $buf, 65536, length $buf);
     return if $n;
     next if !defined($n) && $!{EINTR};
-    # No more exit reports (nobody reads them: a write would raise SIGPIPE).
-    $SIG{CHLD} = 'DEFAULT';
-    $SIG{PIPE} = 'IGNORE';
-    kill('KILL', map { -$_ } keys %ids) if %ids;
-    unlink(glob("$dir/*"));
-    rmdir($dir);
-    POSIX::_exit(0);
+    gone();
   }
 }
 sub line {

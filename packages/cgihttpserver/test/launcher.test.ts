@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, constants as fsConstants, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -452,3 +452,40 @@ test.each(helperKinds)("a NUL byte that reaches the %s helper splits a field: th
     setHelperKinds(helperKinds);
   }
 });
+
+test.each(helperKinds)("a %s helper whose server dies without closing its input (EPIPE on its next line) kills its scripts, removes its FIFO directory and exits", async (kind) => {
+  setHelperKinds([kind]);
+  const program = helperProgram()!;
+  setHelperKinds(helperKinds);
+  expect(program.kind).toBe(kind);
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "cgi-epipe-")), "fifos");
+  const helper = spawn(program.path, program.args(dir), { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => helper.once("exit", (code) => resolve(code)));
+  let text = "";
+  helper.stdout.setEncoding("latin1").on("data", (d: string) => (text += d));
+  await until(() => text.includes("ready\n"));
+  helper.stdin.write("f p1 p2 p3 p4\n");
+  await until(() => text.includes("f ok\n"));
+  // The server's read ends, as the launcher opens them.
+  const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+  const ends = ["p1", "p2", "p3", "p4"].map((name) => openSync(path.join(dir, name), flags));
+  const start = (id: number, out: string, err: string, script: string): void => {
+    const values = [root, "", out, err, "/bin/sh", "2", "-c", script, "PATH", "/usr/bin:/bin"];
+    const block = values.join("\0");
+    helper.stdin.write(`r ${id} ${values.length} ${Buffer.byteLength(block)}\n${block}`);
+  };
+  // A script that runs on, and one whose exit report will meet EPIPE.
+  start(1, "p1", "p2", "sleep 30");
+  start(2, "p3", "p4", "sleep 0.3");
+  await until(() => /^s 1 \d+$/m.test(text) && /^s 2 \d+$/m.test(text));
+  const runsOn = Number(/^s 1 (\d+)$/m.exec(text)![1]);
+  // The server "dies" without its end of the helper's input closing: nobody reads the helper's
+  // lines any more, so the second script's exit report meets EPIPE.
+  helper.stdout.destroy();
+  expect(await exited).toBe(0);
+  expect(existsSync(dir)).toBe(false);
+  await until(() => !alive(runsOn));
+  helper.stdin.destroy();
+  for (const fd of ends) closeSync(fd);
+  rmSync(path.dirname(dir), { recursive: true, force: true });
+}, 20_000);
