@@ -110,10 +110,9 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPConnection
   }
 
   /**
-   * One request, run synchronously as long as each step completes at once (head buffered,
-   * synchronous `do_*`, nothing to wait for); returns the promise of the rest otherwise.
+   * @internal One request, run synchronously as long as each step completes at once (head
+   * buffered, synchronous `do_*`, nothing to wait for); returns the promise of the rest otherwise.
    */
-  /** @internal */
   protected serveRequest(): Promise<void> | undefined {
     this.beginRequest();
     let step: Step = HEAD;
@@ -216,11 +215,10 @@ export class BaseHTTPRequestHandler<TServer = HTTPServer> extends HTTPConnection
   }
 
   /**
-   * Before an idle wait: drop the views of the finished request's head (`rawRequestLine` is reset
-   * by the next request anyway), so that an idle keep-alive connection does not keep the socket's
-   * last read buffer alive: young-generation survivors make every scavenge slower.
+   * @internal Before an idle wait: drop the views of the finished request's head (`rawRequestLine`
+   * is reset by the next request anyway), so that an idle keep-alive connection does not keep the
+   * socket's last read buffer alive: young-generation survivors make every scavenge slower.
    */
-  /** @internal */
   protected releaseRequest(): void {
     this.head = EMPTY;
     this.rawRequestLine = EMPTY;
