@@ -20,19 +20,20 @@ export class OutputCut extends Error {
 /** One output of a running script. @internal */
 export class ScriptOutput {
   private readonly chunks: Buffer[] = [];
-  private done: "no" | "ended" | "failed" = "no";
+  private ended = false;
+  /** Set when the output failed or was cut (then nothing more comes either). */
   private failure: Error | null = null;
   private waiting: { resolve: (chunk: Buffer | null) => void; reject: (err: Error) => void } | null = null;
   private source: Readable | null = null;
 
   /** True when `read()` would settle at once (a chunk, the end or a failure is there). */
   get ready(): boolean {
-    return this.chunks.length > 0 || this.done !== "no";
+    return this.chunks.length > 0 || this.finished;
   }
 
   /** True once nothing more will come (ended, failed or cut). */
   get finished(): boolean {
-    return this.done !== "no";
+    return this.ended || this.failure !== null;
   }
 
   /** The next chunk, or null at the end; rejects when the output failed or was cut. */
@@ -42,7 +43,7 @@ export class ScriptOutput {
       if (this.chunks.length === 0) this.source?.resume();
       return Promise.resolve(chunk);
     }
-    if (this.done === "ended") return Promise.resolve(null);
+    if (this.ended) return Promise.resolve(null);
     if (this.failure !== null) return Promise.reject(this.failure);
     this.source?.resume();
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
@@ -50,7 +51,7 @@ export class ScriptOutput {
 
   /** Producer: a chunk of output. */
   push(chunk: Buffer): void {
-    if (this.done !== "no") return;
+    if (this.finished) return;
     const waiting = this.waiting;
     if (waiting !== null) {
       this.waiting = null;
@@ -63,8 +64,8 @@ export class ScriptOutput {
 
   /** Producer: the end of output. */
   end(): void {
-    if (this.done !== "no") return;
-    this.done = "ended";
+    if (this.finished) return;
+    this.ended = true;
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.resolve(null);
@@ -72,8 +73,7 @@ export class ScriptOutput {
 
   /** Producer: the output failed (or was cut): what was queued is dropped, and reads reject. */
   fail(err: Error): void {
-    if (this.done !== "no") return;
-    this.done = "failed";
+    if (this.finished) return;
     this.failure = err;
     this.chunks.length = 0;
     const waiting = this.waiting;
@@ -83,7 +83,7 @@ export class ScriptOutput {
 
   /** End the output now, whatever is still to come (the time limit): reads reject with {@link OutputCut}. */
   cut(): void {
-    if (this.done !== "no") return;
+    if (this.finished) return;
     this.fail(new OutputCut("output cut at the time limit"));
     this.source?.destroy();
   }
@@ -125,8 +125,6 @@ const scratch = Buffer.allocUnsafe(65536);
  * @internal
  */
 export class FifoOutput extends ScriptOutput {
-  private socket: Socket | null = null;
-
   /** `fd`: the FIFO's read end (non-blocking); `closed` runs once when it is closed. */
   constructor(
     private fd: number,
@@ -178,9 +176,9 @@ export class FifoOutput extends ScriptOutput {
 
   /** Read through a socket from now on (a script that runs on, or whose output is held open). */
   stream(): void {
-    if (this.fd < 0 || this.socket !== null || this.finished) return;
+    // A closed FIFO, or one already handed to a socket (fd -1 both), or an output already over.
+    if (this.fd < 0 || this.finished) return;
     const socket = new Socket({ fd: this.fd, readable: true, writable: false });
-    this.socket = socket;
     this.fd = -1;
     socket.once("close", () => this.closed());
     this.attach(socket);
@@ -208,8 +206,9 @@ export class FifoOutput extends ScriptOutput {
 /**
  * The stdout and stderr of a script started by the helper, and when they are read. Both are read
  * at once when the script has exited (`collect()`). While it runs, they are polled (read without
- * waiting) POLL_FIRST_MS after it started, then at twice the previous interval (20, 60 and 140 ms); from STREAM_AFTER_MS on, or as
- * soon as a poll finds a FIFO full, they are read through sockets as they come. A short script
+ * waiting) POLL_FIRST_MS after it started, then at twice the previous interval (20, 60 and
+ * 140 ms); from STREAM_AFTER_MS on, or as soon as a poll finds a FIFO full, they are read
+ * through sockets as they come. A short script
  * (most CGI answers) is read once, when it has exited, also when load makes it take a few polls;
  * output that a script writes and then works on reaches the client at the next poll (within
  * 160 ms at worst, 20 ms in its first 20 ms); a script that fills a FIFO (64 KiB) before the first

@@ -171,20 +171,32 @@ describe("FifoOutput", () => {
     expect(await readAll(output)).toBe("all of it");
   });
 
-  test("collected while something the script left running writes without pause: collect() returns, the rest is streamed with backpressure", async () => {
+  test("collected with more in it than one read takes (a FIFO enlarged by its writer): one buffer's worth at once, the rest streamed with backpressure", async () => {
     const name = path.join(dir, `f${n++}`);
     execFileSync("mkfifo", [name]);
     const reader = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = spawn("sh", ["-c", `exec yes > '${name}'`], { stdio: "ignore" });
+    // A writer that something left running: it grows the pipe to 1 MiB (F_SETPIPE_SZ, 1031),
+    // fills half of it, and holds it open until its stdin ends.
+    const program = "import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_WRONLY)\nfcntl.fcntl(fd, 1031, 1 << 20)\nos.write(fd, b'x' * 524288)\nprint('ready', flush=True)\nsys.stdin.read()";
+    const writer = spawn("python3", ["-c", program, name], { stdio: ["pipe", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => writer.stdout.once("data", () => resolve()));
     let closed = 0;
     const output = new FifoOutput(reader, () => closed++);
-    // Once the writer has the FIFO open and has filled it, collect() must not read on forever.
-    await new Promise((resolve) => setTimeout(resolve, 100));
     output.collect();
-    let got = 0;
-    while (got < 1_000_000) got += (await output.read())?.length ?? 0;
-    writer.kill("SIGKILL");
-    while ((await output.read()) !== null);
+    // What collect() read synchronously is there without a turn of the event loop; the rest can
+    // only come through the socket it handed the FIFO to.
+    let atOnce = 0;
+    while (output.ready) {
+      const chunk = await output.read();
+      if (chunk === null) break;
+      atOnce += chunk.length;
+    }
+    expect(atOnce).toBe(65536);
+    expect(output.finished).toBe(false);
+    writer.stdin.end();
+    let rest = 0;
+    for (let chunk = await output.read(); chunk !== null; chunk = await output.read()) rest += chunk.length;
+    expect(atOnce + rest).toBe(524288);
     await until(() => closed === 1);
   });
 
