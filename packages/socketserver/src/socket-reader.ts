@@ -101,9 +101,14 @@ export interface SocketReaderOptions {
   highWaterMark?: number;
 }
 
-/** The rejection of a read started while another one waits (one read at a time per rfile). */
+/** The error of a read started while another one waits (one read at a time per rfile). */
+function busyError(): ServerStateError {
+  return new ServerStateError("another read is already waiting on this rfile");
+}
+
+/** The rejection of a read started while another one waits. */
 function busy(): Promise<never> {
-  return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
+  return Promise.reject(busyError());
 }
 
 /**
@@ -271,17 +276,12 @@ export class SocketReader {
    * failed, or when another read is waiting.
    */
   fillThen(waiter: FillWaiter): false | null {
-    if (this.wait !== Wait.None) throw new ServerStateError("another read is already waiting on this rfile");
+    if (this.wait !== Wait.None) throw busyError();
     this.waitN = -1;
     // The first attempt only sees the end of stream (false) or a failure (thrown).
     if (this.attempt(Wait.Fill) === false) return false;
-    this.wait = Wait.Fill;
     this.waiter = waiter;
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-    if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
+    this.beginWait(Wait.Fill);
     return null;
   }
 
@@ -365,7 +365,7 @@ export class SocketReader {
    * wait, no closure.
    */
   private start(kind: Wait): Promise<Buffer | boolean> {
-    if (this.wait !== Wait.None) return Promise.reject(new ServerStateError("another read is already waiting on this rfile"));
+    if (this.wait !== Wait.None) return busy();
     let value: Buffer | boolean | undefined;
     try {
       value = this.attempt(kind);
@@ -374,16 +374,21 @@ export class SocketReader {
       return Promise.reject(err);
     }
     if (value !== undefined) return Promise.resolve(value);
+    this.beginWait(kind);
+    SocketReader.starting = this;
+    const promise = new Promise<Buffer | boolean>(SocketReader.executor);
+    SocketReader.starting = null;
+    return promise;
+  }
+
+  /** Make `kind` the waiting read: the socket flows again if it was paused, and the read timeout starts. */
+  private beginWait(kind: Wait): void {
     this.wait = kind;
     if (this.paused) {
       this.paused = false;
       this.socket.resume();
     }
     if (this.sweeper !== null) this.waitTick = this.sweeper.ticks;
-    SocketReader.starting = this;
-    const promise = new Promise<Buffer | boolean>(SocketReader.executor);
-    SocketReader.starting = null;
-    return promise;
   }
 
   /**
