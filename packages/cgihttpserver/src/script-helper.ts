@@ -105,8 +105,9 @@ export class CgiHelperUnavailable extends Error {
  * per script). One string, written once (UTF-8, as the length counts). No field may hold a NUL:
  * the handler refuses such requests (400), and a NUL that got here anyway would split a field, so
  * the helper, counting the fields, answers `n` (not started) and nothing runs.
+ * @internal
  */
-function startRequest(id: number, values: readonly string[]): string {
+export function startRequest(id: number, values: readonly string[]): string {
   const block = values.join("\0");
   return `r ${id} ${values.length} ${Buffer.byteLength(block, "utf8")}\n${block}`;
 }

@@ -14,7 +14,7 @@ import type { CgiLauncher, CGIOptions } from "../src/index.js";
 import { rawRequest, runProcess, serveCgi, serverLog, until, type RawResponse, type RunningServer } from "./helpers.js";
 import { helperProgram, setHelperKinds, type HelperProgram } from "../src/helper-program.js";
 import { lookupUser, type SpawnRequest } from "../src/spawn-script.js";
-import { fifoParent, startWithHelper } from "../src/script-helper.js";
+import { fifoParent, startRequest, startWithHelper } from "../src/script-helper.js";
 
 /** GET over a raw socket, HTTP/1.0 (the answer ends with the close), with these extra fields. */
 const get = (port: number, target: string, headers: Array<[string, string]> = []): Promise<RawResponse> => rawRequest(port, target, { version: "HTTP/1.0", headers });
@@ -470,9 +470,7 @@ test.each(helperKinds)("a %s helper whose server dies without closing its input 
   const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
   const ends = ["p1", "p2", "p3", "p4"].map((name) => openSync(path.join(dir, name), flags));
   const start = (id: number, out: string, err: string, script: string): void => {
-    const values = [root, "", out, err, "/bin/sh", "2", "-c", script, "PATH", "/usr/bin:/bin"];
-    const block = values.join("\0");
-    helper.stdin.write(`r ${id} ${values.length} ${Buffer.byteLength(block)}\n${block}`);
+    helper.stdin.write(startRequest(id, [root, "", out, err, "/bin/sh", "2", "-c", script, "PATH", "/usr/bin:/bin"]));
   };
   // A script that runs on, and one whose exit report will meet EPIPE.
   start(1, "p1", "p2", "sleep 30");
